@@ -1,0 +1,102 @@
+# relance — build, test, demo and benchmark.
+#   make            build relanced and relancectl (installs missing packages first)
+#   make check      build and run every test (SANITIZE=1: under ASan+UBSan)
+#   make demo       run the main job end to end against a local Kafka
+#   make bench      benchmarks, printed as one table
+#   make install    PREFIX=/usr/local DESTDIR=
+
+PREFIX     ?= /usr/local
+SBINDIR    ?= $(PREFIX)/sbin
+MANDIR     ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+UNITDIR    ?= /lib/systemd/system
+PKG_CONFIG ?= pkg-config
+CC         ?= gcc
+
+PKGS = rdkafka jansson sqlite3 libical libcurl libsystemd inih libmicrohttpd
+
+STD   = -std=gnu11
+WARN  = -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes -Wshadow \
+        -Wcast-qual -Wsign-compare -Wno-unused-parameter
+OPT  ?= -O2
+DEBUG = -g
+ifeq ($(SANITIZE),1)
+SAN   = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+BUILD = build/san
+else
+SAN   =
+BUILD = build/default
+endif
+
+FINAL_CFLAGS  = $(STD) $(WARN) $(OPT) $(DEBUG) $(SAN) $(CFLAGS) -MMD -MP -Idaemon \
+                $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+FINAL_LDFLAGS = $(SAN) $(LDFLAGS)
+LIBS          = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm
+
+# Every daemon/*.c is a module linked into both programs, except the mains.
+MAINS   = daemon/main.c daemon/ctl_main.c
+MODSRC  = $(filter-out $(MAINS),$(wildcard daemon/*.c))
+MODOBJ  = $(MODSRC:daemon/%.c=$(BUILD)/%.o)
+CHECKSRC = $(wildcard tests/unit/check_*.c)
+CHECKBIN = $(CHECKSRC:tests/unit/%.c=$(BUILD)/%)
+HELPERSRC = $(wildcard tests/helpers/*.c)
+HELPERBIN = $(HELPERSRC:tests/helpers/%.c=$(BUILD)/%)
+
+.PHONY: all deps check unit integration demo bench install clean fuzz soak
+
+all: deps $(BUILD)/relanced $(BUILD)/relancectl $(HELPERBIN)
+
+deps:
+	@tests/deps.sh
+
+$(BUILD)/%.o: daemon/%.c
+	@mkdir -p $(BUILD)
+	$(CC) $(FINAL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/librelance.a: $(MODOBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/relanced: $(BUILD)/main.o $(BUILD)/librelance.a
+	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/relancectl: $(BUILD)/ctl_main.o $(BUILD)/librelance.a
+	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/check_%: tests/unit/check_%.c $(BUILD)/librelance.a
+	$(CC) $(FINAL_CFLAGS) $(FINAL_LDFLAGS) -o $@ $< $(BUILD)/librelance.a \
+		$(LIBS) $(shell $(PKG_CONFIG) --libs check)
+
+$(BUILD)/%: tests/helpers/%.c
+	@mkdir -p $(BUILD)
+	$(CC) $(FINAL_CFLAGS) $(FINAL_LDFLAGS) -o $@ $< $(LIBS)
+
+unit: all $(CHECKBIN)
+	@set -e; for t in $(CHECKBIN); do echo "== $$t"; CK_FORK=yes $$t; done
+
+integration: all
+	@BUILD=$(BUILD) tests/run-integration.sh
+
+check: unit integration
+
+demo: all
+	@BUILD=$(BUILD) tests/demo.sh
+
+bench: all
+	@BUILD=$(BUILD) tests/bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(SYSCONFDIR)/relance/templates $(DESTDIR)$(UNITDIR)
+	install -m 755 $(BUILD)/relanced $(BUILD)/relancectl $(DESTDIR)$(SBINDIR)/
+	install -m 644 daemon/*.5 $(DESTDIR)$(MANDIR)/man5/ 2>/dev/null || true
+	install -m 644 daemon/*.8 $(DESTDIR)$(MANDIR)/man8/ 2>/dev/null || true
+	install -m 644 systemd/*.service $(DESTDIR)$(UNITDIR)/ 2>/dev/null || true
+	test -e $(DESTDIR)$(SYSCONFDIR)/relance/relance.conf || \
+		install -m 644 conf/relance.conf $(DESTDIR)$(SYSCONFDIR)/relance/relance.conf
+	for f in conf/templates/*; do t=$(DESTDIR)$(SYSCONFDIR)/relance/templates/$$(basename $$f); \
+		test -e $$t || install -m 644 $$f $$t; done
+
+clean:
+	rm -rf build
+
+-include $(wildcard $(BUILD)/*.d)

@@ -1,0 +1,165 @@
+/*
+ * config.h — relance.conf: defaults, INI parsing (inih) and validation into
+ * one immutable struct config (contract section 7).
+ *
+ * config_load() reports *every* error as "FILE:LINE: reason" through the
+ * errors callback and returns NULL if there was any. The struct is never
+ * modified after loading; a reload loads a new one and swaps it.
+ */
+#ifndef RELANCE_CONFIG_H
+#define RELANCE_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stddef.h>
+
+#define CONFIG_MAX_RANGES 8      /* time ranges per day / per window */
+#define CONFIG_MAX_OFFSETS 16
+
+/* Minutes since local midnight, [start, end). */
+struct timerange {
+	int start, end;
+};
+
+/* An offset: "14d" is calendar days at the same wall-clock time, "48h"/"2h"/
+ * "30m"/"30s" an exact duration in seconds. Exactly one of the two is used. */
+struct offset {
+	int days;
+	int64_t secs;
+};
+
+/* Weekly opening hours: ranges per weekday (0 = Monday ... 6 = Sunday). */
+struct weekhours {
+	int n[7];
+	struct timerange r[7][CONFIG_MAX_RANGES];
+};
+
+struct dropin_window {
+	char uai[9];              /* establishment UAI, or "*" for all */
+	int32_t first_day, last_day; /* civil days (util.h), inclusive */
+	int nranges;
+	struct timerange ranges[CONFIG_MAX_RANGES];
+	int slot_secs;            /* slot length */
+	int capacity;             /* students per slot */
+	char key[96];             /* canonical text, identifies the window in the store */
+};
+
+struct kv {
+	char *key, *value;
+};
+
+enum sms_gateway { SMS_GATEWAY_KANNEL, SMS_GATEWAY_WEBHOOK };
+enum smtp_tls { SMTP_TLS_REQUIRED, SMTP_TLS_NONE };
+
+struct config {
+	char *path;                 /* file it was read from */
+
+	struct {
+		char *brokers, *group;
+		char *topic_exams, *topic_attendance, *topic_students;
+		char *topic_dlq, *topic_outcomes;
+		struct kv *rdkafka;  /* "rdkafka.X = Y" passed as X=Y */
+		size_t nrdkafka;
+	} kafka;
+
+	struct {
+		char *path;
+	} store;
+
+	struct {
+		char *timezone;
+		char *feeds_dir;
+		char *listen_host;  /* "127.0.0.1"; listen = host:port */
+		int listen_port;    /* 0 disables the HTTP server */
+		char *base_url;     /* without trailing slash */
+		char *domain;
+		int64_t refresh;    /* seconds */
+	} calendar;
+
+	struct {
+		struct offset offsets[CONFIG_MAX_OFFSETS];
+		int noffsets;
+		int duration;       /* seconds */
+		struct weekhours hours;
+		int32_t *closed;    /* civil days, sorted */
+		size_t nclosed;
+		char *location;
+	} checkins;
+
+	struct {
+		struct dropin_window *windows;
+		size_t nwindows;
+		char *location;
+	} dropin;
+
+	struct {
+		struct offset offsets[CONFIG_MAX_OFFSETS];
+		int noffsets;
+		struct timerange quiet;  /* start > end means it spans midnight; start == end: none */
+		int max_per_day;
+		bool consent_sms, consent_email; /* default_consent */
+		int64_t lost_after;      /* lost-student alert after this long (seconds) */
+	} reminders;
+
+	struct {
+		char *url;
+		char *from;
+		enum smtp_tls tls;
+		char *user;
+		char *password_file;    /* resolved path or NULL */
+		char *ca_file;
+		char *helo;
+		char *alerts_to;        /* optional copy address for adviser alerts */
+	} smtp;
+
+	struct {
+		enum sms_gateway gateway;
+		char *url;
+		char *user;
+		char *password_file;    /* resolved path or NULL */
+		char *sender;
+		char *dlr_url;          /* base of delivery-report URL; default from base_url */
+		struct kv *headers;     /* webhook headers */
+		size_t nheaders;
+		char *allow_from;       /* comma list of IPs allowed on /sms/... (default loopback) */
+	} sms;
+
+	struct {
+		int attempts;
+		int64_t first, max;     /* seconds */
+		int concurrency;        /* sends in flight */
+	} retry;
+
+	struct {
+		char *dir;
+	} templates;
+
+	struct {
+		int batch;              /* Kafka messages per store transaction */
+		char *log_level;
+	} daemon;
+};
+
+/* Called once per error with "FILE:LINE: reason" (no newline). */
+typedef void (*config_error_fn)(const char *msg, void *arg);
+
+/* Loads and validates path. NULL on any error (each one reported). */
+struct config *config_load(const char *path, config_error_fn errfn, void *arg);
+/* The embedded defaults alone (no file). */
+struct config *config_default(void);
+void config_free(struct config *c);
+
+/* Parsers shared with tests; 0 or -1. */
+int config_parse_duration(const char *s, int64_t *secs);       /* "30s" "15m" "2h" "3d" */
+int config_parse_offset(const char *s, struct offset *o);
+int config_parse_hhmm(const char *s, int *minutes);            /* "09:00" */
+int config_parse_weekhours(const char *s, struct weekhours *w, char *err, size_t errlen);
+int config_parse_window(const char *s, struct dropin_window *w, char *err, size_t errlen);
+
+/* Resolves a secret file name: absolute as is, relative under
+ * $CREDENTIALS_DIRECTORY (or the config file's directory when unset). */
+char *config_secret_path(const char *name, const char *config_path);
+/* Reads a secret (first line, trailing newline removed). NULL on error. */
+char *config_read_secret(const char *path);
+
+#endif

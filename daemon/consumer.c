@@ -1,0 +1,374 @@
+/*
+ * consumer.c — Kafka → event → plan → store, one transaction per batch,
+ * offsets stored only after the commit (see consumer.h). Contract 1, 5.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "consumer.h"
+#include "event.h"
+#include "kafka.h"
+#include "log.h"
+#include "loop.h"
+#include "plan.h"
+#include "producer.h"
+#include "store.h"
+#include "util.h"
+
+#define MAX_HEADERS 32
+#define SLICE_MS 200          /* yield to the loop after this long */
+
+struct consumer {
+	const struct config *cfg;
+	struct store *st;
+	struct planner *pl;
+	struct producer *prod;
+	struct loop *loop;
+	rd_kafka_t *rk;
+	rd_kafka_queue_t *q;
+	int fd;
+	rd_kafka_message_t **batch;  /* held messages (a failed batch is kept) */
+	size_t nbatch, cap;
+	bool more;                   /* the queue may hold more */
+	bool paused;
+	int64_t retry_ms;
+	struct loop_timer *retry;
+	struct consumer_stats stats;
+};
+
+static void consumer_drain(void *arg);
+
+static void
+on_retry(void *arg)
+{
+	struct consumer *c = arg;
+	c->paused = false;
+	consumer_drain(c);
+}
+
+/* Processes c->batch in one transaction. 0 committed, -1 store failure. */
+static int
+apply_batch(struct consumer *c)
+{
+	char err[160];
+	struct event_header hdrs[MAX_HEADERS];
+	int64_t now = clock_now(), t0 = clock_mono_ms();
+	int dead = 0;
+	uint64_t applied = 0, dup = 0, rejected = 0, bt[4] = { 0 }, rt[4] = { 0 };
+
+	if (store_begin(c->st))
+		return -1;
+	for (size_t i = 0; i < c->nbatch; i++) {
+		rd_kafka_message_t *m = c->batch[i];
+		const char *topic = rd_kafka_topic_name(m->rkt);
+		rd_kafka_headers_t *h = NULL;
+		size_t nh = 0;
+		struct event *ev;
+		enum plan_result r;
+
+		if (rd_kafka_message_headers(m, &h) == RD_KAFKA_RESP_ERR_NO_ERROR && h) {
+			const char *name;
+			const void *val;
+			size_t len;
+			for (size_t k = 0; nh < MAX_HEADERS &&
+			     rd_kafka_header_get_all(h, k, &name, &val, &len) == RD_KAFKA_RESP_ERR_NO_ERROR; k++) {
+				hdrs[nh].name = name;
+				hdrs[nh].value = val;
+				hdrs[nh].len = len;
+				nh++;
+			}
+		}
+		err[0] = '\0';
+		ev = event_parse(m->payload, m->len, hdrs, nh, err, sizeof err);
+		if (ev == NULL) {
+			r = PLAN_REJECTED;
+		} else {
+			if (store_savepoint(c->st))
+				goto fail;
+			r = plan_apply(c->pl, ev, topic, m->partition, m->offset, now, err, sizeof err);
+			if (r == PLAN_STORE_ERROR) {
+				event_free(ev);
+				goto fail;
+			}
+			if (r == PLAN_REJECTED)
+				store_rollback_to(c->st);
+			else if (store_release(c->st)) {
+				event_free(ev);
+				goto fail;
+			}
+		}
+		if (r == PLAN_REJECTED) {
+			int k = ev ? (int)ev->kind : 0;
+			if (store_dead_letter(c->st, topic, m->partition, m->offset, err, m->payload,
+					      m->len, now))
+				goto fail_ev;
+			/* Once, at warning level, with the reason only. */
+			log_warnx("dead letter: %s [%d] offset %" PRId64 ": %s", topic, m->partition,
+				  m->offset, err);
+			if (producer_dead_letter(c->prod, c->cfg->kafka.topic_dlq, m->payload, m->len,
+						 m->key, m->key_len, err, topic, m->partition, m->offset))
+				goto fail_ev;
+			dead++;
+			rejected++;
+			rt[k & 3]++;
+		} else if (r == PLAN_DUPLICATE) {
+			dup++;
+		} else {
+			applied++;
+			bt[ev->kind & 3]++;
+		}
+		event_free(ev);
+		continue;
+fail_ev:
+		event_free(ev);
+		goto fail;
+	}
+	/* The dead letters reach their topic before the offsets move on. */
+	if (dead && producer_flush(c->prod, 10000))
+		log_err("kafka: dead letters not acknowledged yet; they are kept in the store");
+	if (store_commit(c->st))
+		goto fail;
+	c->stats.applied += applied;
+	c->stats.duplicates += dup;
+	c->stats.rejected += rejected;
+	for (int k = 0; k < 4; k++) {
+		c->stats.by_type[k] += bt[k];
+		c->stats.rejected_by_type[k] += rt[k];
+	}
+	c->stats.batches++;
+	c->stats.last_batch_ms = clock_mono_ms() - t0;
+	if (c->stats.last_batch_ms > c->stats.lat_max_ms)
+		c->stats.lat_max_ms = c->stats.last_batch_ms;
+	return 0;
+fail:
+	store_rollback(c->st);
+	plan_reload(c->pl);
+	return -1;
+}
+
+/* Stores the offsets of the batch (next offset of each partition). */
+static void
+store_offsets(struct consumer *c)
+{
+	rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new((int)c->nbatch);
+	rd_kafka_resp_err_t e;
+
+	for (size_t i = 0; i < c->nbatch; i++) {
+		rd_kafka_message_t *m = c->batch[i];
+		rd_kafka_topic_partition_t *tp =
+			rd_kafka_topic_partition_list_find(l, rd_kafka_topic_name(m->rkt), m->partition);
+		if (tp == NULL)
+			tp = rd_kafka_topic_partition_list_add(l, rd_kafka_topic_name(m->rkt), m->partition);
+		if (m->offset + 1 > tp->offset)
+			tp->offset = m->offset + 1;
+	}
+	e = rd_kafka_offsets_store(c->rk, l);
+	if (e && e != RD_KAFKA_RESP_ERR__STATE)
+		log_warnx("kafka: cannot store offsets: %s", rd_kafka_err2str(e));
+	rd_kafka_topic_partition_list_destroy(l);
+}
+
+static void
+release_batch(struct consumer *c)
+{
+	for (size_t i = 0; i < c->nbatch; i++)
+		rd_kafka_message_destroy(c->batch[i]);
+	c->nbatch = 0;
+}
+
+/* Applies the held batch; on store failure pauses and schedules a retry. */
+static int
+flush_batch(struct consumer *c)
+{
+	if (c->nbatch == 0)
+		return 0;
+	if (apply_batch(c) != 0) {
+		c->stats.store_ok = false;
+		snprintf(c->stats.problem, sizeof c->stats.problem, "store: %s",
+			 store_errmsg(c->st));
+		c->retry_ms = c->retry_ms ? (c->retry_ms * 2 > 30000 ? 30000 : c->retry_ms * 2) : 500;
+		log_err("store: batch of %zu messages not applied (%s); retrying in %" PRId64 " ms",
+			c->nbatch, store_errmsg(c->st), c->retry_ms);
+		c->paused = true;
+		loop_timer_set(c->retry, c->retry_ms);
+		return -1;
+	}
+	if (!c->stats.store_ok)
+		log_notice("store: writable again, consumption resumes");
+	c->stats.store_ok = true;
+	c->stats.problem[0] = '\0';
+	c->retry_ms = 0;
+	store_offsets(c);
+	release_batch(c);
+	return 0;
+}
+
+static void
+consumer_drain(void *arg)
+{
+	struct consumer *c = arg;
+	int64_t t0 = clock_mono_ms();
+	size_t max = (size_t)c->cfg->daemon.batch;
+
+	if (c->paused)
+		return;
+	if (flush_batch(c))
+		return;
+	c->more = false;
+	for (;;) {
+		rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, 0);
+		if (m == NULL)
+			break;
+		if (m->err) {
+			if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+				log_warnx("kafka: %s", rd_kafka_message_errstr(m));
+			rd_kafka_message_destroy(m);
+			continue;
+		}
+		if (c->nbatch == c->cap) {
+			c->cap = c->cap ? c->cap * 2 : 256;
+			c->batch = xrealloc(c->batch, c->cap * sizeof *c->batch);
+		}
+		c->batch[c->nbatch++] = m;
+		c->stats.consumed++;
+		if (c->nbatch >= max) {
+			if (flush_batch(c))
+				return;
+			if (clock_mono_ms() - t0 > SLICE_MS) {
+				c->more = true;  /* yield; consumer_run() goes on */
+				return;
+			}
+		}
+	}
+	flush_batch(c);
+}
+
+void
+consumer_run(struct consumer *c)
+{
+	if (c->more && !c->paused)
+		consumer_drain(c);
+}
+
+static void
+on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+	struct consumer *c = opaque;
+	(void)rk;
+	if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
+		snprintf(c->stats.problem, sizeof c->stats.problem, "kafka: all brokers down");
+		log_err("kafka: all brokers are down: %s", reason);
+	} else {
+		log_warnx("kafka: %s: %s", rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);
+	}
+}
+
+struct consumer *
+consumer_new(const struct config *cfg, struct store *st, struct planner *pl,
+	     struct producer *prod, struct loop *l, char *err, size_t errlen)
+{
+	struct consumer *c = xcalloc(1, sizeof *c);
+	rd_kafka_conf_t *conf = NULL;
+	rd_kafka_topic_partition_list_t *topics = NULL;
+	rd_kafka_resp_err_t e;
+
+	c->cfg = cfg;
+	c->st = st;
+	c->pl = pl;
+	c->prod = prod;
+	c->loop = l;
+	c->fd = -1;
+	c->stats.store_ok = true;
+	conf = kafka_conf_new(cfg, err, errlen);
+	if (conf == NULL)
+		goto fail;
+	/* Offsets move only once the store has committed (stored by us,
+	 * committed by librdkafka in the background and at close). */
+	if (rd_kafka_conf_set(conf, "group.id", cfg->kafka.group, err, errlen) ||
+	    rd_kafka_conf_set(conf, "enable.auto.offset.store", "false", err, errlen) ||
+	    rd_kafka_conf_set(conf, "enable.auto.commit", "true", err, errlen) ||
+	    rd_kafka_conf_set(conf, "auto.commit.interval.ms", "1000", err, errlen) ||
+	    rd_kafka_conf_set(conf, "auto.offset.reset", "earliest", err, errlen) ||
+	    rd_kafka_conf_set(conf, "enable.partition.eof", "false", err, errlen))
+		goto fail;
+	rd_kafka_conf_set_error_cb(conf, on_error);
+	rd_kafka_conf_set_opaque(conf, c);
+	c->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, errlen);
+	if (c->rk == NULL)
+		goto fail;
+	conf = NULL;
+	rd_kafka_poll_set_consumer(c->rk);
+	c->q = rd_kafka_queue_get_consumer(c->rk);
+	c->retry = loop_timer_new(l, on_retry, c);
+	c->fd = kafka_queue_watch(l, c->q, consumer_drain, c);
+	if (c->fd < 0) {
+		snprintf(err, errlen, "cannot watch the consumer queue");
+		goto fail;
+	}
+	topics = rd_kafka_topic_partition_list_new(3);
+	rd_kafka_topic_partition_list_add(topics, cfg->kafka.topic_exams, RD_KAFKA_PARTITION_UA);
+	rd_kafka_topic_partition_list_add(topics, cfg->kafka.topic_attendance, RD_KAFKA_PARTITION_UA);
+	rd_kafka_topic_partition_list_add(topics, cfg->kafka.topic_students, RD_KAFKA_PARTITION_UA);
+	e = rd_kafka_subscribe(c->rk, topics);
+	rd_kafka_topic_partition_list_destroy(topics);
+	if (e) {
+		snprintf(err, errlen, "subscribe: %s", rd_kafka_err2str(e));
+		goto fail;
+	}
+	c->stats.subscribed = true;
+	/* Anything queued before the fd was watched. */
+	loop_timer_set(c->retry, 0);
+	return c;
+fail:
+	if (conf)
+		rd_kafka_conf_destroy(conf);
+	consumer_close(c);
+	return NULL;
+}
+
+void
+consumer_reconfigure(struct consumer *c, const struct config *cfg)
+{
+	if (strcmp(c->cfg->kafka.brokers, cfg->kafka.brokers) ||
+	    strcmp(c->cfg->kafka.group, cfg->kafka.group) ||
+	    strcmp(c->cfg->kafka.topic_exams, cfg->kafka.topic_exams) ||
+	    strcmp(c->cfg->kafka.topic_attendance, cfg->kafka.topic_attendance) ||
+	    strcmp(c->cfg->kafka.topic_students, cfg->kafka.topic_students))
+		log_notice("kafka: brokers, group and topic changes take effect at the next restart");
+	c->cfg = cfg;
+}
+
+void
+consumer_close(struct consumer *c)
+{
+	rd_kafka_resp_err_t e;
+	if (c == NULL)
+		return;
+	if (c->rk) {
+		/* Finish the batch in hand (unless the store refuses it). */
+		c->paused = false;
+		if (c->nbatch && flush_batch(c))
+			log_err("kafka: %zu messages in hand not applied; they will be redelivered",
+				c->nbatch);
+		release_batch(c);
+		if (c->fd >= 0)
+			kafka_queue_unwatch(c->loop, c->q, c->fd);
+		if (c->stats.subscribed) {
+			e = rd_kafka_commit(c->rk, NULL, 0);
+			if (e && e != RD_KAFKA_RESP_ERR__NO_OFFSET)
+				log_warnx("kafka: final commit: %s", rd_kafka_err2str(e));
+			rd_kafka_consumer_close(c->rk);
+		}
+		if (c->q)
+			rd_kafka_queue_destroy(c->q);
+		rd_kafka_destroy(c->rk);
+	}
+	loop_timer_free(c->retry);
+	free(c->batch);
+	free(c);
+}
+
+const struct consumer_stats *consumer_stats(const struct consumer *c) { return &c->stats; }

@@ -1,0 +1,51 @@
+/*
+ * consumer.h — the Kafka consumer of relanced (contract sections 1 and 5).
+ *
+ * A consumer group on the exams, attendance and students topics. Messages
+ * are drained in batches from the loop; each batch is parsed (event.c),
+ * applied (plan.c) and recorded in ONE store transaction, and only after
+ * that commit are the offsets stored for Kafka's commit. Rejected messages
+ * go to the dead-letter topic (producer.c) and the store. If the store
+ * fails (disk full...), the batch is kept, consumption pauses and the same
+ * batch is retried with backoff: nothing is skipped.
+ */
+#ifndef RELANCE_CONSUMER_H
+#define RELANCE_CONSUMER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct config;
+struct store;
+struct planner;
+struct producer;
+struct loop;
+struct consumer;
+
+struct consumer_stats {
+	uint64_t consumed, applied, duplicates, rejected, batches;
+	uint64_t by_type[4];        /* applied, by enum event_type */
+	uint64_t rejected_by_type[4];
+	int64_t last_batch_ms;      /* duration of the last batch */
+	int64_t lat_max_ms;
+	bool store_ok;              /* last batch committed */
+	bool subscribed;
+	char problem[160];          /* what is wrong, for /healthz */
+};
+
+/* Subscribes. NULL with a reason in err. cfg, st, planner, producer and
+ * loop must outlive the consumer. */
+struct consumer *consumer_new(const struct config *cfg, struct store *st, struct planner *pl,
+			      struct producer *prod, struct loop *l, char *err, size_t errlen);
+/* A new configuration (topics and brokers need a restart). */
+void consumer_reconfigure(struct consumer *c, const struct config *cfg);
+/* Applies what is in hand, commits offsets synchronously, leaves the
+ * group and frees. */
+void consumer_close(struct consumer *c);
+const struct consumer_stats *consumer_stats(const struct consumer *c);
+/* Called by the event loop each turn: processes more if a batch was cut
+ * short to keep the loop responsive. */
+void consumer_run(struct consumer *c);
+
+#endif

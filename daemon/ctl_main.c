@@ -1,0 +1,3 @@
+/* ctl_main.c — relancectl (being written). */
+#include <stdio.h>
+int main(void) { fprintf(stderr, "relancectl: not built yet\n"); return 2; }

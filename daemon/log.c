@@ -1,0 +1,97 @@
+/*
+ * log.c — stderr logging with sd-daemon priority prefixes (see log.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+static int log_level = LOG_LVL_INFO;
+static int log_prefix = 1;
+
+void log_set_level(int level) { log_level = level; }
+int log_get_level(void) { return log_level; }
+void log_set_prefix(int on) { log_prefix = on; }
+
+void
+log_vat(int level, const char *fmt, va_list ap)
+{
+	int saved = errno;
+	char buf[2048];
+
+	if (level > log_level)
+		return;
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	/* One write per line so concurrent writers do not interleave. */
+	if (log_prefix)
+		fprintf(stderr, "<%d>%s\n", level, buf);
+	else
+		fprintf(stderr, "relance: %s\n", buf);
+	errno = saved;
+}
+
+void
+log_at(int level, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	log_vat(level, fmt, ap);
+	va_end(ap);
+}
+
+#define LOG_FN(name, level)                                                    \
+	void name(const char *fmt, ...)                                        \
+	{                                                                      \
+		va_list ap;                                                    \
+		va_start(ap, fmt);                                             \
+		log_vat(level, fmt, ap);                                       \
+		va_end(ap);                                                    \
+	}
+LOG_FN(log_warnx, LOG_LVL_WARNING)
+LOG_FN(log_err, LOG_LVL_ERR)
+LOG_FN(log_notice, LOG_LVL_NOTICE)
+LOG_FN(log_info, LOG_LVL_INFO)
+LOG_FN(log_debug, LOG_LVL_DEBUG)
+
+void
+log_warn(const char *fmt, ...)
+{
+	int saved = errno;
+	char buf[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	log_at(LOG_LVL_WARNING, "%s: %s", buf, strerror(saved));
+	errno = saved;
+}
+
+void
+fatal(const char *fmt, ...)
+{
+	int saved = errno;
+	char buf[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	log_at(LOG_LVL_ERR, "fatal: %s: %s", buf, strerror(saved));
+	exit(3);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	log_at(LOG_LVL_ERR, "fatal: %s", buf);
+	exit(3);
+}

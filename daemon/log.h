@@ -1,0 +1,35 @@
+/*
+ * log.h — logging for relanced and relancectl.
+ *
+ * Lines go to stderr with the sd-daemon priority prefixes (<3>, <4>, ...) so
+ * that journald keeps levels (sd-daemon(3)). log_warn() appends strerror(errno).
+ * errno is preserved by every function. Never pass personal data at info
+ * level or above: use ids, counts and reasons.
+ */
+#ifndef RELANCE_LOG_H
+#define RELANCE_LOG_H
+
+#include <stdarg.h>
+
+enum log_level { LOG_LVL_ERR = 3, LOG_LVL_WARNING = 4, LOG_LVL_NOTICE = 5,
+		 LOG_LVL_INFO = 6, LOG_LVL_DEBUG = 7 };
+
+/* Messages above this level are not formatted at all. Default: info. */
+void log_set_level(int level);
+int log_get_level(void);
+/* Prefix lines with "<N>" (journald) or not (a terminal). Default: on. */
+void log_set_prefix(int on);
+
+void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_at(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void log_vat(int level, const char *fmt, va_list ap);
+/* Startup failures and impossible states only. Exit code 3. */
+void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+#endif

@@ -1,0 +1,305 @@
+/*
+ * main.c — relanced: argument parsing, start-up in order (configuration,
+ * store, books, Kafka), the event loop, reload and an orderly stop.
+ * The only file that knows every module; modules never call back here.
+ *
+ *   relanced [-c FILE] [--check-config]
+ *
+ * Exit codes: 0 clean stop, 1 bad configuration, 2 bad usage, 3 runtime
+ * failure (store, Kafka, ...).
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "consumer.h"
+#include "log.h"
+#include "loop.h"
+#include "plan.h"
+#include "producer.h"
+#include "sdnotify.h"
+#include "store.h"
+#include "util.h"
+
+#define DEFAULT_CONFIG "/etc/relance/relance.conf"
+#define LOST_CHECK_MS (3600 * 1000)
+#define STATUS_MS 5000
+
+struct relanced {
+	struct config *cfg;
+	struct loop *loop;
+	struct store *st;
+	struct planner *pl;
+	struct producer *prod;
+	struct consumer *cons;
+	struct loop_timer *watchdog, *status, *lost;
+	int64_t watchdog_ms;
+	int exit_code;
+	char last_status[256];
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: relanced [-c FILE] [--check-config]\n"
+		   "  -c, --config FILE   configuration (default " DEFAULT_CONFIG ")\n"
+		   "      --check-config  validate the configuration and exit\n"
+		   "  -h, --help          this help\n");
+}
+
+static void
+print_error(const char *msg, void *arg)
+{
+	(void)arg;
+	fprintf(stderr, "%s\n", msg);
+}
+
+static void
+log_error(const char *msg, void *arg)
+{
+	(void)arg;
+	log_err("%s", msg);
+}
+
+static int
+parse_level(const char *s)
+{
+	if (s == NULL || strcmp(s, "info") == 0)
+		return LOG_LVL_INFO;
+	if (strcmp(s, "debug") == 0)
+		return LOG_LVL_DEBUG;
+	if (strcmp(s, "notice") == 0)
+		return LOG_LVL_NOTICE;
+	if (strcmp(s, "warning") == 0)
+		return LOG_LVL_WARNING;
+	return LOG_LVL_ERR;
+}
+
+/* ---- periodic jobs --------------------------------------------------------- */
+
+static void
+on_watchdog(void *arg)
+{
+	struct relanced *r = arg;
+	sdnotify_watchdog();
+	loop_timer_set(r->watchdog, r->watchdog_ms / 2);
+}
+
+static void
+on_status(void *arg)
+{
+	struct relanced *r = arg;
+	const struct consumer_stats *cs = consumer_stats(r->cons);
+	const struct plan_stats *ps = plan_stats(r->pl);
+	char buf[256];
+
+	snprintf(buf, sizeof buf,
+		 "events %llu applied, %llu duplicate, %llu dead-lettered; %llu appointments, "
+		 "%llu reminders planned%s%s",
+		 (unsigned long long)cs->applied, (unsigned long long)cs->duplicates,
+		 (unsigned long long)cs->rejected, (unsigned long long)ps->appointments,
+		 (unsigned long long)ps->reminders, cs->problem[0] ? "; " : "", cs->problem);
+	/* Only when something changed: STATUS= is cheap but not free. */
+	if (strcmp(buf, r->last_status) != 0) {
+		sdnotify_status("%s", buf);
+		memcpy(r->last_status, buf, sizeof buf);
+	}
+	loop_timer_set(r->status, STATUS_MS);
+}
+
+static void
+on_lost(void *arg)
+{
+	struct relanced *r = arg;
+	int n;
+	if (store_begin(r->st) == 0) {
+		n = plan_lost_students(r->pl, clock_now());
+		if (n < 0 || store_commit(r->st)) {
+			store_rollback(r->st);
+			log_err("lost-student check failed; retried in an hour");
+		} else if (n > 0) {
+			log_info("lost-student check: %d adviser alerts queued", n);
+		}
+	}
+	loop_timer_set(r->lost, LOST_CHECK_MS);
+}
+
+/* ---- reload and stop ------------------------------------------------------------ */
+
+static void
+reload(struct relanced *r)
+{
+	struct config *nc;
+
+	sdnotify_reloading();
+	log_info("reloading %s", r->cfg->path);
+	nc = config_load(r->cfg->path, log_error, NULL);
+	if (nc == NULL) {
+		log_err("reload refused: the configuration has errors (see above); "
+			"still running with the previous one");
+		sdnotify_ready(NULL);
+		return;
+	}
+	if (strcmp(nc->calendar.timezone, r->cfg->calendar.timezone) != 0 &&
+	    tz_set(nc->calendar.timezone) != 0) {
+		log_err("reload refused: unknown time zone");
+		config_free(nc);
+		sdnotify_ready(NULL);
+		return;
+	}
+	if (strcmp(nc->store.path, r->cfg->store.path) != 0)
+		log_notice("store path changes take effect at the next restart");
+	log_set_level(parse_level(nc->daemon.log_level));
+	consumer_reconfigure(r->cons, nc);
+	if (plan_reconfigure(r->pl, nc) != 0)
+		log_err("reload: cannot rebuild the books from the store");
+	config_free(r->cfg);
+	r->cfg = nc;
+	log_info("configuration reloaded");
+	sdnotify_ready(NULL);
+}
+
+static void
+on_signal(int sig, void *arg)
+{
+	struct relanced *r = arg;
+	if (sig == SIGHUP) {
+		reload(r);
+		return;
+	}
+	log_info("signal %d: stopping", sig);
+	loop_stop(r->loop);
+}
+
+static void
+before_sleep(void *arg)
+{
+	struct relanced *r = arg;
+	consumer_run(r->cons);
+}
+
+/* ---- main -------------------------------------------------------------------------- */
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check-config", no_argument, NULL, 'C' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
+	struct relanced r;
+	const char *path = DEFAULT_CONFIG;
+	int check = 0, ch;
+	char err[512];
+
+	memset(&r, 0, sizeof r);
+	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'C':
+			check = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (check) {
+		r.cfg = config_load(path, print_error, NULL);
+		if (r.cfg == NULL)
+			return 1;
+		printf("%s: configuration OK\n", path);
+		config_free(r.cfg);
+		return 0;
+	}
+
+	/* journald keeps priorities from the <N> prefixes; a terminal gets
+	 * plain lines. */
+	log_set_prefix(!isatty(STDERR_FILENO) || getenv("JOURNAL_STREAM") != NULL);
+	r.cfg = config_load(path, log_error, NULL);
+	if (r.cfg == NULL)
+		return 1;
+	log_set_level(parse_level(r.cfg->daemon.log_level));
+	if (tz_set(r.cfg->calendar.timezone) != 0) {
+		log_err("%s: unknown time zone", path);
+		return 1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	r.loop = loop_new();
+	if (loop_signals(r.loop, sigs, (int)ARRAY_SIZE(sigs), on_signal, &r) != 0)
+		fatal("signals");
+
+	sdnotify_status("opening the store");
+	r.st = store_open(r.cfg->store.path, false, err, sizeof err);
+	if (r.st == NULL) {
+		log_err("store: %s", err);
+		r.exit_code = 3;
+		goto out;
+	}
+	r.pl = plan_new(r.cfg, r.st);
+	if (r.pl == NULL) {
+		log_err("store: cannot load the books");
+		r.exit_code = 3;
+		goto out;
+	}
+	sdnotify_status("connecting to Kafka");
+	r.prod = producer_new(r.cfg, r.loop, err, sizeof err);
+	if (r.prod == NULL) {
+		log_err("kafka: producer: %s", err);
+		r.exit_code = 3;
+		goto out;
+	}
+	r.cons = consumer_new(r.cfg, r.st, r.pl, r.prod, r.loop, err, sizeof err);
+	if (r.cons == NULL) {
+		log_err("kafka: consumer: %s", err);
+		r.exit_code = 3;
+		goto out;
+	}
+
+	r.watchdog_ms = sdnotify_watchdog_ms();
+	if (r.watchdog_ms > 0) {
+		r.watchdog = loop_timer_new(r.loop, on_watchdog, &r);
+		loop_timer_set(r.watchdog, r.watchdog_ms / 2);
+	}
+	r.status = loop_timer_new(r.loop, on_status, &r);
+	loop_timer_set(r.status, STATUS_MS);
+	r.lost = loop_timer_new(r.loop, on_lost, &r);
+	loop_timer_set(r.lost, 60 * 1000);
+	loop_before_sleep(r.loop, before_sleep, &r);
+
+	log_info("relanced started: store %s, brokers %s, group %s", r.cfg->store.path,
+		 r.cfg->kafka.brokers, r.cfg->kafka.group);
+	sdnotify_ready("running");
+	if (loop_run(r.loop) != 0)
+		r.exit_code = 3;
+	sdnotify_stopping();
+out:
+	consumer_close(r.cons);
+	producer_free(r.prod);
+	loop_timer_free(r.watchdog);
+	loop_timer_free(r.status);
+	loop_timer_free(r.lost);
+	plan_free(r.pl);
+	store_close(r.st);
+	loop_free(r.loop);
+	if (r.exit_code == 0)
+		log_info("relanced stopped");
+	config_free(r.cfg);
+	return r.exit_code;
+}

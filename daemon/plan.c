@@ -1,0 +1,714 @@
+/*
+ * plan.c — the follow-up rules (contract section 2, lost students of
+ * section 4): turns validated events into appointments and reminders in the
+ * store, keeping the in-memory books of schedule.c in step with it.
+ *
+ * Calls: schedule (pure rules), store (persistence). Never commits; the
+ * consumer owns transactions. Log lines carry ids and counts, never names,
+ * emails or phone numbers.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "event.h"
+#include "log.h"
+#include "plan.h"
+#include "schedule.h"
+#include "store.h"
+#include "util.h"
+
+#define MAX_REPLACEMENTS 2
+#define ABSENCES_ALERT 2
+
+struct planner {
+	const struct config *cfg;
+	struct store *st;
+	struct agenda *agenda;
+	struct dropins *dropins;
+	struct hmap *advisers;      /* id -> "name\037email" last written */
+	struct hmap *establishments;/* uai -> name last written */
+	unsigned char *shortage_logged; /* per window */
+	struct plan_stats stats;
+};
+
+static void
+on_booking(const char *adviser, int64_t start, int64_t end, void *arg)
+{
+	struct planner *p = arg;
+	agenda_mark(p->agenda, adviser, start, end);
+}
+
+static void
+on_dropin(const char *key, int64_t start, int booked, void *arg)
+{
+	struct planner *p = arg;
+	dropins_add(p->dropins, key, start, booked);
+}
+
+static int
+plan_load(struct planner *p)
+{
+	agenda_free(p->agenda);
+	dropins_free(p->dropins);
+	free(p->shortage_logged);
+	p->agenda = agenda_new(p->cfg);
+	p->dropins = dropins_new(p->cfg);
+	p->shortage_logged = xcalloc(p->cfg->dropin.nwindows + 1, 1);
+	/* Bookings that already ended cannot collide with new ones. */
+	if (store_each_booking(p->st, clock_now() - 86400, on_booking, p) ||
+	    store_each_dropin_fill(p->st, on_dropin, p))
+		return -1;
+	return 0;
+}
+
+struct planner *
+plan_new(const struct config *cfg, struct store *st)
+{
+	struct planner *p = xcalloc(1, sizeof *p);
+	p->cfg = cfg;
+	p->st = st;
+	p->advisers = hmap_new();
+	p->establishments = hmap_new();
+	if (plan_load(p)) {
+		plan_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+void
+plan_free(struct planner *p)
+{
+	if (p == NULL)
+		return;
+	agenda_free(p->agenda);
+	dropins_free(p->dropins);
+	hmap_free(p->advisers, free);
+	hmap_free(p->establishments, free);
+	free(p->shortage_logged);
+	free(p);
+}
+
+int
+plan_reconfigure(struct planner *p, const struct config *cfg)
+{
+	p->cfg = cfg;
+	return plan_load(p);
+}
+
+int
+plan_reload(struct planner *p)
+{
+	hmap_free(p->advisers, free);
+	hmap_free(p->establishments, free);
+	p->advisers = hmap_new();
+	p->establishments = hmap_new();
+	return plan_load(p);
+}
+
+const struct plan_stats *plan_stats(const struct planner *p) { return &p->stats; }
+
+/* ---- helpers ------------------------------------------------------------------- */
+
+static int32_t
+today(int64_t now)
+{
+	int32_t day;
+	epoch_to_wall(now, &day, NULL);
+	return day;
+}
+
+/* Plans the reminders of one appointment on every channel the student can
+ * receive. */
+static int
+plan_reminders(struct planner *p, const struct student *s, const struct appt *a, int only_channel,
+	       int64_t now)
+{
+	int64_t due[CONFIG_MAX_OFFSETS];
+	int which[CONFIG_MAX_OFFSETS];
+	int n, channels[2], nch = 0;
+
+	if (s->phone && s->consent_sms && (!only_channel || only_channel == CH_SMS))
+		channels[nch++] = CH_SMS;
+	if (s->email && s->consent_email && (!only_channel || only_channel == CH_EMAIL))
+		channels[nch++] = CH_EMAIL;
+	if (nch == 0)
+		return 0;
+	n = schedule_reminders(p->cfg, a->starts_at, now, due, which, CONFIG_MAX_OFFSETS);
+	for (int c = 0; c < nch; c++) {
+		for (int i = 0; i < n; i++) {
+			if (store_reminder_insert(p->st, a->id, s->id, channels[c], REM_REMINDER,
+						  due[i], now))
+				return -1;
+			p->stats.reminders++;
+		}
+	}
+	return 0;
+}
+
+/* Books a check-in for s from from_day; 0 booked, 1 nothing free, -1 error. */
+static int
+book_checkin(struct planner *p, const struct student *s, int plan_index, int32_t from_day,
+	     int64_t now, struct appt *a)
+{
+	int64_t start, end;
+	if (agenda_find(p->agenda, s->adviser_id, from_day, now, &start, &end) != 0)
+		return 1;
+	a->student_id = s->id;
+	a->adviser_id = s->adviser_id;
+	memcpy(a->uai, s->uai, sizeof a->uai);
+	a->kind = KIND_CHECKIN;
+	a->plan_index = plan_index;
+	a->starts_at = start;
+	a->ends_at = end;
+	a->status = APPT_CONFIRMED;
+	if (store_appt_insert(p->st, a, p->cfg->calendar.domain, now))
+		return -1;
+	agenda_mark(p->agenda, s->adviser_id, start, end);
+	p->stats.appointments++;
+	return 0;
+}
+
+static void
+count_shortage(struct planner *p, int window)
+{
+	const struct dropin_window *w;
+	char name[160];
+
+	p->stats.dropin_shortages++;
+	if (window < 0)
+		return;
+	w = &p->cfg->dropin.windows[window];
+	snprintf(name, sizeof name, "dropin_shortage:%s", w->key);
+	store_counter_add(p->st, name, 1);
+	if (!p->shortage_logged[window]) {
+		p->shortage_logged[window] = 1;
+		log_warnx("drop-in window \"%s\" is full: students without a slot are counted "
+			  "(relancectl status)", w->key);
+	}
+}
+
+/* Books a drop-in slot on a day after after_day; 0 booked, 1 none, -1 error. */
+static int
+book_dropin(struct planner *p, const struct student *s, int32_t after_day, int64_t now,
+	    struct appt *a)
+{
+	int window, full;
+	int64_t start, end;
+
+	if (dropins_find(p->dropins, s->uai, after_day, now, &window, &start, &end, &full) != 0) {
+		if (full >= 0)
+			count_shortage(p, full);
+		return 1;
+	}
+	a->student_id = s->id;
+	a->adviser_id = s->adviser_id;
+	memcpy(a->uai, s->uai, sizeof a->uai);
+	a->kind = KIND_DROPIN;
+	a->plan_index = -1;
+	a->starts_at = start;
+	a->ends_at = end;
+	a->status = APPT_CONFIRMED;
+	a->window_key = (char *)p->cfg->dropin.windows[window].key;
+	if (store_appt_insert(p->st, a, p->cfg->calendar.domain, now) ||
+	    store_dropin_add(p->st, a->window_key, start, 1))
+		return -1;
+	dropins_add(p->dropins, a->window_key, start, 1);
+	p->stats.appointments++;
+	return 0;
+}
+
+/* Cancels one confirmed appointment: status, reminders, books. */
+static int
+cancel_appt(struct planner *p, const struct appt *a, const char *why, int64_t now)
+{
+	if (store_appt_update(p->st, a->id, APPT_CANCELLED, 0, 0, why, now) ||
+	    store_reminders_cancel_appt(p->st, a->id, 0, why, now))
+		return -1;
+	if (a->kind == KIND_CHECKIN && a->adviser_id)
+		agenda_unmark(p->agenda, a->adviser_id, a->starts_at, a->ends_at);
+	if (a->kind == KIND_DROPIN && a->window_key) {
+		if (store_dropin_add(p->st, a->window_key, a->starts_at, -1))
+			return -1;
+		dropins_add(p->dropins, a->window_key, a->starts_at, -1);
+	}
+	return 0;
+}
+
+/* Cancels every confirmed appointment of a student that has not started. */
+static int
+cancel_future(struct planner *p, const char *student_id, const char *why, int64_t now)
+{
+	struct appt *v;
+	size_t n;
+	int rc = 0;
+
+	if (store_appts_of_student(p->st, student_id, &v, &n))
+		return -1;
+	for (size_t i = 0; i < n && rc == 0; i++)
+		if (v[i].status == APPT_CONFIRMED && v[i].starts_at > now)
+			rc = cancel_appt(p, &v[i], why, now);
+	store_appts_free(v, n);
+	return rc;
+}
+
+static int
+upsert_adviser(struct planner *p, const struct ev_exam *e)
+{
+	char *val = xasprintf("%s\037%s", e->adviser_name ? e->adviser_name : "",
+			      e->adviser_email ? e->adviser_email : "");
+	const char *old = hmap_get(p->advisers, e->adviser_id);
+	if (old && strcmp(old, val) == 0) {
+		free(val);
+		return 0;
+	}
+	if (store_adviser_upsert(p->st, e->adviser_id, e->adviser_name, e->adviser_email)) {
+		free(val);
+		return -1;
+	}
+	free(hmap_put(p->advisers, e->adviser_id, val));
+	return 0;
+}
+
+static int
+upsert_establishment(struct planner *p, const struct ev_exam *e)
+{
+	char *val = xstrdup(e->establishment_name ? e->establishment_name : "");
+	const char *old = hmap_get(p->establishments, e->uai);
+	if (old && strcmp(old, val) == 0) {
+		free(val);
+		return 0;
+	}
+	if (store_establishment_upsert(p->st, e->uai, e->establishment_name)) {
+		free(val);
+		return -1;
+	}
+	free(hmap_put(p->establishments, e->uai, val));
+	return 0;
+}
+
+/* ---- exam.completed ----------------------------------------------------------------- */
+
+static enum plan_result
+apply_exam(struct planner *p, const struct event *ev, int64_t now)
+{
+	const struct ev_exam *e = &ev->u.exam;
+	struct student old, s;
+	struct appt a;
+	int found, rc;
+	enum plan_result result = PLAN_STORE_ERROR;
+
+	memset(&s, 0, sizeof s);
+	found = store_student_get(p->st, e->student_id, &old);
+	if (found < 0)
+		return PLAN_STORE_ERROR;
+	if (upsert_adviser(p, e) || upsert_establishment(p, e))
+		goto out;
+
+	/* The student, as the event says; consent left unset keeps what we
+	 * knew, or the configured default. */
+	s.id = e->student_id;
+	s.given_name = e->given_name;
+	s.family_name = e->family_name;
+	s.email = e->email;
+	s.phone = e->phone;
+	memcpy(s.locale, e->locale, sizeof s.locale);
+	s.consent_sms = e->consent_sms != TRI_UNSET ? e->consent_sms :
+			found ? old.consent_sms : p->cfg->reminders.consent_sms;
+	s.consent_email = e->consent_email != TRI_UNSET ? e->consent_email :
+			  found ? old.consent_email : p->cfg->reminders.consent_email;
+	memcpy(s.uai, e->uai, sizeof s.uai);
+	s.programme_code = e->programme_code;
+	s.programme_label = e->programme_label;
+	s.session = e->session;
+	s.last_exam_on = e->last_exam_on;
+	s.adviser_id = e->adviser_id;
+	s.stopped = 0;
+	s.feed_token = found ? old.feed_token : NULL;
+	s.last_contact_at = found && old.last_contact_at ? old.last_contact_at : now;
+	s.lost_alerted_at = found ? old.lost_alerted_at : 0;
+	if (store_student_put(p->st, &s, now))
+		goto out;
+
+	/* A resit replaces the part of the plan that has not happened yet. */
+	if (found && cancel_future(p, e->student_id, "replaced by a new exam.completed", now))
+		goto out;
+
+	for (int i = 0; i < p->cfg->checkins.noffsets; i++) {
+		int32_t day = schedule_checkin_day(&p->cfg->checkins.offsets[i], e->last_exam_on);
+		memset(&a, 0, sizeof a);
+		a.changed_by = "exam.completed";
+		rc = book_checkin(p, &s, i, day, now, &a);
+		if (rc < 0 || (rc == 0 && plan_reminders(p, &s, &a, 0, now)))
+			goto out;
+		if (rc > 0)
+			log_warnx("adviser %s has no free check-in slot within two years", e->adviser_id);
+	}
+	memset(&a, 0, sizeof a);
+	a.changed_by = "exam.completed";
+	rc = book_dropin(p, &s, e->last_exam_on, now, &a);
+	if (rc < 0 || (rc == 0 && plan_reminders(p, &s, &a, 0, now)))
+		goto out;
+	p->stats.planned_students++;
+	result = PLAN_APPLIED;
+out:
+	if (found > 0)
+		student_clear(&old);
+	return result;
+}
+
+/* ---- attendance ---------------------------------------------------------------------- */
+
+/* Consecutive absences of the student ending with appointment `last`
+ * (excused appointments neither count nor break the run). */
+static int
+consecutive_absences(struct planner *p, const char *student_id, int64_t last_id, int *count)
+{
+	struct appt *v;
+	size_t n;
+	int run = 0;
+
+	if (store_appts_of_student(p->st, student_id, &v, &n))
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].status == APPT_MISSED)
+			run++;
+		else if (v[i].status == APPT_ATTENDED)
+			run = 0;
+		if (v[i].id == last_id)
+			break;
+	}
+	store_appts_free(v, n);
+	*count = run;
+	return 0;
+}
+
+static int
+book_replacement(struct planner *p, const struct student *s, const struct appt *orig,
+		 char *why, int64_t now)
+{
+	struct appt a;
+	int rc;
+
+	if (orig->replacements >= MAX_REPLACEMENTS) {
+		log_info("appointment %s: no replacement (already %d)", orig->uid, orig->replacements);
+		return 0;
+	}
+	if (s->stopped)
+		return 0;
+	memset(&a, 0, sizeof a);
+	a.replaces = orig->id;
+	a.replacements = orig->replacements + 1;
+	a.changed_by = why;
+	if (orig->kind == KIND_DROPIN)
+		rc = book_dropin(p, s, today(now), now, &a);
+	else
+		rc = book_checkin(p, s, orig->plan_index, today(now) + 1, now, &a);
+	if (rc < 0)
+		return -1;
+	if (rc > 0) {
+		log_info("appointment %s: no free slot for a replacement", orig->uid);
+		return 0;
+	}
+	p->stats.replacements++;
+	return plan_reminders(p, s, &a, 0, now);
+}
+
+static enum plan_result
+apply_attendance(struct planner *p, const struct event *ev, int64_t now, char *err, size_t errlen)
+{
+	const struct ev_attendance *e = &ev->u.att;
+	struct student s;
+	struct appt a;
+	int found, status, absences;
+	enum plan_result result = PLAN_STORE_ERROR;
+	const char *why;
+
+	memset(&a, 0, sizeof a);
+	found = store_student_get(p->st, e->student_id, &s);
+	if (found < 0)
+		return PLAN_STORE_ERROR;
+	if (found == 0) {
+		snprintf(err, errlen, "unknown student");
+		return PLAN_REJECTED;
+	}
+	if (e->appointment_uid == NULL && e->kind == KIND_WORKSHOP) {
+		/* Workshops at school are recorded for the indicators only. */
+		if (store_attendance_record(p->st, s.id, 0, KIND_WORKSHOP, e->starts_at, e->status,
+					    e->situation, ev->source, ev->id, now) ||
+		    store_student_touch_contact(p->st, s.id, now))
+			goto out;
+		result = PLAN_APPLIED;
+		goto out;
+	}
+	if (e->appointment_uid)
+		found = store_appt_by_uid(p->st, e->appointment_uid, &a);
+	else
+		found = store_appt_by_start(p->st, e->student_id, e->kind, e->starts_at, &a);
+	if (found < 0)
+		goto out;
+	if (found == 0 || strcmp(a.student_id, e->student_id) != 0) {
+		snprintf(err, errlen, "unknown appointment");
+		result = PLAN_REJECTED;
+		goto out;
+	}
+	if (a.status == APPT_CANCELLED) {
+		snprintf(err, errlen, "appointment cancelled");
+		result = PLAN_REJECTED;
+		goto out;
+	}
+	if (store_attendance_record(p->st, s.id, a.id, a.kind, a.starts_at, e->status, e->situation,
+				    ev->source, ev->id, now) ||
+	    store_student_touch_contact(p->st, s.id, now))
+		goto out;
+	if (e->situation != SIT_NONE && store_appt_set_situation(p->st, a.id, e->situation))
+		goto out;
+
+	status = e->status == ATT_PRESENT ? APPT_ATTENDED :
+		 e->status == ATT_ABSENT ? APPT_MISSED : APPT_EXCUSED;
+	if (a.status != APPT_CONFIRMED) {
+		/* A correction of an earlier record: the status follows, no
+		 * second replacement is booked. */
+		if (a.status != status &&
+		    store_appt_update(p->st, a.id, status, 0, 0, "attendance:correction", now))
+			goto out;
+		result = PLAN_APPLIED;
+		goto out;
+	}
+	why = status == APPT_ATTENDED ? "attendance:present" :
+	      status == APPT_MISSED ? "attendance:absent" : "attendance:excused";
+	if (store_appt_update(p->st, a.id, status, 0, 0, why, now) ||
+	    store_reminders_cancel_appt(p->st, a.id, 0, why, now))
+		goto out;
+	if (a.kind == KIND_CHECKIN && a.adviser_id && a.starts_at > now) {
+		/* Recorded before it happened (e.g. excused in advance): the
+		 * slot is free again. */
+		agenda_unmark(p->agenda, a.adviser_id, a.starts_at, a.ends_at);
+	}
+	if (status == APPT_ATTENDED) {
+		result = PLAN_APPLIED;
+		goto out;
+	}
+	a.status = status;
+	if (book_replacement(p, &s, &a, status == APPT_MISSED ? "replacement:absent" :
+				       "replacement:excused", now))
+		goto out;
+	if (status == APPT_MISSED) {
+		if (consecutive_absences(p, s.id, a.id, &absences))
+			goto out;
+		if (absences >= ABSENCES_ALERT) {
+			int exists = store_alert_exists(p->st, s.id, REM_ALERT_ABSENCES);
+			if (exists < 0)
+				goto out;
+			if (!exists) {
+				if (store_reminder_insert(p->st, a.id, s.id, CH_EMAIL,
+							  REM_ALERT_ABSENCES, now, now))
+					goto out;
+				p->stats.alerts++;
+				log_info("student %s: %d consecutive absences, adviser alert queued",
+					 s.id, absences);
+			}
+		}
+	}
+	result = PLAN_APPLIED;
+out:
+	appt_clear(&a);
+	student_clear(&s);
+	return result;
+}
+
+/* ---- student.updated ---------------------------------------------------------------------- */
+
+/* Plans reminders on channel for future confirmed appointments that have
+ * none on it yet (new phone, consent given back). */
+static int
+add_channel_reminders(struct planner *p, const struct student *s, int channel, int64_t now)
+{
+	struct appt *v;
+	size_t n;
+	int rc = 0;
+
+	if (store_appts_of_student(p->st, s->id, &v, &n))
+		return -1;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		if (v[i].status != APPT_CONFIRMED || v[i].starts_at <= now)
+			continue;
+		int have = store_reminders_count_appt(p->st, v[i].id, channel);
+		if (have < 0)
+			rc = -1;
+		else if (have == 0)
+			rc = plan_reminders(p, s, &v[i], channel, now);
+	}
+	store_appts_free(v, n);
+	return rc;
+}
+
+static int
+str_changed(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a != b;
+	return strcmp(a, b) != 0;
+}
+
+static enum plan_result
+apply_update(struct planner *p, const struct event *ev, int64_t now, char *err, size_t errlen)
+{
+	const struct ev_update *e = &ev->u.upd;
+	struct student s;
+	int found, could_sms, could_email, can_sms, can_email;
+	int phone_changed = 0, email_changed = 0;
+	enum plan_result result = PLAN_STORE_ERROR;
+
+	found = store_student_get(p->st, e->student_id, &s);
+	if (found < 0)
+		return PLAN_STORE_ERROR;
+	if (found == 0) {
+		snprintf(err, errlen, "unknown student");
+		return PLAN_REJECTED;
+	}
+	could_sms = s.phone && s.consent_sms;
+	could_email = s.email && s.consent_email;
+	if (e->phone && str_changed(e->phone, s.phone)) {
+		free(s.phone);
+		s.phone = xstrdup(e->phone);
+		phone_changed = 1;
+	}
+	if (e->email && str_changed(e->email, s.email)) {
+		free(s.email);
+		s.email = xstrdup(e->email);
+		email_changed = 1;
+	}
+	if (e->locale[0])
+		memcpy(s.locale, e->locale, sizeof s.locale);
+	if (e->consent_sms != TRI_UNSET)
+		s.consent_sms = e->consent_sms;
+	if (e->consent_email != TRI_UNSET)
+		s.consent_email = e->consent_email;
+	if (e->stop)
+		s.stopped = 1;
+	if (store_student_put(p->st, &s, now))
+		goto out;
+	if (e->stop) {
+		if (cancel_future(p, s.id, "follow-up stopped", now) ||
+		    store_reminders_cancel_student(p->st, s.id, 0, "follow-up stopped", now))
+			goto out;
+		log_info("student %s left the programme: future appointments cancelled", s.id);
+		result = PLAN_APPLIED;
+		goto out;
+	}
+	if (s.stopped) {
+		result = PLAN_APPLIED;
+		goto out;
+	}
+	can_sms = s.phone && s.consent_sms;
+	can_email = s.email && s.consent_email;
+	if (could_sms && !can_sms &&
+	    store_reminders_cancel_student(p->st, s.id, CH_SMS, "SMS consent withdrawn", now))
+		goto out;
+	if (could_email && !can_email &&
+	    store_reminders_cancel_student(p->st, s.id, CH_EMAIL, "email consent withdrawn", now))
+		goto out;
+	/* Pending reminders pick the new number or address at send time;
+	 * a channel that just became possible gets reminders of its own. */
+	if (can_sms && (!could_sms || phone_changed) && add_channel_reminders(p, &s, CH_SMS, now))
+		goto out;
+	if (can_email && (!could_email || email_changed) &&
+	    add_channel_reminders(p, &s, CH_EMAIL, now))
+		goto out;
+	result = PLAN_APPLIED;
+out:
+	student_clear(&s);
+	return result;
+}
+
+/* ---- entry points ---------------------------------------------------------------------- */
+
+static const char *
+event_student(const struct event *ev)
+{
+	switch (ev->kind) {
+	case EV_EXAM_COMPLETED:
+		return ev->u.exam.student_id;
+	case EV_ATTENDANCE_RECORDED:
+		return ev->u.att.student_id;
+	case EV_STUDENT_UPDATED:
+		return ev->u.upd.student_id;
+	}
+	return NULL;
+}
+
+enum plan_result
+plan_apply(struct planner *p, const struct event *ev, const char *topic, int partition,
+	   int64_t offset, int64_t now, char *err, size_t errlen)
+{
+	int fresh = store_event_remember(p->st, ev->source, ev->id, ev->type, event_student(ev),
+					 topic, partition, offset, now);
+	if (fresh < 0)
+		return PLAN_STORE_ERROR;
+	if (fresh == 0) {
+		p->stats.duplicates++;
+		return PLAN_DUPLICATE;
+	}
+	switch (ev->kind) {
+	case EV_EXAM_COMPLETED:
+		return apply_exam(p, ev, now);
+	case EV_ATTENDANCE_RECORDED:
+		return apply_attendance(p, ev, now, err, errlen);
+	case EV_STUDENT_UPDATED:
+		return apply_update(p, ev, now, err, errlen);
+	}
+	snprintf(err, errlen, "unknown type");
+	return PLAN_REJECTED;
+}
+
+struct lost_ctx {
+	struct planner *p;
+	int64_t now;
+	int queued, failed;
+};
+
+static void
+on_lost(const char *student_id, void *arg)
+{
+	struct lost_ctx *c = arg;
+	if (c->failed)
+		return;
+	if (store_reminder_insert(c->p->st, 0, student_id, CH_EMAIL, REM_ALERT_LOST, c->now, c->now) ||
+	    store_student_mark_lost_alerted(c->p->st, student_id, c->now)) {
+		c->failed = 1;
+		return;
+	}
+	c->queued++;
+	c->p->stats.alerts++;
+	log_info("student %s: no contact for %llds, adviser alert queued", student_id,
+		 (long long)c->p->cfg->reminders.lost_after);
+}
+
+int
+plan_lost_students(struct planner *p, int64_t now)
+{
+	struct lost_ctx c = { p, now, 0, 0 };
+	if (store_each_lost_student(p->st, now - p->cfg->reminders.lost_after, now, on_lost, &c) ||
+	    c.failed)
+		return -1;
+	return c.queued;
+}
+
+int
+plan_cancel(struct planner *p, const char *uid, const char *why, int64_t now)
+{
+	struct appt a;
+	int found = store_appt_by_uid(p->st, uid, &a), rc;
+	if (found <= 0)
+		return found;
+	if (a.status != APPT_CONFIRMED) {
+		appt_clear(&a);
+		return 0;
+	}
+	rc = cancel_appt(p, &a, why, now) ? -1 : 1;
+	appt_clear(&a);
+	return rc;
+}

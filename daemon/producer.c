@@ -1,0 +1,154 @@
+/*
+ * producer.c — dead-letter and outcome publishing with librdkafka
+ * (producer.h). Delivery reports are served from the loop through the
+ * producer's main queue.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "kafka.h"
+#include "log.h"
+#include "loop.h"
+#include "producer.h"
+#include "util.h"
+
+struct producer {
+	rd_kafka_t *rk;
+	rd_kafka_queue_t *mainq;
+	struct loop *loop;
+	int fd;
+	uint64_t failed, failed_since_flush;
+};
+
+static void
+on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+	struct producer *p = opaque;
+	(void)rk;
+	if (m->err) {
+		p->failed++;
+		p->failed_since_flush++;
+		log_err("kafka: delivery to %s failed: %s", rd_kafka_topic_name(m->rkt),
+			rd_kafka_err2str(m->err));
+	}
+}
+
+static void
+serve(void *arg)
+{
+	struct producer *p = arg;
+	rd_kafka_poll(p->rk, 0);
+}
+
+struct producer *
+producer_new(const struct config *cfg, struct loop *l, char *err, size_t errlen)
+{
+	struct producer *p = xcalloc(1, sizeof *p);
+	rd_kafka_conf_t *conf = kafka_conf_new(cfg, err, errlen);
+
+	p->fd = -1;
+	p->loop = l;
+	if (conf == NULL)
+		goto fail;
+	if (rd_kafka_conf_set(conf, "enable.idempotence", "true", err, errlen) ||
+	    rd_kafka_conf_set(conf, "linger.ms", "5", err, errlen)) {
+		rd_kafka_conf_destroy(conf);
+		goto fail;
+	}
+	rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+	rd_kafka_conf_set_opaque(conf, p);
+	p->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, errlen);
+	if (p->rk == NULL) {
+		rd_kafka_conf_destroy(conf);
+		goto fail;
+	}
+	if (l) {
+		p->mainq = rd_kafka_queue_get_main(p->rk);
+		p->fd = kafka_queue_watch(l, p->mainq, serve, p);
+		if (p->fd < 0) {
+			snprintf(err, errlen, "cannot watch the producer queue");
+			goto fail;
+		}
+	}
+	return p;
+fail:
+	producer_free(p);
+	return NULL;
+}
+
+void
+producer_free(struct producer *p)
+{
+	if (p == NULL)
+		return;
+	if (p->rk) {
+		if (rd_kafka_flush(p->rk, 5000) != RD_KAFKA_RESP_ERR_NO_ERROR)
+			log_err("kafka: %d messages could not be delivered before exit",
+				rd_kafka_outq_len(p->rk));
+		if (p->mainq) {
+			kafka_queue_unwatch(p->loop, p->mainq, p->fd);
+			rd_kafka_queue_destroy(p->mainq);
+		}
+		rd_kafka_destroy(p->rk);
+	}
+	free(p);
+}
+
+int
+producer_dead_letter(struct producer *p, const char *dlq_topic, const void *value, size_t len,
+		     const void *key, size_t keylen, const char *reason, const char *topic,
+		     int partition, int64_t offset)
+{
+	rd_kafka_headers_t *h = rd_kafka_headers_new(4);
+	char part[16], off[24];
+	rd_kafka_resp_err_t e;
+
+	snprintf(part, sizeof part, "%d", partition);
+	snprintf(off, sizeof off, "%" PRId64, offset);
+	rd_kafka_header_add(h, "relance-error", -1, reason, -1);
+	rd_kafka_header_add(h, "relance-topic", -1, topic, -1);
+	rd_kafka_header_add(h, "relance-partition", -1, part, -1);
+	rd_kafka_header_add(h, "relance-offset", -1, off, -1);
+	e = rd_kafka_producev(p->rk, RD_KAFKA_V_TOPIC(dlq_topic),
+			      RD_KAFKA_V_VALUE((void *)(uintptr_t)value, len),
+			      RD_KAFKA_V_KEY((void *)(uintptr_t)key, keylen),
+			      RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+			      RD_KAFKA_V_END);
+	if (e) {
+		rd_kafka_headers_destroy(h); /* only freed by librdkafka on success */
+		log_err("kafka: cannot queue a dead letter: %s", rd_kafka_err2str(e));
+		return -1;
+	}
+	return 0;
+}
+
+int
+producer_publish(struct producer *p, const char *topic, const char *key, const char *json)
+{
+	rd_kafka_resp_err_t e = rd_kafka_producev(
+		p->rk, RD_KAFKA_V_TOPIC(topic),
+		RD_KAFKA_V_VALUE((void *)(uintptr_t)json, strlen(json)),
+		RD_KAFKA_V_KEY((void *)(uintptr_t)key, key ? strlen(key) : 0),
+		RD_KAFKA_V_HEADER("content-type", "application/cloudevents+json", -1),
+		RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+	if (e) {
+		log_err("kafka: cannot queue an outcome: %s", rd_kafka_err2str(e));
+		return -1;
+	}
+	return 0;
+}
+
+int
+producer_flush(struct producer *p, int timeout_ms)
+{
+	int rc = rd_kafka_flush(p->rk, timeout_ms) == RD_KAFKA_RESP_ERR_NO_ERROR ? 0 : -1;
+	if (p->failed_since_flush)
+		rc = -1;
+	p->failed_since_flush = 0;
+	return rc;
+}
+
+uint64_t producer_failed(const struct producer *p) { return p->failed; }

@@ -1,0 +1,1087 @@
+/*
+ * store.c — the durable store of relanced and relancectl (SQLite 3).
+ *
+ * Owns the schema and its migrations (PRAGMA user_version), every SQL
+ * statement (prepared once, cached), transactions and savepoints. WAL mode
+ * with synchronous=FULL: a committed transaction survives power loss, and
+ * readers (relancectl, the HTTP server) never block the writer.
+ * Contract section 5 (durability); schema designed for sections 1–4.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sqlite3.h>
+
+#include "log.h"
+#include "store.h"
+#include "util.h"
+
+/* ---- schema ------------------------------------------------------------------ */
+
+static const char *const migrations[] = {
+	/* 1: the first schema */
+	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;"
+	"CREATE TABLE events(source TEXT NOT NULL, id TEXT NOT NULL, type TEXT NOT NULL,"
+	" student_id TEXT, topic TEXT, partition INTEGER, offset INTEGER,"
+	" received_at INTEGER NOT NULL, PRIMARY KEY(source, id)) WITHOUT ROWID;"
+	"CREATE TABLE dead_letters(id INTEGER PRIMARY KEY, topic TEXT, partition INTEGER,"
+	" offset INTEGER, reason TEXT NOT NULL, payload BLOB, received_at INTEGER NOT NULL,"
+	" UNIQUE(topic, partition, offset));"
+	"CREATE TABLE advisers(id TEXT PRIMARY KEY, name TEXT, email TEXT,"
+	" feed_token TEXT UNIQUE NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE establishments(uai TEXT PRIMARY KEY, name TEXT,"
+	" feed_token TEXT UNIQUE NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE students(id TEXT PRIMARY KEY, given_name TEXT NOT NULL, family_name TEXT,"
+	" email TEXT, phone TEXT, locale TEXT NOT NULL DEFAULT 'fr',"
+	" consent_sms INTEGER NOT NULL, consent_email INTEGER NOT NULL, uai TEXT NOT NULL,"
+	" programme_code TEXT, programme_label TEXT, session TEXT, last_exam_on INTEGER NOT NULL,"
+	" adviser_id TEXT NOT NULL, stopped INTEGER NOT NULL DEFAULT 0,"
+	" feed_token TEXT UNIQUE NOT NULL, last_contact_at INTEGER, lost_alerted_at INTEGER,"
+	" created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE INDEX students_phone ON students(phone) WHERE phone IS NOT NULL;"
+	"CREATE TABLE appointments(id INTEGER PRIMARY KEY, uid TEXT NOT NULL UNIQUE,"
+	" student_id TEXT NOT NULL, adviser_id TEXT, uai TEXT, kind INTEGER NOT NULL,"
+	" plan_index INTEGER NOT NULL DEFAULT -1, starts_at INTEGER NOT NULL, ends_at INTEGER NOT NULL,"
+	" status INTEGER NOT NULL, sequence INTEGER NOT NULL DEFAULT 0, replaces INTEGER,"
+	" replacements INTEGER NOT NULL DEFAULT 0, absences INTEGER NOT NULL DEFAULT 0,"
+	" window_key TEXT, situation INTEGER NOT NULL DEFAULT 0, changed_by TEXT,"
+	" created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, rev INTEGER NOT NULL);"
+	"CREATE INDEX appointments_student ON appointments(student_id, starts_at);"
+	"CREATE INDEX appointments_adviser ON appointments(adviser_id, starts_at);"
+	"CREATE INDEX appointments_rev ON appointments(rev);"
+	/* An adviser is never booked twice at the same time. */
+	"CREATE UNIQUE INDEX appointments_no_double_booking ON appointments(adviser_id, starts_at)"
+	" WHERE kind = 1 AND status = 1;"
+	"CREATE TABLE reminders(id INTEGER PRIMARY KEY, appointment_id INTEGER,"
+	" student_id TEXT NOT NULL, channel INTEGER NOT NULL, kind INTEGER NOT NULL,"
+	" due_at INTEGER NOT NULL, next_at INTEGER NOT NULL, status INTEGER NOT NULL DEFAULT 0,"
+	" attempts INTEGER NOT NULL DEFAULT 0, sent_at INTEGER, last_error TEXT,"
+	" created_at INTEGER NOT NULL);"
+	"CREATE INDEX reminders_pending ON reminders(next_at) WHERE status = 0;"
+	"CREATE INDEX reminders_appointment ON reminders(appointment_id);"
+	"CREATE TABLE attempts(id INTEGER PRIMARY KEY, reminder_id INTEGER NOT NULL,"
+	" at INTEGER NOT NULL, channel INTEGER NOT NULL, outcome TEXT NOT NULL, detail TEXT);"
+	"CREATE INDEX attempts_reminder ON attempts(reminder_id);"
+	"CREATE TABLE attendance(id INTEGER PRIMARY KEY, student_id TEXT NOT NULL,"
+	" appointment_id INTEGER, kind INTEGER NOT NULL, starts_at INTEGER, status INTEGER NOT NULL,"
+	" situation INTEGER NOT NULL DEFAULT 0, source TEXT, event_id TEXT, recorded_at INTEGER NOT NULL);"
+	"CREATE INDEX attendance_student ON attendance(student_id);"
+	"CREATE TABLE dropin_fill(window_key TEXT NOT NULL, starts_at INTEGER NOT NULL,"
+	" booked INTEGER NOT NULL CHECK (booked >= 0), PRIMARY KEY(window_key, starts_at)) WITHOUT ROWID;"
+	"CREATE TABLE counters(name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;"
+	"INSERT INTO meta VALUES('rev', '0');",
+};
+
+/* ---- statements -------------------------------------------------------------- */
+
+enum stmt_id {
+	S_BEGIN, S_COMMIT, S_ROLLBACK, S_SAVEPOINT, S_RELEASE, S_ROLLBACK_TO,
+	S_EVENT_INSERT, S_DEAD_LETTER,
+	S_ADVISER_UPSERT, S_ESTAB_UPSERT,
+	S_STUDENT_GET, S_STUDENT_BY_PHONE, S_STUDENT_PUT, S_STUDENT_TOUCH,
+	S_APPT_INSERT, S_APPT_UPDATE, S_APPT_UPDATE_TIMES, S_APPT_SITUATION,
+	S_APPT_BY_UID, S_APPT_BY_START, S_APPT_BY_ID, S_APPTS_OF_STUDENT,
+	S_REM_INSERT, S_REM_CANCEL_APPT, S_REM_CANCEL_APPT_CH, S_REM_CANCEL_STUDENT,
+	S_REM_CANCEL_STUDENT_CH, S_REM_COUNT_APPT,
+	S_DROPIN_ADD, S_COUNTER_ADD, S_COUNTER_GET, S_ATTENDANCE,
+	S_EACH_BOOKING, S_EACH_DROPIN,
+	S_REV_GET, S_REV_SET,
+	S_ALERT_EXISTS, S_EACH_LOST, S_MARK_LOST,
+	S_COUNT
+};
+
+#define APPT_COLS "id, uid, student_id, adviser_id, uai, kind, plan_index, starts_at, ends_at," \
+	" status, sequence, replaces, replacements, absences, window_key, situation, changed_by," \
+	" created_at, updated_at"
+#define STUDENT_COLS "id, given_name, family_name, email, phone, locale, consent_sms," \
+	" consent_email, uai, programme_code, programme_label, session, last_exam_on, adviser_id," \
+	" stopped, feed_token, last_contact_at, lost_alerted_at"
+
+static const char *const stmt_sql[S_COUNT] = {
+	[S_BEGIN] = "BEGIN IMMEDIATE",
+	[S_COMMIT] = "COMMIT",
+	[S_ROLLBACK] = "ROLLBACK",
+	[S_SAVEPOINT] = "SAVEPOINT ev",
+	[S_RELEASE] = "RELEASE ev",
+	[S_ROLLBACK_TO] = "ROLLBACK TO ev",
+	[S_EVENT_INSERT] = "INSERT OR IGNORE INTO events(source, id, type, student_id, topic,"
+		" partition, offset, received_at) VALUES(?,?,?,?,?,?,?,?)",
+	[S_DEAD_LETTER] = "INSERT OR IGNORE INTO dead_letters(topic, partition, offset, reason,"
+		" payload, received_at) VALUES(?,?,?,?,?,?)",
+	[S_ADVISER_UPSERT] = "INSERT INTO advisers(id, name, email, feed_token) VALUES(?,?,?,?)"
+		" ON CONFLICT(id) DO UPDATE SET name = coalesce(excluded.name, name),"
+		" email = coalesce(excluded.email, email)"
+		" WHERE coalesce(excluded.name, name) IS NOT name"
+		" OR coalesce(excluded.email, email) IS NOT email",
+	[S_ESTAB_UPSERT] = "INSERT INTO establishments(uai, name, feed_token) VALUES(?,?,?)"
+		" ON CONFLICT(uai) DO UPDATE SET name = coalesce(excluded.name, name)"
+		" WHERE coalesce(excluded.name, name) IS NOT name",
+	[S_STUDENT_GET] = "SELECT " STUDENT_COLS " FROM students WHERE id = ?",
+	[S_STUDENT_BY_PHONE] = "SELECT " STUDENT_COLS " FROM students WHERE phone = ?"
+		" ORDER BY updated_at DESC LIMIT 1",
+	[S_STUDENT_PUT] = "INSERT INTO students(id, given_name, family_name, email, phone, locale,"
+		" consent_sms, consent_email, uai, programme_code, programme_label, session,"
+		" last_exam_on, adviser_id, stopped, feed_token, last_contact_at, lost_alerted_at,"
+		" created_at, updated_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+		" ON CONFLICT(id) DO UPDATE SET given_name = excluded.given_name,"
+		" family_name = excluded.family_name, email = excluded.email, phone = excluded.phone,"
+		" locale = excluded.locale, consent_sms = excluded.consent_sms,"
+		" consent_email = excluded.consent_email, uai = excluded.uai,"
+		" programme_code = excluded.programme_code, programme_label = excluded.programme_label,"
+		" session = excluded.session, last_exam_on = excluded.last_exam_on,"
+		" adviser_id = excluded.adviser_id, stopped = excluded.stopped,"
+		" last_contact_at = excluded.last_contact_at, lost_alerted_at = excluded.lost_alerted_at,"
+		" updated_at = excluded.updated_at",
+	[S_STUDENT_TOUCH] = "UPDATE students SET last_contact_at = max(coalesce(last_contact_at, 0), ?)"
+		" WHERE id = ?",
+	[S_APPT_INSERT] = "INSERT INTO appointments(uid, student_id, adviser_id, uai, kind, plan_index,"
+		" starts_at, ends_at, status, sequence, replaces, replacements, absences, window_key,"
+		" situation, changed_by, created_at, updated_at, rev)"
+		" VALUES(?,?,?,?,?,?,?,?,?,0,?,?,?,?,?,?,?,?,?)",
+	[S_APPT_UPDATE] = "UPDATE appointments SET status = ?, changed_by = ?, updated_at = ?,"
+		" sequence = sequence + 1, rev = ? WHERE id = ?",
+	[S_APPT_UPDATE_TIMES] = "UPDATE appointments SET status = ?, starts_at = ?, ends_at = ?,"
+		" changed_by = ?, updated_at = ?, sequence = sequence + 1, rev = ? WHERE id = ?",
+	[S_APPT_SITUATION] = "UPDATE appointments SET situation = ? WHERE id = ?",
+	[S_APPT_BY_UID] = "SELECT " APPT_COLS " FROM appointments WHERE uid = ?",
+	[S_APPT_BY_START] = "SELECT " APPT_COLS " FROM appointments WHERE student_id = ?"
+		" AND kind = ? AND starts_at = ? ORDER BY status = 1 DESC, id DESC LIMIT 1",
+	[S_APPT_BY_ID] = "SELECT " APPT_COLS " FROM appointments WHERE id = ?",
+	[S_APPTS_OF_STUDENT] = "SELECT " APPT_COLS " FROM appointments WHERE student_id = ?"
+		" ORDER BY starts_at, id",
+	[S_REM_INSERT] = "INSERT INTO reminders(appointment_id, student_id, channel, kind, due_at,"
+		" next_at, status, created_at) VALUES(?,?,?,?,?,?,0,?)",
+	[S_REM_CANCEL_APPT] = "UPDATE reminders SET status = 3, last_error = ?, sent_at = ?"
+		" WHERE appointment_id = ? AND status IN (0, 4)",
+	[S_REM_CANCEL_APPT_CH] = "UPDATE reminders SET status = 3, last_error = ?, sent_at = ?"
+		" WHERE appointment_id = ? AND status IN (0, 4) AND channel = ?",
+	[S_REM_CANCEL_STUDENT] = "UPDATE reminders SET status = 3, last_error = ?, sent_at = ?"
+		" WHERE student_id = ? AND status IN (0, 4) AND kind = 1",
+	[S_REM_CANCEL_STUDENT_CH] = "UPDATE reminders SET status = 3, last_error = ?, sent_at = ?"
+		" WHERE student_id = ? AND status IN (0, 4) AND kind = 1 AND channel = ?",
+	[S_REM_COUNT_APPT] = "SELECT count(*) FROM reminders WHERE appointment_id = ? AND channel = ?",
+	[S_DROPIN_ADD] = "INSERT INTO dropin_fill(window_key, starts_at, booked) VALUES(?,?,?)"
+		" ON CONFLICT(window_key, starts_at) DO UPDATE SET booked = booked + excluded.booked",
+	[S_COUNTER_ADD] = "INSERT INTO counters(name, value) VALUES(?,?)"
+		" ON CONFLICT(name) DO UPDATE SET value = value + excluded.value",
+	[S_COUNTER_GET] = "SELECT value FROM counters WHERE name = ?",
+	[S_ATTENDANCE] = "INSERT INTO attendance(student_id, appointment_id, kind, starts_at, status,"
+		" situation, source, event_id, recorded_at) VALUES(?,?,?,?,?,?,?,?,?)",
+	[S_EACH_BOOKING] = "SELECT adviser_id, starts_at, ends_at FROM appointments"
+		" WHERE kind = 1 AND status = 1 AND ends_at > ?",
+	[S_EACH_DROPIN] = "SELECT window_key, starts_at, booked FROM dropin_fill WHERE booked > 0",
+	[S_REV_GET] = "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'rev'",
+	[S_REV_SET] = "UPDATE meta SET value = ? WHERE key = 'rev'",
+	[S_ALERT_EXISTS] = "SELECT 1 FROM reminders WHERE student_id = ? AND kind = ? LIMIT 1",
+	[S_EACH_LOST] = "SELECT s.id FROM students s WHERE s.stopped = 0"
+		" AND coalesce(s.last_contact_at, 0) < ?1 AND coalesce(s.lost_alerted_at, 0) < ?1"
+		" AND EXISTS(SELECT 1 FROM appointments a WHERE a.student_id = s.id"
+		" AND a.status = 1 AND a.starts_at > ?2)",
+	[S_MARK_LOST] = "UPDATE students SET lost_alerted_at = ? WHERE id = ?",
+};
+
+struct store {
+	sqlite3 *db;
+	bool readonly;
+	sqlite3_stmt *stmt[S_COUNT];
+	int64_t rev;          /* last rev handed out (writer only) */
+	bool rev_dirty;
+	uint64_t rng;         /* splitmix64 state for UIDs */
+	char errmsg[256];
+};
+
+static void
+store_fail(struct store *st, const char *what)
+{
+	snprintf(st->errmsg, sizeof st->errmsg, "%s: %s", what, sqlite3_errmsg(st->db));
+	log_err("store: %s", st->errmsg);
+}
+
+const char *store_errmsg(struct store *st) { return st->errmsg; }
+
+static sqlite3_stmt *
+stmt(struct store *st, enum stmt_id id)
+{
+	sqlite3_stmt *s = st->stmt[id];
+	if (s == NULL) {
+		if (sqlite3_prepare_v3(st->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &s,
+				       NULL) != SQLITE_OK) {
+			store_fail(st, "prepare");
+			return NULL;
+		}
+		st->stmt[id] = s;
+	}
+	return s;
+}
+
+/* Binds helpers: NULL strings bind NULL. */
+static void
+bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+static void
+bind_i64_or_null(sqlite3_stmt *s, int i, int64_t v)
+{
+	if (v)
+		sqlite3_bind_int64(s, i, v);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+static char *
+col_text(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+	return t ? xstrdup((const char *)t) : NULL;
+}
+
+static void
+col_copy(sqlite3_stmt *s, int i, char *out, size_t outlen)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+	snprintf(out, outlen, "%s", t ? (const char *)t : "");
+}
+
+/* Steps a statement that returns no rows; resets it. */
+static int
+exec_stmt(struct store *st, sqlite3_stmt *s, const char *what)
+{
+	int rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		store_fail(st, what);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+exec_id(struct store *st, enum stmt_id id)
+{
+	sqlite3_stmt *s = stmt(st, id);
+	if (s == NULL)
+		return -1;
+	return exec_stmt(st, s, stmt_sql[id]);
+}
+
+static int
+exec_sql(struct store *st, const char *sql)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(st->errmsg, sizeof st->errmsg, "%s", msg ? msg : "error");
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- life cycle ----------------------------------------------------------------- */
+
+static int
+pragma_int(struct store *st, const char *sql)
+{
+	sqlite3_stmt *s = NULL;
+	int v = -1;
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+int store_schema_version(struct store *st) { return pragma_int(st, "PRAGMA user_version"); }
+
+static int
+store_migrate(struct store *st, char *err, size_t errlen)
+{
+	int v = store_schema_version(st);
+	int latest = (int)ARRAY_SIZE(migrations);
+
+	if (v < 0) {
+		snprintf(err, errlen, "cannot read schema version: %s", sqlite3_errmsg(st->db));
+		return -1;
+	}
+	if (v > latest) {
+		snprintf(err, errlen, "store schema version %d is newer than this relance (%d)", v, latest);
+		return -1;
+	}
+	if (v == latest)
+		return 0;
+	if (st->readonly) {
+		snprintf(err, errlen, "store schema version %d is older than %d: start relanced once to upgrade it",
+			 v, latest);
+		return -1;
+	}
+	for (; v < latest; v++) {
+		char sql[64];
+		if (exec_sql(st, "BEGIN IMMEDIATE") || exec_sql(st, migrations[v])) {
+			snprintf(err, errlen, "migration to schema %d failed: %s", v + 1, st->errmsg);
+			exec_sql(st, "ROLLBACK");
+			return -1;
+		}
+		snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v + 1);
+		if (exec_sql(st, sql) || exec_sql(st, "COMMIT")) {
+			snprintf(err, errlen, "migration to schema %d failed: %s", v + 1, st->errmsg);
+			exec_sql(st, "ROLLBACK");
+			return -1;
+		}
+		log_info("store: schema migrated to version %d", v + 1);
+	}
+	return 0;
+}
+
+struct store *
+store_open(const char *path, bool readonly, char *err, size_t errlen)
+{
+	struct store *st = xcalloc(1, sizeof *st);
+	int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+
+	st->readonly = readonly;
+	if (sqlite3_open_v2(path, &st->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path, st->db ? sqlite3_errmsg(st->db) : "cannot open");
+		goto fail;
+	}
+	sqlite3_busy_timeout(st->db, 5000);
+	if (!readonly) {
+		if (exec_sql(st, "PRAGMA journal_mode = WAL") ||
+		    exec_sql(st, "PRAGMA synchronous = FULL") ||
+		    exec_sql(st, "PRAGMA foreign_keys = OFF") ||
+		    exec_sql(st, "PRAGMA cache_size = -65536") ||
+		    exec_sql(st, "PRAGMA wal_autocheckpoint = 4000")) {
+			snprintf(err, errlen, "%s: %s", path, st->errmsg);
+			goto fail;
+		}
+	} else if (pragma_int(st, "SELECT count(*) FROM sqlite_master") < 0) {
+		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(st->db));
+		goto fail;
+	}
+	if (store_migrate(st, err, errlen))
+		goto fail;
+	st->rng = random_u64();
+	if (!readonly)
+		st->rev = store_rev(st);
+	return st;
+fail:
+	store_close(st);
+	return NULL;
+}
+
+void
+store_close(struct store *st)
+{
+	if (st == NULL)
+		return;
+	for (int i = 0; i < S_COUNT; i++)
+		sqlite3_finalize(st->stmt[i]);
+	sqlite3_close(st->db);
+	free(st);
+}
+
+/* ---- transactions ------------------------------------------------------------------ */
+
+int
+store_begin(struct store *st)
+{
+	st->rev_dirty = false;
+	return exec_id(st, S_BEGIN);
+}
+
+int
+store_commit(struct store *st)
+{
+	if (st->rev_dirty) {
+		sqlite3_stmt *s = stmt(st, S_REV_SET);
+		if (s == NULL)
+			return -1;
+		sqlite3_bind_int64(s, 1, st->rev);
+		if (exec_stmt(st, s, "rev"))
+			return -1;
+	}
+	if (exec_id(st, S_COMMIT))
+		return -1;
+	st->rev_dirty = false;
+	return 0;
+}
+
+void
+store_rollback(struct store *st)
+{
+	if (sqlite3_get_autocommit(st->db))
+		return;
+	exec_id(st, S_ROLLBACK);
+	/* The rev counter in memory may be ahead; harmless (it only grows). */
+	st->rev_dirty = false;
+}
+
+int store_savepoint(struct store *st) { return exec_id(st, S_SAVEPOINT); }
+int store_release(struct store *st) { return exec_id(st, S_RELEASE); }
+
+void
+store_rollback_to(struct store *st)
+{
+	exec_id(st, S_ROLLBACK_TO);
+	exec_id(st, S_RELEASE);
+}
+
+int64_t
+store_rev(struct store *st)
+{
+	sqlite3_stmt *s = stmt(st, S_REV_GET);
+	int64_t v = 0;
+	if (s == NULL)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return v;
+}
+
+static int64_t
+next_rev(struct store *st)
+{
+	st->rev_dirty = true;
+	return ++st->rev;
+}
+
+/* ---- ingest -------------------------------------------------------------------------- */
+
+int
+store_event_remember(struct store *st, const char *source, const char *id, const char *type,
+		     const char *student_id, const char *topic, int partition, int64_t offset,
+		     int64_t now)
+{
+	sqlite3_stmt *s = stmt(st, S_EVENT_INSERT);
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, source);
+	bind_text(s, 2, id);
+	bind_text(s, 3, type);
+	bind_text(s, 4, student_id);
+	bind_text(s, 5, topic);
+	sqlite3_bind_int(s, 6, partition);
+	sqlite3_bind_int64(s, 7, offset);
+	sqlite3_bind_int64(s, 8, now);
+	if (exec_stmt(st, s, "remember event"))
+		return -1;
+	return sqlite3_changes(st->db) > 0 ? 1 : 0;
+}
+
+int
+store_dead_letter(struct store *st, const char *topic, int partition, int64_t offset,
+		  const char *reason, const void *payload, size_t len, int64_t now)
+{
+	sqlite3_stmt *s = stmt(st, S_DEAD_LETTER);
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, topic);
+	sqlite3_bind_int(s, 2, partition);
+	sqlite3_bind_int64(s, 3, offset);
+	bind_text(s, 4, reason);
+	sqlite3_bind_blob(s, 5, payload ? payload : "", (int)len, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 6, now);
+	return exec_stmt(st, s, "dead letter");
+}
+
+int
+store_adviser_upsert(struct store *st, const char *id, const char *name, const char *email)
+{
+	sqlite3_stmt *s = stmt(st, S_ADVISER_UPSERT);
+	char token[33];
+	if (s == NULL)
+		return -1;
+	random_hex(token, 16);
+	bind_text(s, 1, id);
+	bind_text(s, 2, name);
+	bind_text(s, 3, email);
+	bind_text(s, 4, token);
+	return exec_stmt(st, s, "adviser");
+}
+
+int
+store_establishment_upsert(struct store *st, const char *uai, const char *name)
+{
+	sqlite3_stmt *s = stmt(st, S_ESTAB_UPSERT);
+	char token[33];
+	if (s == NULL)
+		return -1;
+	random_hex(token, 16);
+	bind_text(s, 1, uai);
+	bind_text(s, 2, name);
+	bind_text(s, 3, token);
+	return exec_stmt(st, s, "establishment");
+}
+
+void
+student_clear(struct student *s)
+{
+	free(s->id);
+	free(s->given_name);
+	free(s->family_name);
+	free(s->email);
+	free(s->phone);
+	free(s->programme_code);
+	free(s->programme_label);
+	free(s->session);
+	free(s->adviser_id);
+	free(s->feed_token);
+	memset(s, 0, sizeof *s);
+}
+
+static void
+student_from_row(sqlite3_stmt *s, struct student *out)
+{
+	memset(out, 0, sizeof *out);
+	out->id = col_text(s, 0);
+	out->given_name = col_text(s, 1);
+	out->family_name = col_text(s, 2);
+	out->email = col_text(s, 3);
+	out->phone = col_text(s, 4);
+	col_copy(s, 5, out->locale, sizeof out->locale);
+	out->consent_sms = sqlite3_column_int(s, 6);
+	out->consent_email = sqlite3_column_int(s, 7);
+	col_copy(s, 8, out->uai, sizeof out->uai);
+	out->programme_code = col_text(s, 9);
+	out->programme_label = col_text(s, 10);
+	out->session = col_text(s, 11);
+	out->last_exam_on = (int32_t)sqlite3_column_int(s, 12);
+	out->adviser_id = col_text(s, 13);
+	out->stopped = sqlite3_column_int(s, 14);
+	out->feed_token = col_text(s, 15);
+	out->last_contact_at = sqlite3_column_int64(s, 16);
+	out->lost_alerted_at = sqlite3_column_int64(s, 17);
+}
+
+static int
+student_query(struct store *st, enum stmt_id id, const char *key, struct student *out)
+{
+	sqlite3_stmt *s = stmt(st, id);
+	int rc, found = 0;
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, key);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		student_from_row(s, out);
+		found = 1;
+	} else if (rc != SQLITE_DONE) {
+		store_fail(st, "student");
+		found = -1;
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return found;
+}
+
+int
+store_student_get(struct store *st, const char *id, struct student *out)
+{
+	return student_query(st, S_STUDENT_GET, id, out);
+}
+
+int
+store_student_by_phone(struct store *st, const char *phone, struct student *out)
+{
+	return student_query(st, S_STUDENT_BY_PHONE, phone, out);
+}
+
+int
+store_student_put(struct store *st, const struct student *x, int64_t now)
+{
+	sqlite3_stmt *s = stmt(st, S_STUDENT_PUT);
+	char token[33];
+	if (s == NULL)
+		return -1;
+	random_hex(token, 16);
+	bind_text(s, 1, x->id);
+	bind_text(s, 2, x->given_name);
+	bind_text(s, 3, x->family_name);
+	bind_text(s, 4, x->email);
+	bind_text(s, 5, x->phone);
+	bind_text(s, 6, x->locale[0] ? x->locale : "fr");
+	sqlite3_bind_int(s, 7, x->consent_sms);
+	sqlite3_bind_int(s, 8, x->consent_email);
+	bind_text(s, 9, x->uai);
+	bind_text(s, 10, x->programme_code);
+	bind_text(s, 11, x->programme_label);
+	bind_text(s, 12, x->session);
+	sqlite3_bind_int(s, 13, x->last_exam_on);
+	bind_text(s, 14, x->adviser_id);
+	sqlite3_bind_int(s, 15, x->stopped);
+	bind_text(s, 16, x->feed_token ? x->feed_token : token);
+	bind_i64_or_null(s, 17, x->last_contact_at);
+	bind_i64_or_null(s, 18, x->lost_alerted_at);
+	sqlite3_bind_int64(s, 19, now);
+	sqlite3_bind_int64(s, 20, now);
+	return exec_stmt(st, s, "student");
+}
+
+int
+store_student_touch_contact(struct store *st, const char *id, int64_t when)
+{
+	sqlite3_stmt *s = stmt(st, S_STUDENT_TOUCH);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, when);
+	bind_text(s, 2, id);
+	return exec_stmt(st, s, "student contact");
+}
+
+/* ---- appointments ----------------------------------------------------------------------- */
+
+void
+appt_clear(struct appt *a)
+{
+	free(a->student_id);
+	free(a->adviser_id);
+	free(a->window_key);
+	free(a->changed_by);
+	memset(a, 0, sizeof *a);
+}
+
+static void
+appt_from_row(sqlite3_stmt *s, struct appt *a)
+{
+	memset(a, 0, sizeof *a);
+	a->id = sqlite3_column_int64(s, 0);
+	col_copy(s, 1, a->uid, sizeof a->uid);
+	a->student_id = col_text(s, 2);
+	a->adviser_id = col_text(s, 3);
+	col_copy(s, 4, a->uai, sizeof a->uai);
+	a->kind = sqlite3_column_int(s, 5);
+	a->plan_index = sqlite3_column_int(s, 6);
+	a->starts_at = sqlite3_column_int64(s, 7);
+	a->ends_at = sqlite3_column_int64(s, 8);
+	a->status = sqlite3_column_int(s, 9);
+	a->sequence = sqlite3_column_int(s, 10);
+	a->replaces = sqlite3_column_int64(s, 11);
+	a->replacements = sqlite3_column_int(s, 12);
+	a->absences = sqlite3_column_int(s, 13);
+	a->window_key = col_text(s, 14);
+	a->situation = sqlite3_column_int(s, 15);
+	a->changed_by = col_text(s, 16);
+	a->created_at = sqlite3_column_int64(s, 17);
+	a->updated_at = sqlite3_column_int64(s, 18);
+}
+
+static uint64_t
+splitmix(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+int
+store_appt_insert(struct store *st, struct appt *a, const char *domain, int64_t now)
+{
+	sqlite3_stmt *s = stmt(st, S_APPT_INSERT);
+	uint64_t r1, r2;
+	if (s == NULL)
+		return -1;
+	r1 = splitmix(&st->rng);
+	r2 = splitmix(&st->rng);
+	snprintf(a->uid, sizeof a->uid, "%016llx%08llx@%.60s", (unsigned long long)r1,
+		 (unsigned long long)(r2 >> 32), domain);
+	bind_text(s, 1, a->uid);
+	bind_text(s, 2, a->student_id);
+	bind_text(s, 3, a->adviser_id);
+	bind_text(s, 4, a->uai[0] ? a->uai : NULL);
+	sqlite3_bind_int(s, 5, a->kind);
+	sqlite3_bind_int(s, 6, a->plan_index);
+	sqlite3_bind_int64(s, 7, a->starts_at);
+	sqlite3_bind_int64(s, 8, a->ends_at);
+	sqlite3_bind_int(s, 9, a->status ? a->status : APPT_CONFIRMED);
+	bind_i64_or_null(s, 10, a->replaces);
+	sqlite3_bind_int(s, 11, a->replacements);
+	sqlite3_bind_int(s, 12, a->absences);
+	bind_text(s, 13, a->window_key);
+	sqlite3_bind_int(s, 14, a->situation);
+	bind_text(s, 15, a->changed_by);
+	sqlite3_bind_int64(s, 16, now);
+	sqlite3_bind_int64(s, 17, now);
+	sqlite3_bind_int64(s, 18, next_rev(st));
+	if (exec_stmt(st, s, "appointment"))
+		return -1;
+	a->id = sqlite3_last_insert_rowid(st->db);
+	a->status = a->status ? a->status : APPT_CONFIRMED;
+	a->created_at = a->updated_at = now;
+	return 0;
+}
+
+int
+store_appt_update(struct store *st, int64_t id, int status, int64_t starts_at, int64_t ends_at,
+		  const char *changed_by, int64_t now)
+{
+	sqlite3_stmt *s;
+	if (starts_at) {
+		s = stmt(st, S_APPT_UPDATE_TIMES);
+		if (s == NULL)
+			return -1;
+		sqlite3_bind_int(s, 1, status);
+		sqlite3_bind_int64(s, 2, starts_at);
+		sqlite3_bind_int64(s, 3, ends_at);
+		bind_text(s, 4, changed_by);
+		sqlite3_bind_int64(s, 5, now);
+		sqlite3_bind_int64(s, 6, next_rev(st));
+		sqlite3_bind_int64(s, 7, id);
+	} else {
+		s = stmt(st, S_APPT_UPDATE);
+		if (s == NULL)
+			return -1;
+		sqlite3_bind_int(s, 1, status);
+		bind_text(s, 2, changed_by);
+		sqlite3_bind_int64(s, 3, now);
+		sqlite3_bind_int64(s, 4, next_rev(st));
+		sqlite3_bind_int64(s, 5, id);
+	}
+	return exec_stmt(st, s, "appointment update");
+}
+
+int
+store_appt_set_situation(struct store *st, int64_t id, int situation)
+{
+	sqlite3_stmt *s = stmt(st, S_APPT_SITUATION);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int(s, 1, situation);
+	sqlite3_bind_int64(s, 2, id);
+	return exec_stmt(st, s, "appointment situation");
+}
+
+/* Runs an appointment query expected to return at most one row. */
+static int
+appt_one(struct store *st, sqlite3_stmt *s, struct appt *out)
+{
+	int rc = sqlite3_step(s), found = 0;
+	if (rc == SQLITE_ROW) {
+		appt_from_row(s, out);
+		found = 1;
+	} else if (rc != SQLITE_DONE) {
+		store_fail(st, "appointment");
+		found = -1;
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return found;
+}
+
+int
+store_appt_by_uid(struct store *st, const char *uid, struct appt *out)
+{
+	sqlite3_stmt *s = stmt(st, S_APPT_BY_UID);
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, uid);
+	return appt_one(st, s, out);
+}
+
+int
+store_appt_by_start(struct store *st, const char *student_id, int kind, int64_t starts_at,
+		    struct appt *out)
+{
+	sqlite3_stmt *s = stmt(st, S_APPT_BY_START);
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, student_id);
+	sqlite3_bind_int(s, 2, kind);
+	sqlite3_bind_int64(s, 3, starts_at);
+	return appt_one(st, s, out);
+}
+
+int
+store_appt_by_id(struct store *st, int64_t id, struct appt *out)
+{
+	sqlite3_stmt *s = stmt(st, S_APPT_BY_ID);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	return appt_one(st, s, out);
+}
+
+int
+store_appts_of_student(struct store *st, const char *student_id, struct appt **out, size_t *n)
+{
+	sqlite3_stmt *s = stmt(st, S_APPTS_OF_STUDENT);
+	struct appt *v = NULL;
+	size_t len = 0, cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, student_id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (len == cap) {
+			cap = cap ? cap * 2 : 8;
+			v = xrealloc(v, cap * sizeof *v);
+		}
+		appt_from_row(s, &v[len++]);
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_DONE) {
+		store_fail(st, "appointments of student");
+		store_appts_free(v, len);
+		return -1;
+	}
+	*out = v;
+	*n = len;
+	return 0;
+}
+
+void
+store_appts_free(struct appt *a, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		appt_clear(&a[i]);
+	free(a);
+}
+
+/* ---- reminders ------------------------------------------------------------------------------ */
+
+void
+reminder_clear(struct reminder *r)
+{
+	free(r->student_id);
+	free(r->last_error);
+	memset(r, 0, sizeof *r);
+}
+
+int
+store_reminder_insert(struct store *st, int64_t appointment_id, const char *student_id,
+		      int channel, int kind, int64_t due_at, int64_t now)
+{
+	sqlite3_stmt *s = stmt(st, S_REM_INSERT);
+	if (s == NULL)
+		return -1;
+	bind_i64_or_null(s, 1, appointment_id);
+	bind_text(s, 2, student_id);
+	sqlite3_bind_int(s, 3, channel);
+	sqlite3_bind_int(s, 4, kind);
+	sqlite3_bind_int64(s, 5, due_at);
+	sqlite3_bind_int64(s, 6, due_at);
+	sqlite3_bind_int64(s, 7, now);
+	return exec_stmt(st, s, "reminder");
+}
+
+int
+store_reminders_cancel_appt(struct store *st, int64_t appointment_id, int channel,
+			    const char *why, int64_t now)
+{
+	sqlite3_stmt *s = stmt(st, channel ? S_REM_CANCEL_APPT_CH : S_REM_CANCEL_APPT);
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, why);
+	sqlite3_bind_int64(s, 2, now);
+	sqlite3_bind_int64(s, 3, appointment_id);
+	if (channel)
+		sqlite3_bind_int(s, 4, channel);
+	return exec_stmt(st, s, "cancel reminders");
+}
+
+int
+store_reminders_cancel_student(struct store *st, const char *student_id, int channel,
+			       const char *why, int64_t now)
+{
+	sqlite3_stmt *s = stmt(st, channel ? S_REM_CANCEL_STUDENT_CH : S_REM_CANCEL_STUDENT);
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, why);
+	sqlite3_bind_int64(s, 2, now);
+	bind_text(s, 3, student_id);
+	if (channel)
+		sqlite3_bind_int(s, 4, channel);
+	return exec_stmt(st, s, "cancel reminders");
+}
+
+int
+store_reminders_count_appt(struct store *st, int64_t appointment_id, int channel)
+{
+	sqlite3_stmt *s = stmt(st, S_REM_COUNT_APPT);
+	int n = -1;
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, appointment_id);
+	sqlite3_bind_int(s, 2, channel);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int(s, 0);
+	sqlite3_reset(s);
+	return n;
+}
+
+/* ---- drop-ins, counters, attendance -------------------------------------------------------------- */
+
+int
+store_dropin_add(struct store *st, const char *window_key, int64_t starts_at, int delta)
+{
+	sqlite3_stmt *s = stmt(st, S_DROPIN_ADD);
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, window_key);
+	sqlite3_bind_int64(s, 2, starts_at);
+	sqlite3_bind_int(s, 3, delta);
+	return exec_stmt(st, s, "drop-in fill");
+}
+
+int
+store_counter_add(struct store *st, const char *name, int64_t delta)
+{
+	sqlite3_stmt *s = stmt(st, S_COUNTER_ADD);
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, name);
+	sqlite3_bind_int64(s, 2, delta);
+	return exec_stmt(st, s, "counter");
+}
+
+int64_t
+store_counter_get(struct store *st, const char *name)
+{
+	sqlite3_stmt *s = stmt(st, S_COUNTER_GET);
+	int64_t v = 0;
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, name);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return v;
+}
+
+int
+store_attendance_record(struct store *st, const char *student_id, int64_t appointment_id,
+			int kind, int64_t starts_at, int status, int situation,
+			const char *source, const char *event_id, int64_t now)
+{
+	sqlite3_stmt *s = stmt(st, S_ATTENDANCE);
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, student_id);
+	bind_i64_or_null(s, 2, appointment_id);
+	sqlite3_bind_int(s, 3, kind);
+	bind_i64_or_null(s, 4, starts_at);
+	sqlite3_bind_int(s, 5, status);
+	sqlite3_bind_int(s, 6, situation);
+	bind_text(s, 7, source);
+	bind_text(s, 8, event_id);
+	sqlite3_bind_int64(s, 9, now);
+	return exec_stmt(st, s, "attendance");
+}
+
+/* ---- loading --------------------------------------------------------------------------------- */
+
+int
+store_each_booking(struct store *st, int64_t since,
+		   void (*fn)(const char *, int64_t, int64_t, void *), void *arg)
+{
+	sqlite3_stmt *s = stmt(st, S_EACH_BOOKING);
+	int rc;
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, since);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		fn((const char *)sqlite3_column_text(s, 0), sqlite3_column_int64(s, 1),
+		   sqlite3_column_int64(s, 2), arg);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_DONE) {
+		store_fail(st, "bookings");
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_each_dropin_fill(struct store *st, void (*fn)(const char *, int64_t, int, void *), void *arg)
+{
+	sqlite3_stmt *s = stmt(st, S_EACH_DROPIN);
+	int rc;
+	if (s == NULL)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		fn((const char *)sqlite3_column_text(s, 0), sqlite3_column_int64(s, 1),
+		   sqlite3_column_int(s, 2), arg);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		store_fail(st, "drop-in fill");
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- alerts ----------------------------------------------------------------------------------- */
+
+int
+store_alert_exists(struct store *st, const char *student_id, int kind)
+{
+	sqlite3_stmt *s = stmt(st, S_ALERT_EXISTS);
+	int rc;
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, student_id);
+	sqlite3_bind_int(s, 2, kind);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		store_fail(st, "alert");
+		return -1;
+	}
+	return rc == SQLITE_ROW;
+}
+
+int
+store_each_lost_student(struct store *st, int64_t quiet_since, int64_t now,
+			void (*fn)(const char *, void *), void *arg)
+{
+	sqlite3_stmt *s = stmt(st, S_EACH_LOST);
+	char **ids = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, quiet_since);
+	sqlite3_bind_int64(s, 2, now);
+	/* Collect first: fn may write to the tables being read. */
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			ids = xrealloc(ids, cap * sizeof *ids);
+		}
+		ids[n++] = col_text(s, 0);
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	for (size_t i = 0; i < n; i++) {
+		if (rc == SQLITE_DONE)
+			fn(ids[i], arg);
+		free(ids[i]);
+	}
+	free(ids);
+	if (rc != SQLITE_DONE) {
+		store_fail(st, "lost students");
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_student_mark_lost_alerted(struct store *st, const char *student_id, int64_t now)
+{
+	sqlite3_stmt *s = stmt(st, S_MARK_LOST);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, now);
+	bind_text(s, 2, student_id);
+	return exec_stmt(st, s, "lost alert");
+}

@@ -1,0 +1,162 @@
+/*
+ * store.h — the durable store: SQLite in WAL mode, synchronous=FULL, a
+ * versioned schema (PRAGMA user_version), prepared statements. store.c is
+ * the only file that includes sqlite3.h and the only one holding SQL.
+ *
+ * Times are seconds since the epoch (UTC); dates are civil days (util.h).
+ * Every function returns 0 on success and -1 on a store error (logged, with
+ * the SQLite message kept for store_errmsg()), unless said otherwise.
+ * Strings passed in are copied; strings in structs filled by the store are
+ * owned by the struct and freed by the matching *_clear().
+ */
+#ifndef RELANCE_STORE_H
+#define RELANCE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define STORE_SCHEMA_VERSION 1
+
+enum appt_status { APPT_CONFIRMED = 1, APPT_CANCELLED, APPT_ATTENDED, APPT_MISSED, APPT_EXCUSED };
+enum rem_status { REM_PENDING = 0, REM_SENT, REM_FAILED, REM_CANCELLED, REM_SENDING };
+enum rem_kind { REM_REMINDER = 1, REM_ALERT_ABSENCES, REM_ALERT_LOST };
+enum channel { CH_SMS = 1, CH_EMAIL = 2 };
+
+struct store;
+
+struct student {
+	char *id, *given_name, *family_name, *email, *phone;
+	char locale[3];
+	int consent_sms, consent_email;
+	char uai[9];
+	char *programme_code, *programme_label, *session;
+	int32_t last_exam_on;
+	char *adviser_id;
+	int stopped;
+	char *feed_token;
+	int64_t last_contact_at;   /* last attendance or delivered reminder */
+	int64_t lost_alerted_at;
+};
+void student_clear(struct student *s);
+
+struct appt {
+	int64_t id;
+	char uid[96];
+	char *student_id, *adviser_id;
+	char uai[9];
+	int kind;                  /* enum appt_kind (event.h) */
+	int plan_index;            /* offset index for check-ins, -1 otherwise */
+	int64_t starts_at, ends_at;
+	int status;                /* enum appt_status */
+	int sequence;
+	int64_t replaces;          /* id of the appointment it replaces, 0 */
+	int replacements;          /* replacements booked for this original chain */
+	int absences;              /* consecutive absences up to this one */
+	char *window_key;          /* drop-in window, NULL for check-ins */
+	int situation;             /* enum situation (event.h) */
+	char *changed_by;          /* "exam.completed", "attendance:absent", ... */
+	int64_t created_at, updated_at;
+};
+void appt_clear(struct appt *a);
+
+struct reminder {
+	int64_t id, appointment_id;
+	char *student_id;
+	int channel, kind, status, attempts;
+	int64_t due_at, next_at, sent_at;
+	char *last_error;
+};
+void reminder_clear(struct reminder *r);
+
+/* ---- life cycle ---------------------------------------------------------- */
+/* Opens (and creates or migrates, unless readonly) the store. NULL on error
+ * with a message in err. A store of a newer schema is refused. */
+struct store *store_open(const char *path, bool readonly, char *err, size_t errlen);
+void store_close(struct store *st);
+const char *store_errmsg(struct store *st);
+int store_schema_version(struct store *st);
+
+int store_begin(struct store *st);
+int store_commit(struct store *st);
+void store_rollback(struct store *st);
+/* Nested savepoint for one event inside a batch. */
+int store_savepoint(struct store *st);
+int store_release(struct store *st);
+void store_rollback_to(struct store *st);
+
+/* ---- ingest ---------------------------------------------------------------- */
+/* Remembers (source, id). Returns 1 if new, 0 if already seen, -1 on error. */
+int store_event_remember(struct store *st, const char *source, const char *id,
+			 const char *type, const char *student_id, const char *topic,
+			 int partition, int64_t offset, int64_t now);
+int store_dead_letter(struct store *st, const char *topic, int partition, int64_t offset,
+		      const char *reason, const void *payload, size_t len, int64_t now);
+
+int store_adviser_upsert(struct store *st, const char *id, const char *name, const char *email);
+int store_establishment_upsert(struct store *st, const char *uai, const char *name);
+/* 1 found, 0 not found, -1 error. */
+int store_student_get(struct store *st, const char *id, struct student *out);
+/* Inserts or updates every field except feed_token (created once). */
+int store_student_put(struct store *st, const struct student *s, int64_t now);
+int store_student_touch_contact(struct store *st, const char *id, int64_t when);
+/* Student by phone number (for STOP replies): 1 found, 0 not, -1 error. */
+int store_student_by_phone(struct store *st, const char *phone, struct student *out);
+
+/* Inserts a with a new UID (<random>@domain) written into a->uid, a->id set. */
+int store_appt_insert(struct store *st, struct appt *a, const char *domain, int64_t now);
+/* Changes status (and times when starts_at != 0), bumps SEQUENCE. */
+int store_appt_update(struct store *st, int64_t id, int status, int64_t starts_at,
+		      int64_t ends_at, const char *changed_by, int64_t now);
+int store_appt_set_situation(struct store *st, int64_t id, int situation);
+/* 1 found, 0 not found, -1 error. */
+int store_appt_by_uid(struct store *st, const char *uid, struct appt *out);
+int store_appt_by_start(struct store *st, const char *student_id, int kind, int64_t starts_at,
+			struct appt *out);
+int store_appt_by_id(struct store *st, int64_t id, struct appt *out);
+/* All appointments of a student, by start time. Caller frees with
+ * store_appts_free(). */
+int store_appts_of_student(struct store *st, const char *student_id, struct appt **out, size_t *n);
+void store_appts_free(struct appt *a, size_t n);
+
+int store_reminder_insert(struct store *st, int64_t appointment_id, const char *student_id,
+			  int channel, int kind, int64_t due_at, int64_t now);
+/* Cancels pending reminders of an appointment (channel 0: all). */
+int store_reminders_cancel_appt(struct store *st, int64_t appointment_id, int channel,
+				const char *why, int64_t now);
+/* Cancels pending reminders of a student on a channel (0: all). */
+int store_reminders_cancel_student(struct store *st, const char *student_id, int channel,
+				   const char *why, int64_t now);
+/* Count of reminders of a student's appointment on a channel (any status). */
+int store_reminders_count_appt(struct store *st, int64_t appointment_id, int channel);
+
+int store_dropin_add(struct store *st, const char *window_key, int64_t starts_at, int delta);
+int store_counter_add(struct store *st, const char *name, int64_t delta);
+int64_t store_counter_get(struct store *st, const char *name);
+int store_attendance_record(struct store *st, const char *student_id, int64_t appointment_id,
+			    int kind, int64_t starts_at, int status, int situation,
+			    const char *source, const char *event_id, int64_t now);
+
+/* ---- loading books at start ---------------------------------------------- */
+/* Confirmed check-ins ending after since: fn(adviser, start, end). */
+int store_each_booking(struct store *st, int64_t since,
+		       void (*fn)(const char *adviser, int64_t start, int64_t end, void *arg), void *arg);
+int store_each_dropin_fill(struct store *st,
+			   void (*fn)(const char *window_key, int64_t start, int booked, void *arg),
+			   void *arg);
+
+/* ---- feeds (generic row access) ------------------------------------------ */
+/* Monotonic change counter of appointments; feeds changed since rev. */
+int64_t store_rev(struct store *st);
+
+#endif
+
+/* ---- alerts ------------------------------------------------------------------ */
+/* 1 if the student already has an alert of that kind (any status), 0 if not. */
+int store_alert_exists(struct store *st, const char *student_id, int kind);
+/* Students due a lost-student alert: not stopped, no contact since
+ * quiet_since, not alerted since quiet_since, with a confirmed appointment
+ * still to come. fn(student_id). */
+int store_each_lost_student(struct store *st, int64_t quiet_since, int64_t now,
+			    void (*fn)(const char *student_id, void *arg), void *arg);
+int store_student_mark_lost_alerted(struct store *st, const char *student_id, int64_t now);
