@@ -338,6 +338,11 @@ apply_exam(struct planner *p, const struct event *ev, int64_t now)
 
 	for (int i = 0; i < p->cfg->checkins.noffsets; i++) {
 		int32_t day = schedule_checkin_day(&p->cfg->checkins.offsets[i], e->last_exam_on);
+		/* Targets already past (a late event) collapse into one
+		 * check-in from today: the last of them. */
+		if (day < today(now) && i + 1 < p->cfg->checkins.noffsets &&
+		    schedule_checkin_day(&p->cfg->checkins.offsets[i + 1], e->last_exam_on) <= today(now))
+			continue;
 		memset(&a, 0, sizeof a);
 		a.changed_by = "exam.completed";
 		rc = book_checkin(p, &s, i, day, now, &a);

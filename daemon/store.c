@@ -17,6 +17,8 @@
 #include "store.h"
 #include "util.h"
 
+#define STORE_XSLOTS 256
+
 /* ---- schema ------------------------------------------------------------------ */
 
 static const char *const migrations[] = {
@@ -185,6 +187,7 @@ struct store {
 	sqlite3 *db;
 	bool readonly;
 	sqlite3_stmt *stmt[S_COUNT];
+	sqlite3_stmt *xstmt[STORE_XSLOTS]; /* see stmt_x() */
 	int64_t rev;          /* last rev handed out (writer only) */
 	bool rev_dirty;
 	uint64_t rng;         /* splitmix64 state for UIDs */
@@ -212,6 +215,29 @@ stmt(struct store *st, enum stmt_id id)
 		}
 		st->stmt[id] = s;
 	}
+	return s;
+}
+
+/*
+ * Statements of the later sections (feeds, relancectl, delivery) are kept in
+ * numbered slots, each section owning a range: feeds 0-63, relancectl
+ * 64-127, delivery 128-191, HTTP receipts 192-255. The SQL text of a slot
+ * never changes.
+ */
+static sqlite3_stmt *
+stmt_x(struct store *st, int slot, const char *sql)
+{
+	sqlite3_stmt *s = st->xstmt[slot];
+	if (s == NULL) {
+		if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL) !=
+		    SQLITE_OK) {
+			store_fail(st, "prepare");
+			return NULL;
+		}
+		st->xstmt[slot] = s;
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
 	return s;
 }
 
@@ -380,6 +406,8 @@ store_close(struct store *st)
 		return;
 	for (int i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);
+	for (int i = 0; i < STORE_XSLOTS; i++)
+		sqlite3_finalize(st->xstmt[i]);
 	sqlite3_close(st->db);
 	free(st);
 }
@@ -1085,3 +1113,11 @@ store_student_mark_lost_alerted(struct store *st, const char *student_id, int64_
 	bind_text(s, 2, student_id);
 	return exec_stmt(st, s, "lost alert");
 }
+
+/* ==== feeds section (calendar feeds; xstmt slots 0-63) ==== */
+
+/* ==== relancectl section (xstmt slots 64-127) ==== */
+
+/* ==== delivery section (dispatcher; xstmt slots 128-191) ==== */
+
+/* ==== http receipts section (DLR, STOP replies; xstmt slots 192-255) ==== */

@@ -149,6 +149,14 @@ int store_each_dropin_fill(struct store *st,
 /* Monotonic change counter of appointments; feeds changed since rev. */
 int64_t store_rev(struct store *st);
 
+/* ==== feeds section ==== */
+
+/* ==== relancectl section ==== */
+
+/* ==== delivery section ==== */
+
+/* ==== http receipts section ==== */
+
 #endif
 
 /* ---- alerts ------------------------------------------------------------------ */
