@@ -224,7 +224,7 @@ stmt(struct store *st, enum stmt_id id)
  * 64-127, delivery 128-191, HTTP receipts 192-255. The SQL text of a slot
  * never changes.
  */
-static sqlite3_stmt * __attribute__((unused))
+__attribute__((unused)) static sqlite3_stmt *
 stmt_x(struct store *st, int slot, const char *sql)
 {
 	sqlite3_stmt *s = st->xstmt[slot];
