@@ -1118,6 +1118,358 @@ store_student_mark_lost_alerted(struct store *st, const char *student_id, int64_
 
 /* ==== relancectl section (xstmt slots 64-127) ==== */
 
+enum {
+	X_CTL_STUDENTS = 64, X_CTL_EVENTS, X_CTL_APPT_COUNT, X_CTL_REM_COUNT, X_CTL_COUNTERS,
+	X_CTL_DB_SIZE, X_CTL_REM_STUDENT, X_CTL_REM_STATUS, X_CTL_DEAD, X_CTL_INDICATORS,
+	X_CTL_TOKEN_ADVISER, X_CTL_TOKEN_STUDENT, X_CTL_TOKEN_ESTAB,
+	X_CTL_REVOKE_ADVISER, X_CTL_REVOKE_STUDENT, X_CTL_REVOKE_ESTAB,
+	X_CTL_RETRY_GET, X_CTL_RETRY_SET,
+};
+
+/* Steps a statement that returns one row of int64 columns. */
+static int
+ctl_one_row(struct store *st, sqlite3_stmt *s, int64_t *a, int64_t *b)
+{
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*a = sqlite3_column_int64(s, 0);
+		if (b)
+			*b = sqlite3_column_int64(s, 1);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW) {
+		store_fail(st, "count");
+		return -1;
+	}
+	return 0;
+}
+
+/* Ends a row loop: 0 when it ran to completion. */
+static int
+ctl_done(struct store *st, sqlite3_stmt *s, int rc, const char *what)
+{
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		store_fail(st, what);
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_ctl_count_students(struct store *st, int64_t *total, int64_t *stopped)
+{
+	sqlite3_stmt *s = stmt_x(st, X_CTL_STUDENTS,
+		"SELECT count(*), coalesce(sum(stopped != 0), 0) FROM students");
+	return s ? ctl_one_row(st, s, total, stopped) : -1;
+}
+
+int
+store_ctl_count_events(struct store *st, int64_t *events, int64_t *dead_letters)
+{
+	sqlite3_stmt *s = stmt_x(st, X_CTL_EVENTS,
+		"SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM dead_letters)");
+	return s ? ctl_one_row(st, s, events, dead_letters) : -1;
+}
+
+int
+store_ctl_each_appt_count(struct store *st, void (*fn)(int, int, int64_t, void *), void *arg)
+{
+	sqlite3_stmt *s = stmt_x(st, X_CTL_APPT_COUNT,
+		"SELECT kind, status, count(*) FROM appointments GROUP BY kind, status"
+		" ORDER BY kind, status");
+	int rc;
+	if (s == NULL)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		fn(sqlite3_column_int(s, 0), sqlite3_column_int(s, 1), sqlite3_column_int64(s, 2), arg);
+	return ctl_done(st, s, rc, "count appointments");
+}
+
+int
+store_ctl_each_reminder_count(struct store *st, void (*fn)(int, int, int, int64_t, void *),
+			      void *arg)
+{
+	sqlite3_stmt *s = stmt_x(st, X_CTL_REM_COUNT,
+		"SELECT kind, channel, status, count(*) FROM reminders"
+		" GROUP BY kind, channel, status ORDER BY kind, channel, status");
+	int rc;
+	if (s == NULL)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		fn(sqlite3_column_int(s, 0), sqlite3_column_int(s, 1), sqlite3_column_int(s, 2),
+		   sqlite3_column_int64(s, 3), arg);
+	return ctl_done(st, s, rc, "count reminders");
+}
+
+int
+store_ctl_each_counter(struct store *st, const char *prefix,
+		       void (*fn)(const char *, int64_t, void *), void *arg)
+{
+	sqlite3_stmt *s = stmt_x(st, X_CTL_COUNTERS,
+		"SELECT name, value FROM counters WHERE substr(name, 1, length(?1)) = ?1"
+		" ORDER BY name");
+	int rc;
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, prefix);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		fn((const char *)sqlite3_column_text(s, 0), sqlite3_column_int64(s, 1), arg);
+	return ctl_done(st, s, rc, "counters");
+}
+
+int64_t
+store_ctl_db_size(struct store *st)
+{
+	sqlite3_stmt *s = stmt_x(st, X_CTL_DB_SIZE,
+		"SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()");
+	int64_t v = -1;
+	if (s == NULL || ctl_one_row(st, s, &v, NULL))
+		return -1;
+	return v;
+}
+
+#define CTL_REM_COLS "r.id, r.appointment_id, r.student_id, r.channel, r.kind, r.status," \
+	" r.attempts, r.due_at, r.next_at, r.sent_at, r.last_error, coalesce(a.uid, '')"
+
+int
+store_ctl_each_reminder(struct store *st, const char *student_id, int status,
+			void (*fn)(const struct reminder *, const char *, void *), void *arg)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (student_id) {
+		s = stmt_x(st, X_CTL_REM_STUDENT, "SELECT " CTL_REM_COLS " FROM reminders r"
+			   " LEFT JOIN appointments a ON a.id = r.appointment_id"
+			   " WHERE r.student_id = ? ORDER BY r.due_at, r.id");
+		if (s == NULL)
+			return -1;
+		bind_text(s, 1, student_id);
+	} else {
+		s = stmt_x(st, X_CTL_REM_STATUS, "SELECT " CTL_REM_COLS " FROM reminders r"
+			   " LEFT JOIN appointments a ON a.id = r.appointment_id"
+			   " WHERE r.status = ? ORDER BY r.next_at, r.id");
+		if (s == NULL)
+			return -1;
+		sqlite3_bind_int(s, 1, status);
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct reminder r = {
+			.id = sqlite3_column_int64(s, 0),
+			.appointment_id = sqlite3_column_int64(s, 1),
+			.student_id = (char *)(uintptr_t)sqlite3_column_text(s, 2),
+			.channel = sqlite3_column_int(s, 3),
+			.kind = sqlite3_column_int(s, 4),
+			.status = sqlite3_column_int(s, 5),
+			.attempts = sqlite3_column_int(s, 6),
+			.due_at = sqlite3_column_int64(s, 7),
+			.next_at = sqlite3_column_int64(s, 8),
+			.sent_at = sqlite3_column_int64(s, 9),
+			.last_error = (char *)(uintptr_t)sqlite3_column_text(s, 10),
+		};
+		fn(&r, (const char *)sqlite3_column_text(s, 11), arg);
+	}
+	return ctl_done(st, s, rc, "reminders");
+}
+
+int
+store_ctl_each_dead_letter(struct store *st, void (*fn)(const struct dead_letter *, void *),
+			   void *arg)
+{
+	sqlite3_stmt *s = stmt_x(st, X_CTL_DEAD, "SELECT id, topic, partition, offset, reason,"
+				 " payload, received_at FROM dead_letters ORDER BY id");
+	int rc;
+	if (s == NULL)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct dead_letter d = {
+			.id = sqlite3_column_int64(s, 0),
+			.topic = (const char *)sqlite3_column_text(s, 1),
+			.partition = sqlite3_column_int(s, 2),
+			.offset = sqlite3_column_int64(s, 3),
+			.reason = (const char *)sqlite3_column_text(s, 4),
+			.payload = sqlite3_column_blob(s, 5),
+			.len = (size_t)sqlite3_column_bytes(s, 5),
+			.received_at = sqlite3_column_int64(s, 6),
+		};
+		fn(&d, arg);
+	}
+	return ctl_done(st, s, rc, "dead letters");
+}
+
+int
+store_ctl_each_indicators(struct store *st, int final_index,
+			  void (*fn)(const struct indicators *, void *), void *arg)
+{
+	sqlite3_stmt *s = stmt_x(st, X_CTL_INDICATORS,
+		"WITH a AS (SELECT student_id,"
+		"  sum(kind = 1 AND status = 3) ca, sum(kind = 1 AND status = 4) cm,"
+		"  sum(kind = 1 AND status = 5) ce, sum(kind = 1 AND status = 1) cp,"
+		"  sum(kind = 2 AND status = 3) da, sum(kind = 2 AND status = 4) dm,"
+		"  sum(kind = 2 AND status = 5) de, sum(kind = 2 AND status = 1) dp,"
+		"  max(CASE WHEN kind = 1 AND plan_index = ?1 THEN situation ELSE 0 END) sit"
+		"  FROM appointments GROUP BY student_id),"
+		" w AS (SELECT student_id, sum(status = 1) wp, count(*) wr FROM attendance"
+		"  WHERE kind = 3 GROUP BY student_id)"
+		" SELECT s.uai, coalesce(max(e.name), ''), coalesce(s.programme_code, ''),"
+		"  coalesce(max(s.programme_label), ''), count(*), sum(s.stopped != 0),"
+		"  total(a.ca), total(a.cm), total(a.ce), total(a.cp),"
+		"  total(a.da), total(a.dm), total(a.de), total(a.dp),"
+		"  sum(coalesce(a.sit, 0) NOT BETWEEN 1 AND 4), sum(a.sit = 1), sum(a.sit = 2),"
+		"  sum(a.sit = 3), sum(a.sit = 4), total(w.wp), total(w.wr)"
+		" FROM students s LEFT JOIN a ON a.student_id = s.id"
+		" LEFT JOIN w ON w.student_id = s.id LEFT JOIN establishments e ON e.uai = s.uai"
+		" GROUP BY s.uai, coalesce(s.programme_code, '') ORDER BY 1, 3");
+	int rc;
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int(s, 1, final_index);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct indicators in = {
+			.uai = (const char *)sqlite3_column_text(s, 0),
+			.establishment = (const char *)sqlite3_column_text(s, 1),
+			.programme_code = (const char *)sqlite3_column_text(s, 2),
+			.programme_label = (const char *)sqlite3_column_text(s, 3),
+		};
+		int64_t *v[] = {
+			&in.students, &in.stopped,
+			&in.checkins_attended, &in.checkins_missed, &in.checkins_excused,
+			&in.checkins_planned, &in.dropins_attended, &in.dropins_missed,
+			&in.dropins_excused, &in.dropins_planned,
+			&in.situation[0], &in.situation[1], &in.situation[2], &in.situation[3],
+			&in.situation[4], &in.workshops_present, &in.workshops_recorded,
+		};
+		for (size_t i = 0; i < ARRAY_SIZE(v); i++)
+			*v[i] = sqlite3_column_int64(s, 4 + (int)i);
+		fn(&in, arg);
+	}
+	return ctl_done(st, s, rc, "indicators");
+}
+
+/* kind: 1 adviser, 2 student, 3 establishment (enum ical_feed_kind). */
+static const char *const ctl_token_get[] = {
+	NULL,
+	"SELECT feed_token FROM advisers WHERE id = ?",
+	"SELECT feed_token FROM students WHERE id = ?",
+	"SELECT feed_token FROM establishments WHERE uai = ?",
+};
+static const char *const ctl_token_set[] = {
+	NULL,
+	"UPDATE advisers SET feed_token = ?1 WHERE id = ?2",
+	"UPDATE students SET feed_token = ?1 WHERE id = ?2",
+	"UPDATE establishments SET feed_token = ?1 WHERE uai = ?2",
+};
+
+int
+store_ctl_feed_token(struct store *st, int kind, const char *id, char out[65])
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (kind < 1 || kind > 3)
+		return 0;
+	if ((s = stmt_x(st, X_CTL_TOKEN_ADVISER + kind - 1, ctl_token_get[kind])) == NULL)
+		return -1;
+	bind_text(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		col_copy(s, 0, out, 65);
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	store_fail(st, "feed token");
+	return -1;
+}
+
+int
+store_ctl_feed_revoke(struct store *st, int kind, const char *id, char out[65])
+{
+	sqlite3_stmt *s;
+	char token[33];
+
+	if (kind < 1 || kind > 3)
+		return 0;
+	if ((s = stmt_x(st, X_CTL_REVOKE_ADVISER + kind - 1, ctl_token_set[kind])) == NULL)
+		return -1;
+	random_hex(token, 16);
+	bind_text(s, 1, token);
+	bind_text(s, 2, id);
+	if (exec_stmt(st, s, "revoke feed"))
+		return -1;
+	if (sqlite3_changes(st->db) == 0)
+		return 0;
+	snprintf(out, 65, "%s", token);
+	return 1;
+}
+
+int
+store_ctl_sync_rev(struct store *st)
+{
+	int64_t v = store_rev(st);
+	if (v < 0)
+		return -1;
+	if (v > st->rev)
+		st->rev = v;
+	return 0;
+}
+
+int
+store_ctl_retry(struct store *st, int64_t id, int64_t now, char *why, size_t whylen)
+{
+	sqlite3_stmt *s = stmt_x(st, X_CTL_RETRY_GET,
+		"SELECT r.status, r.kind, a.status, a.starts_at FROM reminders r"
+		" LEFT JOIN appointments a ON a.id = r.appointment_id WHERE r.id = ?");
+	int rc, status, kind, astatus = 0;
+	int64_t starts = 0;
+	bool has_appt;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(s);
+		if (rc == SQLITE_DONE)
+			return 0;
+		store_fail(st, "retry");
+		return -1;
+	}
+	status = sqlite3_column_int(s, 0);
+	kind = sqlite3_column_int(s, 1);
+	has_appt = sqlite3_column_type(s, 2) != SQLITE_NULL;
+	if (has_appt) {
+		astatus = sqlite3_column_int(s, 2);
+		starts = sqlite3_column_int64(s, 3);
+	}
+	sqlite3_reset(s);
+	if (status != REM_FAILED && status != REM_CANCELLED) {
+		snprintf(why, whylen, "reminder %lld is %s, not failed or cancelled", (long long)id,
+			 status == REM_PENDING ? "pending" : status == REM_SENT ? "sent" : "being sent");
+		return 2;
+	}
+	if (kind == REM_REMINDER && has_appt && astatus != APPT_CONFIRMED) {
+		snprintf(why, whylen, "reminder %lld: its appointment is no longer confirmed",
+			 (long long)id);
+		return 2;
+	}
+	if (kind == REM_REMINDER && has_appt && starts <= now) {
+		snprintf(why, whylen, "reminder %lld: its appointment has already started",
+			 (long long)id);
+		return 2;
+	}
+	if ((s = stmt_x(st, X_CTL_RETRY_SET, "UPDATE reminders SET status = 0, next_at = ?,"
+			" attempts = 0, sent_at = NULL WHERE id = ?")) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_int64(s, 2, id);
+	if (exec_stmt(st, s, "retry"))
+		return -1;
+	return 1;
+}
+
 /* ==== delivery section (dispatcher; xstmt slots 128-191) ==== */
 
 /* ==== http receipts section (DLR, STOP replies; xstmt slots 192-255) ==== */

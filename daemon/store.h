@@ -152,6 +152,64 @@ int64_t store_rev(struct store *st);
 /* ==== feeds section ==== */
 
 /* ==== relancectl section ==== */
+/* Read side of relancectl (read-only connection) and its two actions. */
+int store_ctl_count_students(struct store *st, int64_t *total, int64_t *stopped);
+int store_ctl_count_events(struct store *st, int64_t *events, int64_t *dead_letters);
+/* fn(kind, status, n) per (kind, status) of appointments. */
+int store_ctl_each_appt_count(struct store *st,
+			      void (*fn)(int kind, int status, int64_t n, void *arg), void *arg);
+/* fn(kind, channel, status, n) per group of reminders. */
+int store_ctl_each_reminder_count(struct store *st,
+				  void (*fn)(int kind, int channel, int status, int64_t n, void *arg),
+				  void *arg);
+/* Counters whose name starts with prefix, by name. */
+int store_ctl_each_counter(struct store *st, const char *prefix,
+			   void (*fn)(const char *name, int64_t value, void *arg), void *arg);
+/* Database size in bytes (pages in use, WAL not included); -1 on error. */
+int64_t store_ctl_db_size(struct store *st);
+/* Reminders with their appointment's UID ("" for none): of one student
+ * (student_id != NULL, by due time) or of one status (status >= 0, by
+ * next_at). r and uid are valid during the call only. */
+int store_ctl_each_reminder(struct store *st, const char *student_id, int status,
+			    void (*fn)(const struct reminder *r, const char *appt_uid, void *arg),
+			    void *arg);
+struct dead_letter {
+	int64_t id;
+	const char *topic;
+	int partition;
+	int64_t offset;
+	const char *reason;
+	const void *payload;
+	size_t len;
+	int64_t received_at;
+};
+/* Dead letters by id; d is valid during the call only. */
+int store_ctl_each_dead_letter(struct store *st,
+			       void (*fn)(const struct dead_letter *d, void *arg), void *arg);
+/* Indicators of one establishment and programme (strings borrowed). */
+struct indicators {
+	const char *uai, *establishment, *programme_code, *programme_label;
+	int64_t students, stopped;
+	int64_t checkins_attended, checkins_missed, checkins_excused, checkins_planned;
+	int64_t dropins_attended, dropins_missed, dropins_excused, dropins_planned;
+	int64_t situation[5];        /* by enum situation, [0] none recorded */
+	int64_t workshops_present, workshops_recorded;
+};
+/* final_index: plan_index of the last check-in (the +180-day one). */
+int store_ctl_each_indicators(struct store *st, int final_index,
+			      void (*fn)(const struct indicators *in, void *arg), void *arg);
+/* Feed token of an adviser, student or establishment (kind: enum
+ * ical_feed_kind): 1 found, 0 no such id, -1 error. */
+int store_ctl_feed_token(struct store *st, int kind, const char *id, char out[65]);
+/* Replaces the token by a new one (written to out): 1, 0 no such id, -1. */
+int store_ctl_feed_revoke(struct store *st, int kind, const char *id, char out[65]);
+/* Inside a write transaction: continue the change counter (meta 'rev') from
+ * its stored value, which another process (relanced) may have advanced. */
+int store_ctl_sync_rev(struct store *st);
+/* Puts a failed or cancelled reminder back to pending, due now, attempts
+ * reset: 1 done, 0 no such reminder, 2 refused (why says it), -1 error.
+ * Inside the caller's write transaction. */
+int store_ctl_retry(struct store *st, int64_t id, int64_t now, char *why, size_t whylen);
 
 /* ==== delivery section ==== */
 
