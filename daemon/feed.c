@@ -1,0 +1,853 @@
+/*
+ * feed.c — relance's calendar feeds (contract section 3) and the small
+ * operational endpoints (section 6):
+ *
+ *   GET /feeds/{adviser,student,establishment}/<token>.ics
+ *   GET /healthz, GET /metrics (Prometheus text format 0.0.4)
+ *
+ * A token (128 random bits, hex, made by the store) is the only identity of
+ * a feed: an unknown or revoked token is a plain 404. Feed bodies are
+ * deterministic, cached in memory per token and valid while the store's
+ * change counter (meta 'rev') does not move; their strong ETag is a hash of
+ * the body.
+ *
+ * Files: feed_pass() runs from a timer of the loop, outside any ingest
+ * transaction. It collects the owners of appointments changed since the last
+ * pass (appointments.rev), writes each feed at most once per refresh, at
+ * most FEED_FILES_PER_PASS files per call, atomically (temp + fsync +
+ * rename); the rev it has written up to is kept in meta 'feeds_rev' so a
+ * restart resumes. A periodic sweep removes files of revoked tokens and
+ * writes feeds whose file is missing (new token, lost file).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "event.h"
+#include "feed.h"
+#include "httpd.h"
+#include "ical.h"
+#include "log.h"
+#include "schedule.h"
+#include "store.h"
+#include "util.h"
+
+#define FEED_FILES_PER_PASS 200
+#define FEED_CACHE_MAX 1024
+#define FEED_CANCELLED_KEEP (31 * 86400)
+#define FEED_TOKEN_MAX 64
+
+struct cached {
+	int64_t rev;
+	char *body;
+	size_t len;
+	char etag[72];
+	int64_t last_modified;
+};
+
+struct dirty {
+	int kind;
+	char *id;
+};
+
+struct feed {
+	const struct config *cfg;
+	struct store *st;
+	struct feed_hooks hooks;
+	struct hmap *cache;         /* "k:token" -> struct cached */
+	struct hmap *dirty;         /* "k:id" -> struct dirty */
+	struct hmap *written;       /* "k:id" -> int64_t * (mono ms of the last write) */
+	int64_t scanned_rev;        /* changes up to this rev are in dirty or written */
+	int64_t saved_rev;          /* meta 'feeds_rev' */
+	int loaded;
+	int64_t next_sweep_ms;
+};
+
+static const char *const kind_names[] = { NULL, "adviser", "student", "establishment" };
+
+const char *
+feed_kind_name(int kind)
+{
+	return kind >= 1 && kind <= 3 ? kind_names[kind] : NULL;
+}
+
+int
+feed_kind_parse(const char *name)
+{
+	for (int k = 1; k <= 3; k++)
+		if (name && strcmp(name, kind_names[k]) == 0)
+			return k;
+	return 0;
+}
+
+char *
+feed_url(const struct config *cfg, int kind, const char *token)
+{
+	const char *base = cfg->calendar.base_url ? cfg->calendar.base_url : "";
+	size_t n = strlen(base);
+	while (n > 0 && base[n - 1] == '/')
+		n--;
+	return xasprintf("%.*s/feeds/%s/%s.ics", (int)n, base, feed_kind_name(kind), token);
+}
+
+int64_t
+feed_pass_interval_ms(const struct config *cfg)
+{
+	int64_t r = cfg->calendar.refresh > 0 ? cfg->calendar.refresh : 60;
+	return (r < 5 ? r : 5) * 1000;
+}
+
+static void
+cached_free(void *p)
+{
+	struct cached *c = p;
+	if (c) {
+		free(c->body);
+		free(c);
+	}
+}
+
+static void
+dirty_free(void *p)
+{
+	struct dirty *d = p;
+	if (d) {
+		free(d->id);
+		free(d);
+	}
+}
+
+/* ---- rendering ------------------------------------------------------------------ */
+
+/* Rows collected from the store, owning their strings. */
+struct rows {
+	struct ical_appt *a;
+	size_t n, cap;
+	char **strs;
+	size_t nstrs, capstrs;
+	int64_t last_modified;
+};
+
+static const char *
+keep(struct rows *r, const char *s)
+{
+	char *c;
+	if (s == NULL)
+		return NULL;
+	if (r->nstrs == r->capstrs) {
+		r->capstrs = r->capstrs ? 2 * r->capstrs : 64;
+		r->strs = xrealloc(r->strs, r->capstrs * sizeof *r->strs);
+	}
+	c = xstrdup(s);
+	r->strs[r->nstrs++] = c;
+	return c;
+}
+
+static struct ical_appt *
+rows_add(struct rows *r)
+{
+	struct ical_appt *a;
+	if (r->n == r->cap) {
+		r->cap = r->cap ? 2 * r->cap : 32;
+		r->a = xrealloc(r->a, r->cap * sizeof *r->a);
+	}
+	a = &r->a[r->n++];
+	memset(a, 0, sizeof *a);
+	return a;
+}
+
+static void
+rows_free(struct rows *r)
+{
+	for (size_t i = 0; i < r->nstrs; i++)
+		free(r->strs[i]);
+	free(r->strs);
+	free(r->a);
+}
+
+static void
+collect_appt(const struct ical_appt *src, void *arg)
+{
+	struct rows *r = arg;
+	struct ical_appt *a = rows_add(r);
+
+	*a = *src;
+	a->uid = keep(r, src->uid);
+	a->locale = keep(r, src->locale);
+	a->student_given_name = keep(r, src->student_given_name);
+	a->student_family_name = keep(r, src->student_family_name);
+	a->student_id = keep(r, src->student_id);
+	a->adviser_name = keep(r, src->adviser_name);
+	a->adviser_email = keep(r, src->adviser_email);
+	a->adviser_id = keep(r, src->adviser_id);
+	a->location = NULL;
+	if (a->updated_at > r->last_modified)
+		r->last_modified = a->updated_at;
+}
+
+struct fill_ctx {
+	struct dropins *d;
+};
+
+static void
+collect_fill(const char *window_key, int64_t start, int booked, void *arg)
+{
+	struct fill_ctx *c = arg;
+	dropins_add(c->d, window_key, start, booked);
+}
+
+struct slot_ctx {
+	struct rows *r;
+	const struct config *cfg;
+	const char *key_hash;
+	int64_t stamp;
+};
+
+static void
+collect_slot(int64_t start, int64_t end, int booked, int capacity, void *arg)
+{
+	struct slot_ctx *c = arg;
+	struct ical_appt *a = rows_add(c->r);
+	char *uid = xasprintf("dropin-%s-%lld@%s", c->key_hash, (long long)start,
+			      c->cfg->calendar.domain ? c->cfg->calendar.domain : "relance");
+
+	a->uid = keep(c->r, uid);
+	free(uid);
+	a->kind = KIND_DROPIN;
+	a->status = APPT_CONFIRMED;
+	a->starts_at = start;
+	a->ends_at = end;
+	a->created_at = c->stamp;
+	a->updated_at = c->stamp;
+	/* Increases with every booking change of the window (minutes since
+	 * 2026-01-01). */
+	a->sequence = c->stamp > 1767225600 ? (int)((c->stamp - 1767225600) / 60) : 0;
+	a->booked = booked;
+	a->capacity = capacity;
+	a->locale = "fr";
+}
+
+static uint64_t
+fnv1a(const char *s, size_t n, uint64_t h)
+{
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/* Drop-in slots of the windows that apply to an establishment. */
+static int
+establishment_rows(struct feed *f, const char *uai, struct rows *r)
+{
+	const struct config *cfg = f->cfg;
+	struct fill_ctx fc;
+	int rc = 0;
+
+	if (cfg->dropin.nwindows == 0)
+		return 0;
+	fc.d = dropins_new(cfg);
+	if (store_each_dropin_fill(f->st, collect_fill, &fc) != 0) {
+		dropins_free(fc.d);
+		return -1;
+	}
+	for (size_t i = 0; i < cfg->dropin.nwindows; i++) {
+		const struct dropin_window *w = &cfg->dropin.windows[i];
+		struct slot_ctx sc;
+		char hash[17];
+
+		if (strcmp(w->uai, "*") != 0 && strcmp(w->uai, uai) != 0)
+			continue;
+		sc.stamp = store_feed_dropin_stamp(f->st, w->key);
+		if (sc.stamp < 0) {
+			rc = -1;
+			break;
+		}
+		if (sc.stamp == 0)  /* no booking yet: a fixed date, so the body is stable */
+			sc.stamp = wall_to_epoch(w->first_day - 30, 0);
+		if (sc.stamp > r->last_modified)
+			r->last_modified = sc.stamp;
+		snprintf(hash, sizeof hash, "%016llx",
+			 (unsigned long long)fnv1a(w->key, strlen(w->key), 0xcbf29ce484222325ULL));
+		sc.r = r;
+		sc.cfg = cfg;
+		sc.key_hash = hash;
+		dropins_each_slot(fc.d, (int)i, collect_slot, &sc);
+	}
+	dropins_free(fc.d);
+	return rc;
+}
+
+/*
+ * The feed of a token, from the cache or rendered. 1 with *out (owned by
+ * the cache, valid until the next call), 0 unknown token, -1 error.
+ */
+static int
+feed_get(struct feed *f, int kind, const char *token, int64_t now, const struct cached **out,
+	 char *owner_id, size_t owner_len)
+{
+	struct feed_owner o;
+	struct rows r;
+	struct cached *c;
+	char key[FEED_TOKEN_MAX + 4], *name = NULL;
+	int64_t rev;
+	int found, rc = -1;
+	uint64_t h1, h2;
+
+	memset(&r, 0, sizeof r);
+	found = store_feed_owner(f->st, kind, token, &o);
+	if (found <= 0)
+		return found;
+	if (owner_id)
+		snprintf(owner_id, owner_len, "%s", o.id);
+	rev = store_rev(f->st);
+	if (rev < 0)
+		goto out;
+	snprintf(key, sizeof key, "%d:%s", kind, token);
+	c = hmap_get(f->cache, key);
+	if (c && c->rev == rev) {
+		*out = c;
+		rc = 1;
+		goto out;
+	}
+	if (kind == ICAL_FEED_ESTABLISHMENT) {
+		if (establishment_rows(f, o.id, &r))
+			goto out;
+		name = xasprintf("Permanences Avenir Pro — %s", o.name ? o.name : o.id);
+	} else {
+		if (store_feed_each_appt(f->st, kind, o.id, now - FEED_CANCELLED_KEEP, collect_appt, &r))
+			goto out;
+		if (kind == ICAL_FEED_ADVISER)
+			name = xasprintf("Avenir Pro — %s", o.name ? o.name : o.id);
+		else
+			name = xstrdup(strcmp(o.locale, "en") == 0 ? "My Avenir Pro appointments"
+								    : "Mes rendez-vous Avenir Pro");
+	}
+	if (c == NULL) {
+		if (hmap_count(f->cache) >= FEED_CACHE_MAX) {
+			hmap_free(f->cache, cached_free);
+			f->cache = hmap_new();
+		}
+		c = xcalloc(1, sizeof *c);
+		hmap_put(f->cache, key, c);
+	}
+	free(c->body);
+	c->body = ical_render_feed(f->cfg, kind, name, r.a, r.n, now, &c->len);
+	if (c->body == NULL) {
+		c->len = 0;
+		c->rev = -1;
+		goto out;
+	}
+	h1 = fnv1a(c->body, c->len, 0xcbf29ce484222325ULL);
+	h2 = fnv1a(c->body, c->len, 0x84222325cbf29ce4ULL ^ (uint64_t)c->len);
+	snprintf(c->etag, sizeof c->etag, "\"%016llx%016llx\"", (unsigned long long)h1,
+		 (unsigned long long)h2);
+	c->last_modified = r.last_modified;
+	c->rev = rev;
+	*out = c;
+	rc = 1;
+out:
+	free(name);
+	rows_free(&r);
+	feed_owner_clear(&o);
+	return rc;
+}
+
+/* ---- HTTP ------------------------------------------------------------------------- */
+
+/* "/feeds/<kind>/<token>.ics": 0 with kind and token, -1 otherwise. */
+static int
+parse_path(const char *path, int *kind, char token[FEED_TOKEN_MAX + 1])
+{
+	const char *p = path + strlen("/feeds/"), *slash, *t;
+	char kname[16];
+	size_t n;
+
+	if (strncmp(path, "/feeds/", 7) != 0)
+		return -1;
+	slash = strchr(p, '/');
+	if (slash == NULL || (size_t)(slash - p) >= sizeof kname)
+		return -1;
+	memcpy(kname, p, (size_t)(slash - p));
+	kname[slash - p] = '\0';
+	*kind = feed_kind_parse(kname);
+	if (*kind == 0)
+		return -1;
+	t = slash + 1;
+	n = strlen(t);
+	if (n < 5 || strcmp(t + n - 4, ".ics") != 0)
+		return -1;
+	n -= 4;
+	if (n < 32 || n > FEED_TOKEN_MAX)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (!((t[i] >= '0' && t[i] <= '9') || (t[i] >= 'a' && t[i] <= 'f')))
+			return -1;
+	memcpy(token, t, n);
+	token[n] = '\0';
+	return 0;
+}
+
+static int
+on_feed(const struct httpd_request *req, struct httpd_response *resp, void *arg)
+{
+	struct feed *f = arg;
+	const struct cached *c = NULL;
+	char token[FEED_TOKEN_MAX + 1];
+	int kind, rc;
+
+	if (parse_path(req->path, &kind, token) != 0) {
+		resp->status = 404;
+		return 0;
+	}
+	rc = feed_get(f, kind, token, clock_now(), &c, NULL, 0);
+	if (rc < 0)
+		return -1;
+	if (rc == 0) {
+		resp->status = 404;
+		return 0;
+	}
+	resp->status = 200;
+	resp->content_type = "text/calendar; charset=utf-8";
+	resp->body = xmalloc(c->len + 1);
+	memcpy(resp->body, c->body, c->len);
+	resp->body_len = c->len;
+	snprintf(resp->etag, sizeof resp->etag, "%s", c->etag);
+	resp->last_modified = c->last_modified;
+	return 0;
+}
+
+static int
+on_healthz(const struct httpd_request *req, struct httpd_response *resp, void *arg)
+{
+	struct feed *f = arg;
+	char why[200] = "";
+
+	resp->content_type = "text/plain; charset=utf-8";
+	if (strcmp(req->path, "/healthz") != 0) {
+		resp->status = 404;
+		return 0;
+	}
+	if (store_rev(f->st) < 0)
+		snprintf(why, sizeof why, "store: %s", store_errmsg(f->st));
+	else if (f->hooks.health && f->hooks.health(why, sizeof why, f->hooks.arg) != 0 && !why[0])
+		snprintf(why, sizeof why, "unhealthy");
+	if (why[0]) {
+		why[strcspn(why, "\r\n")] = '\0';
+		resp->status = 503;
+		resp->body = xasprintf("%s\n", why);
+	} else {
+		resp->status = 200;
+		resp->body = xstrdup("ok\n");
+	}
+	resp->body_len = strlen(resp->body);
+	return 0;
+}
+
+struct metrics_ctx {
+	FILE *out;
+	int seen_appt, seen_rem, seen_short, seen_counter;
+};
+
+static void
+label_escaped(FILE *out, const char *s)
+{
+	for (; s && *s; s++) {
+		if (*s == '\\' || *s == '"')
+			fputc('\\', out);
+		if (*s == '\n')
+			fputs("\\n", out);
+		else
+			fputc(*s, out);
+	}
+}
+
+static const char *
+appt_status_label(int s)
+{
+	static const char *const n[] = { "unknown", "confirmed", "cancelled", "attended", "missed",
+					 "excused" };
+	return s >= 1 && s <= 5 ? n[s] : n[0];
+}
+
+static const char *
+rem_status_label(int s)
+{
+	static const char *const n[] = { "pending", "sent", "failed", "cancelled", "sending" };
+	return s >= 0 && s <= 4 ? n[s] : "unknown";
+}
+
+static void
+metric_row(const char *what, int a, int b, const char *name, int64_t n, void *arg)
+{
+	struct metrics_ctx *m = arg;
+	FILE *out = m->out;
+
+	if (strcmp(what, "appointments") == 0) {
+		if (!m->seen_appt++)
+			fputs("# HELP relance_appointments Appointments in the store by status.\n"
+			      "# TYPE relance_appointments gauge\n", out);
+		fprintf(out, "relance_appointments{status=\"%s\"} %lld\n", appt_status_label(a),
+			(long long)n);
+	} else if (strcmp(what, "reminders") == 0) {
+		if (!m->seen_rem++)
+			fputs("# HELP relance_reminders Reminders in the store by channel and status.\n"
+			      "# TYPE relance_reminders gauge\n", out);
+		fprintf(out, "relance_reminders{channel=\"%s\",status=\"%s\"} %lld\n",
+			a == CH_SMS ? "sms" : a == CH_EMAIL ? "email" : "other", rem_status_label(b),
+			(long long)n);
+	} else if (strcmp(what, "dead_letters") == 0) {
+		fprintf(out, "# HELP relance_dead_letters_total Events dead-lettered.\n"
+			     "# TYPE relance_dead_letters_total counter\n"
+			     "relance_dead_letters_total %lld\n", (long long)n);
+	} else if (name && strncmp(name, "dropin_shortage:", 16) == 0) {
+		if (!m->seen_short++)
+			fputs("# HELP relance_dropin_shortage_total Students left without a drop-in slot.\n"
+			      "# TYPE relance_dropin_shortage_total counter\n", out);
+		fputs("relance_dropin_shortage_total{window=\"", out);
+		label_escaped(out, name + 16);
+		fprintf(out, "\"} %lld\n", (long long)n);
+	} else if (name) {
+		if (!m->seen_counter++)
+			fputs("# HELP relance_store_counter Other counters kept in the store.\n"
+			      "# TYPE relance_store_counter counter\n", out);
+		fputs("relance_store_counter{name=\"", out);
+		label_escaped(out, name);
+		fprintf(out, "\"} %lld\n", (long long)n);
+	}
+}
+
+static int
+on_metrics(const struct httpd_request *req, struct httpd_response *resp, void *arg)
+{
+	struct feed *f = arg;
+	struct metrics_ctx m;
+	char *buf = NULL;
+	size_t len = 0;
+
+	if (strcmp(req->path, "/metrics") != 0) {
+		resp->status = 404;
+		return 0;
+	}
+	memset(&m, 0, sizeof m);
+	m.out = open_memstream(&buf, &len);
+	if (m.out == NULL)
+		return -1;
+	if (store_feed_metrics(f->st, metric_row, &m) != 0)
+		fputs("# store unavailable\n", m.out);
+	if (!m.seen_short)
+		fputs("# HELP relance_dropin_shortage_total Students left without a drop-in slot.\n"
+		      "# TYPE relance_dropin_shortage_total counter\n"
+		      "relance_dropin_shortage_total 0\n", m.out);
+	fprintf(m.out, "# HELP relance_feed_cache_entries Calendar feeds cached in memory.\n"
+		       "# TYPE relance_feed_cache_entries gauge\n"
+		       "relance_feed_cache_entries %zu\n"
+		       "# HELP relance_feed_files_pending Feed files waiting to be written.\n"
+		       "# TYPE relance_feed_files_pending gauge\n"
+		       "relance_feed_files_pending %zu\n",
+		hmap_count(f->cache), hmap_count(f->dirty));
+	if (f->hooks.metrics)
+		f->hooks.metrics(m.out, f->hooks.arg);
+	if (fclose(m.out) != 0) {
+		free(buf);
+		return -1;
+	}
+	resp->status = 200;
+	resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
+	resp->body = buf;
+	resp->body_len = len;
+	return 0;
+}
+
+int
+feed_register(struct feed *f, struct httpd *h)
+{
+	if (httpd_route(h, "/feeds/", 0, on_feed, f) || httpd_route(h, "/healthz", 0, on_healthz, f) ||
+	    httpd_route(h, "/metrics", 0, on_metrics, f))
+		return -1;
+	return 0;
+}
+
+/* ---- files --------------------------------------------------------------------------- */
+
+static void
+mark(struct feed *f, int kind, const char *id)
+{
+	char *key;
+	struct dirty *d;
+
+	if (id == NULL || id[0] == '\0')
+		return;
+	key = xasprintf("%d:%s", kind, id);
+	if (hmap_get(f->dirty, key) == NULL) {
+		d = xcalloc(1, sizeof *d);
+		d->kind = kind;
+		d->id = xstrdup(id);
+		hmap_put(f->dirty, key, d);
+	}
+	free(key);
+}
+
+struct changed_ctx {
+	struct feed *f;
+	int all_establishments;
+};
+
+static void
+on_changed(const char *student_id, const char *adviser_id, const char *uai, int kind,
+	   const char *window_key, void *arg)
+{
+	struct changed_ctx *c = arg;
+	mark(c->f, ICAL_FEED_STUDENT, student_id);
+	mark(c->f, ICAL_FEED_ADVISER, adviser_id);
+	if (kind != KIND_DROPIN)
+		return;
+	mark(c->f, ICAL_FEED_ESTABLISHMENT, uai);
+	for (size_t i = 0; window_key && i < c->f->cfg->dropin.nwindows; i++) {
+		const struct dropin_window *w = &c->f->cfg->dropin.windows[i];
+		if (strcmp(w->key, window_key) == 0 && strcmp(w->uai, "*") == 0)
+			c->all_establishments = 1;
+	}
+}
+
+static void
+on_owner_estab(int kind, const char *id, const char *token, void *arg)
+{
+	struct feed *f = arg;
+	if (kind == ICAL_FEED_ESTABLISHMENT)
+		mark(f, kind, id);
+}
+
+static char *
+file_path(const struct feed *f, int kind, const char *token)
+{
+	return xasprintf("%s/%s/%s.ics", f->cfg->calendar.feeds_dir, feed_kind_name(kind), token);
+}
+
+/* Files of the feeds whose token is gone are removed. */
+static int
+sweep_dir(struct feed *f, int kind)
+{
+	char *dir = xasprintf("%s/%s", f->cfg->calendar.feeds_dir, feed_kind_name(kind));
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int rc = 0;
+
+	if (d == NULL) {
+		free(dir);
+		return 0;
+	}
+	while ((de = readdir(d)) != NULL) {
+		char token[FEED_TOKEN_MAX + 1], *path;
+		size_t n = strlen(de->d_name);
+		struct feed_owner o;
+		int found;
+
+		if (n <= 4 || n - 4 > FEED_TOKEN_MAX || strcmp(de->d_name + n - 4, ".ics") != 0)
+			continue;
+		memcpy(token, de->d_name, n - 4);
+		token[n - 4] = '\0';
+		found = store_feed_owner(f->st, kind, token, &o);
+		feed_owner_clear(&o);
+		if (found < 0) {
+			rc = -1;
+			break;
+		}
+		if (found)
+			continue;
+		path = xasprintf("%s/%s", dir, de->d_name);
+		if (unlink(path) == 0)
+			log_info("feeds: removed the file of a revoked %s feed", feed_kind_name(kind));
+		else if (errno != ENOENT)
+			log_warn("feeds: %s", path);
+		free(path);
+	}
+	closedir(d);
+	free(dir);
+	return rc;
+}
+
+static void
+on_owner_missing(int kind, const char *id, const char *token, void *arg)
+{
+	struct feed *f = arg;
+	char *path = file_path(f, kind, token);
+	if (access(path, F_OK) != 0)
+		mark(f, kind, id);
+	free(path);
+}
+
+static int
+sweep(struct feed *f)
+{
+	for (int k = 1; k <= 3; k++)
+		if (sweep_dir(f, k))
+			return -1;
+	return store_feed_each_owner(f->st, on_owner_missing, f);
+}
+
+struct write_ctx {
+	struct feed *f;
+	int64_t now, now_ms, refresh_ms;
+	struct hmap *left;
+	int written, budget, due_left, err;
+};
+
+static void
+write_one(const char *key, void *value, void *arg)
+{
+	struct write_ctx *w = arg;
+	struct feed *f = w->f;
+	struct dirty *d = value;
+	int64_t *last = hmap_get(f->written, key);
+	const struct cached *c = NULL;
+	char token[65], *path = NULL;
+	int rc;
+
+	if (w->err || w->written >= w->budget || (last && w->now_ms - *last < w->refresh_ms)) {
+		if (!w->err && w->written >= w->budget && !(last && w->now_ms - *last < w->refresh_ms))
+			w->due_left = 1;
+		hmap_put(w->left, key, d);
+		return;
+	}
+	rc = store_feed_token(f->st, d->kind, d->id, token);
+	if (rc > 0)
+		rc = feed_get(f, d->kind, token, w->now, &c, NULL, 0);
+	if (rc < 0) {
+		w->err = 1;
+		hmap_put(w->left, key, d);
+		return;
+	}
+	if (rc > 0) {
+		path = file_path(f, d->kind, token);
+		if (file_write_atomic(path, c->body, c->len) != 0) {
+			log_warn("feeds: cannot write %s", path);
+			w->err = 1;
+			free(path);
+			hmap_put(w->left, key, d);
+			return;
+		}
+		free(path);
+		w->written++;
+		if (last == NULL) {
+			last = xmalloc(sizeof *last);
+			hmap_put(f->written, key, last);
+		}
+		*last = w->now_ms;
+	}
+	dirty_free(d);
+}
+
+int
+feed_pass(struct feed *f, int64_t now)
+{
+	const struct config *cfg = f->cfg;
+	struct changed_ctx cc = { f, 0 };
+	struct write_ctx w;
+	int64_t rev, now_ms = clock_mono_ms();
+	struct hmap *old;
+
+	if (cfg->calendar.feeds_dir == NULL || cfg->calendar.feeds_dir[0] == '\0')
+		return 0;
+	if (!f->loaded) {
+		int64_t v = store_feed_meta_get(f->st, "feeds_rev");
+		if (v < 0)
+			return -1;
+		for (int k = 1; k <= 3; k++) {
+			char *dir = xasprintf("%s/%s", cfg->calendar.feeds_dir, feed_kind_name(k));
+			if (mkdir_p(dir, 0755) != 0)
+				log_warn("feeds: %s", dir);
+			free(dir);
+		}
+		f->scanned_rev = f->saved_rev = v;
+		f->loaded = 1;
+	}
+	rev = store_rev(f->st);
+	if (rev < 0)
+		return -1;
+	if (rev > f->scanned_rev) {
+		if (store_feed_changed(f->st, f->scanned_rev, on_changed, &cc) != 0)
+			return -1;
+		if (cc.all_establishments && store_feed_each_owner(f->st, on_owner_estab, f) != 0)
+			return -1;
+		f->scanned_rev = rev;
+	}
+	if (now_ms >= f->next_sweep_ms) {
+		int64_t every = cfg->calendar.refresh * 5 * 1000;
+		if (every < 5000)
+			every = 5000;
+		if (every > 300000)
+			every = 300000;
+		f->next_sweep_ms = now_ms + every;
+		if (sweep(f) != 0)
+			return -1;
+	}
+	memset(&w, 0, sizeof w);
+	if (hmap_count(f->dirty) == 0)
+		goto done;
+	w.f = f;
+	w.now = now;
+	w.now_ms = now_ms;
+	w.refresh_ms = cfg->calendar.refresh * 1000;
+	w.budget = FEED_FILES_PER_PASS;
+	w.left = hmap_new();
+	old = f->dirty;
+	hmap_each(old, write_one, &w);
+	hmap_free(old, NULL);
+	f->dirty = w.left;
+	if (w.written)
+		log_debug("feeds: %d files written, %zu waiting", w.written, hmap_count(f->dirty));
+	if (w.err)
+		return -1;
+done:
+	/* Everything up to scanned_rev is on disk: a restart may resume there. */
+	if (hmap_count(f->dirty) == 0 && f->saved_rev != f->scanned_rev) {
+		if (store_feed_meta_set(f->st, "feeds_rev", f->scanned_rev) != 0)
+			return -1;
+		f->saved_rev = f->scanned_rev;
+	}
+	return w.due_left ? 1 : 0;
+}
+
+/* ---- life cycle --------------------------------------------------------------------- */
+
+struct feed *
+feed_new(const struct config *cfg, struct store *st, const struct feed_hooks *hooks)
+{
+	struct feed *f = xcalloc(1, sizeof *f);
+	f->cfg = cfg;
+	f->st = st;
+	if (hooks)
+		f->hooks = *hooks;
+	f->cache = hmap_new();
+	f->dirty = hmap_new();
+	f->written = hmap_new();
+	return f;
+}
+
+void
+feed_reconfigure(struct feed *f, const struct config *cfg)
+{
+	f->cfg = cfg;
+	/* Texts, zone, windows or refresh may have changed. */
+	hmap_free(f->cache, cached_free);
+	f->cache = hmap_new();
+	f->loaded = 0;
+	f->next_sweep_ms = 0;
+}
+
+void
+feed_free(struct feed *f)
+{
+	if (f == NULL)
+		return;
+	hmap_free(f->cache, cached_free);
+	hmap_free(f->dirty, dirty_free);
+	hmap_free(f->written, free);
+	free(f);
+}

@@ -1,0 +1,426 @@
+/*
+ * httpd.c — relanced's HTTP server on libmicrohttpd (RFC 9110/9112 through
+ * MHD), for the calendar feeds, /healthz, /metrics and the SMS gateway's
+ * callbacks (contract sections 3, 4 and 6).
+ *
+ * Ownership: MHD runs without a thread of its own (MHD_USE_EPOLL). Its
+ * epoll descriptor is watched by the daemon's loop, which calls MHD_run()
+ * when it is readable and when MHD's own timeout (connection timeouts,
+ * buffered data) expires, so every handler runs on the loop's thread and
+ * may use the store directly.
+ *
+ * Limits: GET and HEAD only, unless the route allows POST (405 otherwise,
+ * with Allow); the request target is at most HTTPD_MAX_URI octets (414);
+ * a POST body at most HTTPD_MAX_BODY octets (413); headers are bounded by
+ * MHD's per-connection memory pool (431 from MHD). Unknown paths get a
+ * plain 404 that says nothing more. Nothing here touches the filesystem.
+ *
+ * Conditional requests: when the handler gives a strong ETag and the
+ * request's If-None-Match names it (or is "*"), the answer is 304 without
+ * a body.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <microhttpd.h>
+
+#include "httpd.h"
+#include "log.h"
+#include "loop.h"
+#include "util.h"
+
+#define HTTPD_MAX_URI 2048
+#define HTTPD_MAX_BODY 8192
+#define HTTPD_MAX_ROUTES 32
+#define HTTPD_MAX_CONNECTIONS 512
+#define HTTPD_IDLE_TIMEOUT 30        /* seconds */
+#define HTTPD_MEMORY_LIMIT (64 * 1024)
+
+struct route {
+	char *prefix;
+	size_t len;
+	int allow_post;
+	httpd_handler fn;
+	void *arg;
+};
+
+struct httpd {
+	struct MHD_Daemon *d;
+	struct loop *loop;
+	struct loop_timer *timer;
+	int epfd;
+	int port;
+	struct route routes[HTTPD_MAX_ROUTES];
+	int nroutes;
+};
+
+/* Per request, created by the URI log callback before anything else. */
+struct reqctx {
+	size_t urilen;
+	char *body;
+	size_t body_len;
+	int too_big;
+};
+
+/* ---- loop integration -------------------------------------------------------- */
+
+static void
+rearm(struct httpd *h)
+{
+	MHD_UNSIGNED_LONG_LONG ms = 0;
+	if (MHD_get_timeout(h->d, &ms) == MHD_YES)
+		loop_timer_set(h->timer, ms > 1000 ? 1000 : (int64_t)ms);
+	else
+		loop_timer_set(h->timer, 1000);
+}
+
+static void
+on_ready(int fd, uint32_t events, void *arg)
+{
+	struct httpd *h = arg;
+	MHD_run(h->d);
+	rearm(h);
+}
+
+static void
+on_timer(void *arg)
+{
+	struct httpd *h = arg;
+	MHD_run(h->d);
+	rearm(h);
+}
+
+/* ---- requests ------------------------------------------------------------------ */
+
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char buf[256];
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	buf[strcspn(buf, "\n")] = '\0';
+	log_debug("httpd: %s", buf);
+}
+
+static void *
+uri_log(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	struct reqctx *rc = xcalloc(1, sizeof *rc);
+	rc->urilen = uri ? strlen(uri) : 0;
+	return rc;
+}
+
+static void
+completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+	  enum MHD_RequestTerminationCode toe)
+{
+	struct reqctx *rc = *con_cls;
+	if (rc) {
+		free(rc->body);
+		free(rc);
+		*con_cls = NULL;
+	}
+}
+
+static enum MHD_Result
+send_text(struct MHD_Connection *conn, unsigned status, const char *text, const char *allow)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), (void *)(uintptr_t)text,
+								 MHD_RESPMEM_PERSISTENT);
+	enum MHD_Result ret;
+	if (r == NULL)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (allow)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+	ret = MHD_queue_response(conn, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static const struct route *
+route_for(const struct httpd *h, const char *path)
+{
+	const struct route *best = NULL;
+	for (int i = 0; i < h->nroutes; i++) {
+		const struct route *r = &h->routes[i];
+		if (strncmp(path, r->prefix, r->len) == 0 && (best == NULL || r->len > best->len))
+			best = r;
+	}
+	return best;
+}
+
+/* If-None-Match (RFC 9110 13.1.2, weak comparison) against our ETag. */
+static int
+etag_matches(const char *inm, const char *etag)
+{
+	size_t n = strlen(etag);
+	const char *p = inm;
+
+	if (etag[0] == '\0' || inm == NULL)
+		return 0;
+	while (*p) {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		if (*p == '*')
+			return 1;
+		if (strncmp(p, "W/", 2) == 0)
+			p += 2;
+		if (strncmp(p, etag, n) == 0 && (p[n] == '\0' || p[n] == ',' || p[n] == ' ' ||
+						   p[n] == '\t'))
+			return 1;
+		while (*p && *p != ',')
+			p++;
+	}
+	return 0;
+}
+
+static void
+http_date(int64_t t, char out[40])
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+	gmtime_r(&tt, &tm);
+	strftime(out, 40, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}
+
+static void
+client_ip(struct MHD_Connection *conn, char *out, size_t len)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	snprintf(out, len, "?");
+	if (ci == NULL || ci->client_addr == NULL)
+		return;
+	if (ci->client_addr->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)ci->client_addr)->sin_addr,
+			  out, (socklen_t)len);
+	else if (ci->client_addr->sa_family == AF_INET6)
+		inet_ntop(AF_INET6,
+			  &((const struct sockaddr_in6 *)(const void *)ci->client_addr)->sin6_addr, out,
+			  (socklen_t)len);
+}
+
+static enum MHD_Result
+dispatch(const struct route *rt, struct MHD_Connection *conn, const char *url, const char *method,
+	 struct reqctx *rc)
+{
+	struct httpd_request req;
+	struct httpd_response resp;
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	char ip[INET6_ADDRSTRLEN + 1], date[40];
+	unsigned status;
+
+	client_ip(conn, ip, sizeof ip);
+	memset(&req, 0, sizeof req);
+	memset(&resp, 0, sizeof resp);
+	req.method = method;
+	req.path = url;
+	req.client_ip = ip;
+	req.conn = conn;
+	req.body = rc->body;
+	req.body_len = rc->body_len;
+	resp.status = 200;
+	if (rt->fn(&req, &resp, rt->arg) != 0) {
+		free(resp.body);
+		return send_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal error\n", NULL);
+	}
+	status = (unsigned)resp.status;
+	if (status == 200 && etag_matches(MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+								  MHD_HTTP_HEADER_IF_NONE_MATCH),
+					  resp.etag)) {
+		status = MHD_HTTP_NOT_MODIFIED;
+		xfree(resp.body);
+		resp.body_len = 0;
+	}
+	if (status == 404 && resp.body == NULL)
+		return send_text(conn, MHD_HTTP_NOT_FOUND, "not found\n", NULL);
+	r = MHD_create_response_from_buffer(resp.body ? resp.body_len : 0,
+					    resp.body ? resp.body : (void *)(uintptr_t)"",
+					    resp.body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+	if (r == NULL) {
+		free(resp.body);
+		return MHD_NO;
+	}
+	if (resp.content_type && status != MHD_HTTP_NOT_MODIFIED)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, resp.content_type);
+	if (resp.etag[0])
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, resp.etag);
+	if (resp.last_modified > 0) {
+		http_date(resp.last_modified, date);
+		MHD_add_response_header(r, MHD_HTTP_HEADER_LAST_MODIFIED, date);
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+	ret = MHD_queue_response(conn, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+	   const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
+{
+	struct httpd *h = cls;
+	struct reqctx *rc = *con_cls;
+	const struct route *rt;
+	int is_post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
+
+	if (rc == NULL) {       /* no URI log callback ran: cannot happen */
+		rc = xcalloc(1, sizeof *rc);
+		*con_cls = rc;
+	}
+	if (rc->urilen > HTTPD_MAX_URI)
+		return send_text(conn, MHD_HTTP_URI_TOO_LONG, "request target too long\n", NULL);
+	rt = url[0] == '/' ? route_for(h, url) : NULL;
+	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0 &&
+	    !(is_post && rt && rt->allow_post))
+		return send_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n",
+				 rt && rt->allow_post ? "GET, HEAD, POST" : "GET, HEAD");
+	if (rt == NULL)
+		return send_text(conn, MHD_HTTP_NOT_FOUND, "not found\n", NULL);
+	if (is_post) {
+		if (*upload_data_size > 0) {
+			if (rc->too_big || rc->body_len + *upload_data_size > HTTPD_MAX_BODY) {
+				rc->too_big = 1;
+			} else {
+				rc->body = xrealloc(rc->body, rc->body_len + *upload_data_size + 1);
+				memcpy(rc->body + rc->body_len, upload_data, *upload_data_size);
+				rc->body_len += *upload_data_size;
+				rc->body[rc->body_len] = '\0';
+			}
+			*upload_data_size = 0;
+			return MHD_YES;
+		}
+		/* First call (headers only) of a POST: wait for the body. */
+		if (rc->body == NULL && !rc->too_big) {
+			const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+								     MHD_HTTP_HEADER_CONTENT_LENGTH);
+			if (cl && strtoull(cl, NULL, 10) > HTTPD_MAX_BODY)
+				return send_text(conn, MHD_HTTP_CONTENT_TOO_LARGE, "body too large\n", NULL);
+			if (cl && strtoull(cl, NULL, 10) > 0) {
+				rc->body = xcalloc(1, 1);
+				return MHD_YES;
+			}
+		}
+		if (rc->too_big)
+			return send_text(conn, MHD_HTTP_CONTENT_TOO_LARGE, "body too large\n", NULL);
+	}
+	return dispatch(rt, conn, url, method, rc);
+}
+
+/* ---- public --------------------------------------------------------------------- */
+
+struct httpd *
+httpd_new(struct loop *l, const char *host, int port, char *err, size_t errlen)
+{
+	struct httpd *h = xcalloc(1, sizeof *h);
+	struct addrinfo hints, *ai = NULL;
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof ss;
+	const union MHD_DaemonInfo *di;
+	char portstr[16];
+	unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	int rc;
+
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE;
+	snprintf(portstr, sizeof portstr, "%d", port);
+	rc = getaddrinfo(host && host[0] ? host : NULL, portstr, &hints, &ai);
+	if (rc != 0 || ai == NULL) {
+		snprintf(err, errlen, "%s: %s", host ? host : "*", gai_strerror(rc));
+		goto fail;
+	}
+	if (ai->ai_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	h->loop = l;
+	h->d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, h,
+				MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+				MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
+				MHD_OPTION_URI_LOG_CALLBACK, uri_log, h,
+				MHD_OPTION_NOTIFY_COMPLETED, completed, h,
+				MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTPD_MAX_CONNECTIONS,
+				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTPD_IDLE_TIMEOUT,
+				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTPD_MEMORY_LIMIT,
+				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h,
+				MHD_OPTION_END);
+	freeaddrinfo(ai);
+	if (h->d == NULL) {
+		snprintf(err, errlen, "cannot listen on %s:%d: %s", host ? host : "*", port,
+			 errno ? strerror(errno) : "libmicrohttpd refused");
+		goto fail;
+	}
+	di = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_LISTEN_FD);
+	if (di && getsockname(di->listen_fd, (struct sockaddr *)&ss, &sslen) == 0)
+		h->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+							 : ((struct sockaddr_in *)&ss)->sin_port);
+	di = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_EPOLL_FD);
+	if (di == NULL || di->epoll_fd < 0) {
+		snprintf(err, errlen, "libmicrohttpd has no epoll descriptor");
+		goto fail;
+	}
+	h->epfd = di->epoll_fd;
+	if (loop_add_fd(l, h->epfd, EPOLLIN, on_ready, h) != 0) {
+		snprintf(err, errlen, "cannot watch libmicrohttpd's descriptor");
+		goto fail;
+	}
+	h->timer = loop_timer_new(l, on_timer, h);
+	rearm(h);
+	return h;
+fail:
+	if (h->d)
+		MHD_stop_daemon(h->d);
+	free(h);
+	return NULL;
+}
+
+void
+httpd_free(struct httpd *h)
+{
+	if (h == NULL)
+		return;
+	loop_del_fd(h->loop, h->epfd);
+	loop_timer_free(h->timer);
+	MHD_stop_daemon(h->d);
+	for (int i = 0; i < h->nroutes; i++)
+		free(h->routes[i].prefix);
+	free(h);
+}
+
+int httpd_port(const struct httpd *h) { return h->port; }
+
+int
+httpd_route(struct httpd *h, const char *prefix, int allow_post, httpd_handler fn, void *arg)
+{
+	struct route *r;
+	if (h->nroutes >= HTTPD_MAX_ROUTES || prefix == NULL || prefix[0] != '/')
+		return -1;
+	r = &h->routes[h->nroutes++];
+	r->prefix = xstrdup(prefix);
+	r->len = strlen(prefix);
+	r->allow_post = allow_post;
+	r->fn = fn;
+	r->arg = arg;
+	return 0;
+}
+
+const char *
+httpd_arg(const struct httpd_request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *
+httpd_header(const struct httpd_request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
