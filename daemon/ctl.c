@@ -31,6 +31,7 @@ struct ctx {
 	FILE *out, *err;
 	struct store *st;
 	int64_t now;
+	struct stat db;         /* the store file, as found before opening it */
 };
 
 /* ---- names ------------------------------------------------------------------ */
@@ -189,6 +190,8 @@ open_store(struct ctx *c, bool readonly)
 				    path);
 		return fail(c, CTL_FAIL, "store %s: %s", path, strerror(errno));
 	}
+	if (stat(path, &c->db) != 0)
+		return fail(c, CTL_FAIL, "store %s: %s", path, strerror(errno));
 	c->st = store_open(path, readonly, err, sizeof err);
 	if (c->st == NULL)
 		return fail(c, CTL_FAIL, "%s", err);
@@ -199,6 +202,27 @@ static int
 store_error(struct ctx *c)
 {
 	return fail(c, CTL_FAIL, "store error: %s", store_errmsg(c->st));
+}
+
+/*
+ * relancectl usually runs as root while relanced runs as its own (dynamic)
+ * user: SQLite's -wal and -shm files that this process created must belong
+ * to the store's owner, or the daemon could not open the store any more.
+ */
+static void
+fix_owner(const struct ctx *c)
+{
+	static const char *const ext[] = { "-wal", "-shm" };
+	if (c->db.st_ino == 0 || geteuid() != 0)
+		return;
+	for (size_t i = 0; i < ARRAY_SIZE(ext); i++) {
+		char *p = xasprintf("%s%s", c->cfg->store.path, ext[i]);
+		struct stat sb;
+		if (stat(p, &sb) == 0 && (sb.st_uid != c->db.st_uid || sb.st_gid != c->db.st_gid) &&
+		    chown(p, c->db.st_uid, c->db.st_gid) != 0)
+			fprintf(c->err, "relancectl: chown %s: %s\n", p, strerror(errno));
+		free(p);
+	}
 }
 
 /* ---- status ------------------------------------------------------------------- */
@@ -1089,6 +1113,7 @@ ctl_run(const struct config *cfg, int argc, char **argv, const struct ctl_opts *
 	c.now = clock_now();
 	rc = dispatch(&c, argc, argv);
 	store_close(c.st);
+	fix_owner(&c);
 	fflush(out);
 	return rc;
 }
