@@ -17,12 +17,14 @@
 
 #include "config.h"
 #include "consumer.h"
+#include "dispatch.h"
 #include "log.h"
 #include "loop.h"
 #include "plan.h"
 #include "producer.h"
 #include "sdnotify.h"
 #include "store.h"
+#include "template.h"
 #include "util.h"
 
 #define DEFAULT_CONFIG "/etc/relance/relance.conf"
@@ -36,6 +38,8 @@ struct relanced {
 	struct planner *pl;
 	struct producer *prod;
 	struct consumer *cons;
+	struct templates *tpl;
+	struct dispatch *disp;
 	struct loop_timer *watchdog, *status, *lost;
 	int64_t watchdog_ms;
 	int exit_code;
@@ -134,6 +138,7 @@ static void
 reload(struct relanced *r)
 {
 	struct config *nc;
+	struct templates *ntpl;
 
 	sdnotify_reloading();
 	log_info("reloading %s", r->cfg->path);
@@ -151,12 +156,23 @@ reload(struct relanced *r)
 		sdnotify_ready(NULL);
 		return;
 	}
+	ntpl = template_load(nc->templates.dir, log_error, NULL);
+	if (ntpl == NULL) {
+		log_err("reload refused: the templates have errors (see above); "
+			"still running with the previous configuration and templates");
+		config_free(nc);
+		sdnotify_ready(NULL);
+		return;
+	}
 	if (strcmp(nc->store.path, r->cfg->store.path) != 0)
 		log_notice("store path changes take effect at the next restart");
 	log_set_level(parse_level(nc->daemon.log_level));
 	consumer_reconfigure(r->cons, nc);
 	if (plan_reconfigure(r->pl, nc) != 0)
 		log_err("reload: cannot rebuild the books from the store");
+	dispatch_reconfigure(r->disp, nc, ntpl);
+	template_free(r->tpl);
+	r->tpl = ntpl;
 	config_free(r->cfg);
 	r->cfg = nc;
 	log_info("configuration reloaded");
@@ -180,6 +196,44 @@ before_sleep(void *arg)
 {
 	struct relanced *r = arg;
 	consumer_run(r->cons);
+	dispatch_poke(r->disp);
+}
+
+/* ---- test clock -------------------------------------------------------------------- */
+
+/*
+ * RELANCE_TEST_CLOCK=EPOCH[xSPEED] (tests only): the daemon's clock starts
+ * at EPOCH and runs SPEED times faster than the real one. Kafka, timers and
+ * the loop keep real time; only "now" of the rules (plans, quiet hours,
+ * reminders) moves. libfaketime would be the tool of choice, but it stalls
+ * librdkafka's threads.
+ */
+static int64_t test_clock_base, test_clock_mono;
+static double test_clock_speed = 1.0;
+
+static int64_t
+test_clock(void)
+{
+	return test_clock_base +
+	       (int64_t)((double)(clock_mono_ms() - test_clock_mono) * test_clock_speed / 1000.0);
+}
+
+static void
+test_clock_setup(void)
+{
+	const char *v = getenv("RELANCE_TEST_CLOCK");
+	char *end = NULL;
+	if (v == NULL || *v == '\0')
+		return;
+	test_clock_base = strtoll(v, &end, 10);
+	if (end && *end == 'x')
+		test_clock_speed = strtod(end + 1, NULL);
+	if (test_clock_speed <= 0)
+		test_clock_speed = 1.0;
+	test_clock_mono = clock_mono_ms();
+	clock_set(test_clock);
+	log_notice("test clock: starts at %lld, speed x%g", (long long)test_clock_base,
+		   test_clock_speed);
 }
 
 /* ---- main -------------------------------------------------------------------------- */
@@ -224,6 +278,12 @@ main(int argc, char **argv)
 		r.cfg = config_load(path, print_error, NULL);
 		if (r.cfg == NULL)
 			return 1;
+		r.tpl = template_load(r.cfg->templates.dir, print_error, NULL);
+		if (r.tpl == NULL) {
+			config_free(r.cfg);
+			return 1;
+		}
+		template_free(r.tpl);
 		printf("%s: configuration OK\n", path);
 		config_free(r.cfg);
 		return 0;
@@ -236,6 +296,12 @@ main(int argc, char **argv)
 	if (r.cfg == NULL)
 		return 1;
 	log_set_level(parse_level(r.cfg->daemon.log_level));
+	test_clock_setup();
+	r.tpl = template_load(r.cfg->templates.dir, log_error, NULL);
+	if (r.tpl == NULL) {
+		config_free(r.cfg);
+		return 1;
+	}
 	if (tz_set(r.cfg->calendar.timezone) != 0) {
 		log_err("%s: unknown time zone", path);
 		return 1;
@@ -272,6 +338,8 @@ main(int argc, char **argv)
 		goto out;
 	}
 
+	r.disp = dispatch_new(r.cfg, r.tpl, r.st, r.loop, r.prod);
+
 	r.watchdog_ms = sdnotify_watchdog_ms();
 	if (r.watchdog_ms > 0) {
 		r.watchdog = loop_timer_new(r.loop, on_watchdog, &r);
@@ -290,6 +358,8 @@ main(int argc, char **argv)
 		r.exit_code = 3;
 	sdnotify_stopping();
 out:
+	/* In-flight sends finish and are recorded before Kafka closes. */
+	dispatch_free(r.disp, 5000);
 	consumer_close(r.cons);
 	producer_free(r.prod);
 	loop_timer_free(r.watchdog);
@@ -300,6 +370,7 @@ out:
 	loop_free(r.loop);
 	if (r.exit_code == 0)
 		log_info("relanced stopped");
+	template_free(r.tpl);
 	config_free(r.cfg);
 	return r.exit_code;
 }

@@ -1472,4 +1472,218 @@ store_ctl_retry(struct store *st, int64_t id, int64_t now, char *why, size_t why
 
 /* ==== delivery section (dispatcher; xstmt slots 128-191) ==== */
 
+#define REM_COLS "id, appointment_id, student_id, channel, kind, status, attempts, due_at," \
+	" next_at, sent_at, last_error"
+
+static void
+reminder_from_row(sqlite3_stmt *s, struct reminder *r)
+{
+	memset(r, 0, sizeof *r);
+	r->id = sqlite3_column_int64(s, 0);
+	r->appointment_id = sqlite3_column_int64(s, 1);
+	r->student_id = col_text(s, 2);
+	r->channel = sqlite3_column_int(s, 3);
+	r->kind = sqlite3_column_int(s, 4);
+	r->status = sqlite3_column_int(s, 5);
+	r->attempts = sqlite3_column_int(s, 6);
+	r->due_at = sqlite3_column_int64(s, 7);
+	r->next_at = sqlite3_column_int64(s, 8);
+	r->sent_at = sqlite3_column_int64(s, 9);
+	r->last_error = col_text(s, 10);
+}
+
+int
+store_reminders_requeue_sending(struct store *st)
+{
+	sqlite3_stmt *s = stmt_x(st, 128, "UPDATE reminders SET status = 0 WHERE status = 4");
+	if (s == NULL || exec_stmt(st, s, "requeue reminders"))
+		return -1;
+	return sqlite3_changes(st->db);
+}
+
+int
+store_reminder_next_due(struct store *st, int64_t *next_at)
+{
+	sqlite3_stmt *s = stmt_x(st, 129, "SELECT min(next_at) FROM reminders WHERE status = 0");
+	int rc, found = 0;
+	if (s == NULL)
+		return -1;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
+		*next_at = sqlite3_column_int64(s, 0);
+		found = 1;
+	} else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		store_fail(st, "next reminder");
+		found = -1;
+	}
+	sqlite3_reset(s);
+	return found;
+}
+
+int
+store_reminders_due(struct store *st, int64_t now, int limit, struct reminder **out, size_t *n)
+{
+	sqlite3_stmt *s = stmt_x(st, 130, "SELECT " REM_COLS " FROM reminders"
+				 " WHERE status = 0 AND next_at <= ? ORDER BY next_at, id LIMIT ?");
+	struct reminder *v = NULL;
+	size_t len = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_int(s, 2, limit);
+	v = xcalloc(limit > 0 ? (size_t)limit : 1, sizeof *v);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && len < (size_t)limit)
+		reminder_from_row(s, &v[len++]);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		store_fail(st, "due reminders");
+		store_reminders_free(v, len);
+		return -1;
+	}
+	*out = v;
+	*n = len;
+	return 0;
+}
+
+void
+store_reminders_free(struct reminder *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		reminder_clear(&r[i]);
+	free(r);
+}
+
+int
+store_reminder_get(struct store *st, int64_t id, struct reminder *out)
+{
+	sqlite3_stmt *s = stmt_x(st, 131, "SELECT " REM_COLS " FROM reminders WHERE id = ?");
+	int rc, found = 0;
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		reminder_from_row(s, out);
+		found = 1;
+	} else if (rc != SQLITE_DONE) {
+		store_fail(st, "reminder");
+		found = -1;
+	}
+	sqlite3_reset(s);
+	return found;
+}
+
+int
+store_reminder_set(struct store *st, int64_t id, int status, int attempts, int64_t next_at,
+		   int64_t sent_at, const char *last_error)
+{
+	sqlite3_stmt *s = stmt_x(st, 132, "UPDATE reminders SET status = ?, attempts = ?,"
+				 " next_at = ?, sent_at = ?, last_error = ? WHERE id = ?");
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int(s, 1, status);
+	sqlite3_bind_int(s, 2, attempts);
+	sqlite3_bind_int64(s, 3, next_at);
+	bind_i64_or_null(s, 4, sent_at);
+	bind_text(s, 5, last_error);
+	sqlite3_bind_int64(s, 6, id);
+	return exec_stmt(st, s, "reminder update");
+}
+
+int
+store_attempt_add(struct store *st, int64_t reminder_id, int64_t at, int channel,
+		  const char *outcome, const char *detail)
+{
+	sqlite3_stmt *s = stmt_x(st, 133, "INSERT INTO attempts(reminder_id, at, channel, outcome,"
+				 " detail) VALUES(?,?,?,?,?)");
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, reminder_id);
+	sqlite3_bind_int64(s, 2, at);
+	sqlite3_bind_int(s, 3, channel);
+	bind_text(s, 4, outcome);
+	bind_text(s, 5, detail);
+	return exec_stmt(st, s, "attempt");
+}
+
+int
+store_reminders_sent_between(struct store *st, const char *student_id, int64_t from, int64_t to)
+{
+	sqlite3_stmt *s = stmt_x(st, 134, "SELECT count(*) FROM reminders WHERE student_id = ?"
+				 " AND kind = 1 AND ((status = 1 AND sent_at >= ? AND sent_at < ?)"
+				 " OR status = 4)");
+	int n = -1;
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, student_id);
+	sqlite3_bind_int64(s, 2, from);
+	sqlite3_bind_int64(s, 3, to);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int(s, 0);
+	else
+		store_fail(st, "reminders sent");
+	sqlite3_reset(s);
+	return n;
+}
+
+int
+store_adviser_contact(struct store *st, const char *id, char **name, char **email)
+{
+	sqlite3_stmt *s = stmt_x(st, 135, "SELECT name, email FROM advisers WHERE id = ?");
+	int rc, found = 0;
+	*name = *email = NULL;
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*name = col_text(s, 0);
+		*email = col_text(s, 1);
+		found = 1;
+	} else if (rc != SQLITE_DONE) {
+		store_fail(st, "adviser");
+		found = -1;
+	}
+	sqlite3_reset(s);
+	return found;
+}
+
+int
+store_reminder_twin(struct store *st, int64_t appointment_id, int channel, int64_t due_at)
+{
+	sqlite3_stmt *s = stmt_x(st, 136, "SELECT 1 FROM reminders WHERE appointment_id = ?"
+				 " AND channel = ? AND due_at = ? AND status != 3 LIMIT 1");
+	int rc;
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, appointment_id);
+	sqlite3_bind_int(s, 2, channel);
+	sqlite3_bind_int64(s, 3, due_at);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		store_fail(st, "reminder twin");
+		return -1;
+	}
+	return rc == SQLITE_ROW;
+}
+
 /* ==== http receipts section (DLR, STOP replies; xstmt slots 192-255) ==== */
+
+int
+store_student_set_consent(struct store *st, const char *id, int channel, int value, int64_t now)
+{
+	sqlite3_stmt *s = channel == CH_SMS ?
+		stmt_x(st, 192, "UPDATE students SET consent_sms = ?, updated_at = ? WHERE id = ?") :
+		stmt_x(st, 193, "UPDATE students SET consent_email = ?, updated_at = ? WHERE id = ?");
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int(s, 1, value);
+	sqlite3_bind_int64(s, 2, now);
+	bind_text(s, 3, id);
+	return exec_stmt(st, s, "consent");
+}

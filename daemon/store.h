@@ -212,8 +212,36 @@ int store_ctl_sync_rev(struct store *st);
 int store_ctl_retry(struct store *st, int64_t id, int64_t now, char *why, size_t whylen);
 
 /* ==== delivery section ==== */
+/* Reminders left in status sending (4) by a crash go back to pending:
+ * at-least-once. Returns how many, or -1. */
+int store_reminders_requeue_sending(struct store *st);
+/* Earliest next_at of the pending reminders: 1 (in *next_at), 0 none, -1. */
+int store_reminder_next_due(struct store *st, int64_t *next_at);
+/* Pending reminders with next_at <= now, by next_at then id, at most limit.
+ * Free with store_reminders_free(). */
+int store_reminders_due(struct store *st, int64_t now, int limit, struct reminder **out,
+			size_t *n);
+void store_reminders_free(struct reminder *r, size_t n);
+/* 1 found, 0 not, -1 error. */
+int store_reminder_get(struct store *st, int64_t id, struct reminder *out);
+/* Sets status, attempts, next_at, sent_at (0: NULL) and last_error. */
+int store_reminder_set(struct store *st, int64_t id, int status, int attempts, int64_t next_at,
+		       int64_t sent_at, const char *last_error);
+int store_attempt_add(struct store *st, int64_t reminder_id, int64_t at, int channel,
+		      const char *outcome, const char *detail);
+/* Student reminders (kind 1) sent in [from, to) or being sent now. */
+int store_reminders_sent_between(struct store *st, const char *student_id, int64_t from,
+				 int64_t to);
+/* Name and email of an adviser (malloc'd, NULL when absent): 1, 0, -1. */
+int store_adviser_contact(struct store *st, const char *id, char **name, char **email);
+/* Is there a reminder of the appointment on channel with that due time,
+ * not cancelled? 1, 0, -1. */
+int store_reminder_twin(struct store *st, int64_t appointment_id, int channel, int64_t due_at);
 
 /* ==== http receipts section ==== */
+/* Sets a student's consent on a channel (CH_SMS / CH_EMAIL). */
+int store_student_set_consent(struct store *st, const char *id, int channel, int value,
+			      int64_t now);
 
 #endif
 

@@ -1,0 +1,1016 @@
+/*
+ * dispatch.c — the dispatcher (dispatch.h): due reminders and adviser
+ * alerts out through SMTP and SMS gateways with retries, quiet hours, the
+ * daily cap, SMS-to-email fallback, outcome events, and the HTTP receipts
+ * (Kannel delivery reports, incoming STOP replies). Contract sections 2
+ * (quiet hours, never after the appointment started), 4 and 5
+ * (at-least-once).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "config.h"
+#include "dispatch.h"
+#include "event.h"
+#include "http.h"
+#include "httpd.h"
+#include "ical.h"
+#include "log.h"
+#include "loop.h"
+#include "producer.h"
+#include "schedule.h"
+#include "sms.h"
+#include "smtp.h"
+#include "store.h"
+#include "template.h"
+#include "util.h"
+
+#define BATCH 256
+#define MAX_SLEEP_MS 5000       /* safety net: re-check the store at least this often */
+#define POKE_MS 200
+
+struct dispatch {
+	const struct config *cfg;
+	const struct templates *tpl;
+	struct store *st;
+	struct loop *loop;
+	struct producer *prod;
+	struct http *http;
+	struct loop_timer *timer;
+	int64_t wake_at;            /* epoch the timer is armed for, 0: now/unknown */
+	int64_t last_poke;          /* mono ms */
+	char *smtp_password, *sms_password;
+	int stopping;
+	struct dispatch_stats stats;
+};
+
+/* One send in flight. */
+struct job {
+	struct dispatch *d;
+	int64_t rid, appt_id, due_at;
+	int channel, kind, attempts;
+	char *student_id;
+	char appt_uid[96];
+	struct smtp_upload up;
+	struct sms_req req;
+};
+
+static void run(void *arg);
+
+static void
+job_free(struct job *j)
+{
+	if (j == NULL)
+		return;
+	smtp_upload_clear(&j->up);
+	sms_req_clear(&j->req);
+	free(j->student_id);
+	free(j);
+}
+
+static const char *
+channel_name(int ch)
+{
+	return ch == CH_SMS ? "sms" : "email";
+}
+
+static const char *
+kind_name(int kind)
+{
+	return kind == REM_ALERT_ABSENCES ? "alert_absences" :
+	       kind == REM_ALERT_LOST ? "alert_lost" : "reminder";
+}
+
+/* ---- secrets -------------------------------------------------------------- */
+
+static void
+secret_free(char **s)
+{
+	if (*s) {
+		explicit_bzero(*s, strlen(*s));
+		free(*s);
+		*s = NULL;
+	}
+}
+
+static void
+load_secrets(struct dispatch *d)
+{
+	secret_free(&d->smtp_password);
+	secret_free(&d->sms_password);
+	if (d->cfg->smtp.password_file) {
+		d->smtp_password = config_read_secret(d->cfg->smtp.password_file);
+		if (d->smtp_password == NULL)
+			log_warn("smtp: cannot read password_file %s", d->cfg->smtp.password_file);
+	}
+	if (d->cfg->sms.password_file) {
+		d->sms_password = config_read_secret(d->cfg->sms.password_file);
+		if (d->sms_password == NULL)
+			log_warn("sms: cannot read password_file %s", d->cfg->sms.password_file);
+	}
+}
+
+/* ---- timer ------------------------------------------------------------------ */
+
+/* Arms the timer for the next due reminder (at most MAX_SLEEP_MS away). */
+static void
+arm(struct dispatch *d)
+{
+	int64_t next = 0, now = clock_now(), ms;
+	int rc;
+
+	if (d->stopping)
+		return;
+	if (http_inflight(d->http) >= d->cfg->retry.concurrency) {
+		/* A completion re-runs us. */
+		loop_timer_set(d->timer, MAX_SLEEP_MS);
+		d->wake_at = now + MAX_SLEEP_MS / 1000;
+		return;
+	}
+	rc = store_reminder_next_due(d->st, &next);
+	if (rc == 1 && next <= now) {
+		d->wake_at = now;
+		loop_timer_set(d->timer, 0);
+		return;
+	}
+	ms = rc == 1 ? (next - now) * 1000 : MAX_SLEEP_MS;
+	if (ms > MAX_SLEEP_MS)
+		ms = MAX_SLEEP_MS;
+	d->wake_at = now + ms / 1000;
+	loop_timer_set(d->timer, ms);
+}
+
+void
+dispatch_poke(struct dispatch *d)
+{
+	int64_t mono = clock_mono_ms(), next = 0, now;
+	if (d == NULL || d->stopping || mono - d->last_poke < POKE_MS)
+		return;
+	d->last_poke = mono;
+	if (http_inflight(d->http) >= d->cfg->retry.concurrency)
+		return;
+	now = clock_now();
+	if (store_reminder_next_due(d->st, &next) == 1 && next < d->wake_at) {
+		d->wake_at = next <= now ? now : next;
+		loop_timer_set(d->timer, next <= now ? 0 : (next - now) * 1000);
+	}
+}
+
+/* ---- outcomes ------------------------------------------------------------------- */
+
+static void
+publish_outcome(struct dispatch *d, const struct reminder *r, const char *appt_uid, int attempts,
+		int sent, const char *why, int64_t now)
+{
+	char t[21], id[160], *src = NULL, *s = NULL;
+	json_t *o;
+
+	if (d->prod == NULL || d->cfg->kafka.topic_outcomes == NULL)
+		return;
+	rfc3339_format_utc(now, t);
+	snprintf(id, sizeof id, "reminder-%lld-%d-%s@%s", (long long)r->id, attempts,
+		 sent ? "sent" : "failed", d->cfg->calendar.domain);
+	src = xasprintf("/relance/%s", d->cfg->calendar.domain);
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:{s:I, s:s?, s:s, s:s, s:s, s:i, s:s, s:s?}}",
+		      "specversion", "1.0", "id", id, "source", src,
+		      "type", sent ? "avenirpro.relance.reminder.sent" : "avenirpro.relance.reminder.failed",
+		      "time", t, "subject", r->student_id, "datacontenttype", "application/json",
+		      "data", "reminder_id", (json_int_t)r->id,
+		      "appointment_uid", appt_uid && *appt_uid ? appt_uid : NULL,
+		      "student_id", r->student_id, "channel", channel_name(r->channel),
+		      "kind", kind_name(r->kind), "attempts", attempts,
+		      "outcome", sent ? "sent" : "failed", "error", sent ? NULL : why);
+	if (o)
+		s = json_dumps(o, JSON_COMPACT);
+	if (s == NULL || producer_publish(d->prod, d->cfg->kafka.topic_outcomes, r->student_id, s))
+		log_warnx("reminder %lld: cannot queue the outcome event", (long long)r->id);
+	free(s);
+	json_decref(o);
+	free(src);
+}
+
+/* ---- SMS to email fallback ------------------------------------------------------- */
+
+static void
+fallback_email(struct dispatch *d, const struct reminder *r, int64_t now)
+{
+	struct student s = { 0 };
+	struct appt a = { 0 };
+	int rc;
+
+	if (r->kind != REM_REMINDER || r->channel != CH_SMS || r->appointment_id == 0)
+		return;
+	if (store_student_get(d->st, r->student_id, &s) != 1)
+		return;
+	if (s.stopped || s.email == NULL || !s.consent_email) {
+		log_info("reminder %lld: SMS failed, no email to fall back to", (long long)r->id);
+		goto out;
+	}
+	if (store_appt_by_id(d->st, r->appointment_id, &a) != 1 || a.status != APPT_CONFIRMED ||
+	    a.starts_at <= now)
+		goto out;
+	rc = store_reminder_twin(d->st, r->appointment_id, CH_EMAIL, r->due_at);
+	if (rc == 1) {
+		log_info("reminder %lld: SMS failed; an email reminder exists already",
+			 (long long)r->id);
+		goto out;
+	}
+	if (rc == 0 && store_reminder_insert(d->st, r->appointment_id, r->student_id, CH_EMAIL,
+					     REM_REMINDER, now, now) == 0)
+		log_info("reminder %lld: SMS failed, falling back to email", (long long)r->id);
+out:
+	student_clear(&s);
+	appt_clear(&a);
+}
+
+/* ---- results -------------------------------------------------------------------------- */
+
+/* Full-jitter exponential backoff: random in [1, min(max, first * 2^(n-1))]. */
+static int64_t
+backoff(const struct config *cfg, int attempts)
+{
+	int64_t cap = cfg->retry.first;
+	for (int i = 1; i < attempts && cap < cfg->retry.max; i++)
+		cap *= 2;
+	if (cap > cfg->retry.max)
+		cap = cfg->retry.max;
+	if (cap < 1)
+		cap = 1;
+	return 1 + (int64_t)(random_u64() % (uint64_t)cap);
+}
+
+/*
+ * Records the outcome of one attempt of reminder rid: the attempts row and
+ * the reminder's new state, in one transaction; then the outcome event
+ * when it is final.
+ */
+static void
+record(struct dispatch *d, int64_t rid, const char *appt_uid, enum send_result res,
+       const char *why, int touch)
+{
+	struct reminder r = { 0 };
+	int64_t now = clock_now();
+	int attempts, final = 0, in_tx = 0;
+
+	if (store_begin(d->st) != 0)
+		goto fail;
+	in_tx = 1;
+	if (store_reminder_get(d->st, rid, &r) != 1)
+		goto fail;
+	attempts = r.attempts + 1;
+	if (store_attempt_add(d->st, rid, now, r.channel,
+			      res == SEND_OK ? "sent" : res == SEND_TRANSIENT ? "transient" : "permanent",
+			      why))
+		goto fail;
+	if (res == SEND_OK) {
+		if (store_reminder_set(d->st, rid, REM_SENT, attempts, now, now, NULL))
+			goto fail;
+		if (touch && r.kind == REM_REMINDER &&
+		    store_student_touch_contact(d->st, r.student_id, now))
+			goto fail;
+		final = 1;
+	} else if (r.status == REM_CANCELLED) {
+		/* Cancelled while in flight (STOP, appointment cancelled): stays so. */
+		if (store_reminder_set(d->st, rid, REM_CANCELLED, attempts, now, r.sent_at,
+				       r.last_error))
+			goto fail;
+	} else if (res == SEND_TRANSIENT && attempts < d->cfg->retry.attempts) {
+		int64_t next = now + backoff(d->cfg, attempts);
+		if (store_reminder_set(d->st, rid, REM_PENDING, attempts, next, 0, why))
+			goto fail;
+		d->stats.retried++;
+	} else {
+		if (store_reminder_set(d->st, rid, REM_FAILED, attempts, now, 0, why))
+			goto fail;
+		fallback_email(d, &r, now);
+		final = 2;
+	}
+	if (store_commit(d->st) != 0)
+		goto fail;
+	in_tx = 0;
+	if (final == 1) {
+		d->stats.sent++;
+		log_debug("reminder %lld (%s, %s): sent", (long long)rid, kind_name(r.kind),
+			  channel_name(r.channel));
+	} else if (final == 2) {
+		d->stats.failed++;
+		log_notice("reminder %lld (%s, %s): failed after %d attempt%s: %s", (long long)rid,
+			   kind_name(r.kind), channel_name(r.channel), attempts,
+			   attempts > 1 ? "s" : "", why);
+	} else {
+		log_info("reminder %lld (%s): attempt %d failed, retried later: %s", (long long)rid,
+			 channel_name(r.channel), attempts, why);
+	}
+	if (final)
+		publish_outcome(d, &r, appt_uid, attempts, final == 1, why, now);
+	reminder_clear(&r);
+	return;
+fail:
+	if (in_tx)
+		store_rollback(d->st);
+	/* Left "sending": requeued at the next start (at-least-once). */
+	log_err("reminder %lld: cannot record the outcome of an attempt", (long long)rid);
+	reminder_clear(&r);
+}
+
+static void
+on_done(CURL *e, CURLcode rc, long code, const char *body, size_t len, void *arg)
+{
+	struct job *j = arg;
+	struct dispatch *d = j->d;
+	char why[200];
+	enum send_result res;
+	(void)e;
+	(void)len;
+
+	if (rc == CURLE_ABORTED_BY_CALLBACK) {
+		/* Shutting down with the send unfinished: stays "sending", and is
+		 * requeued at the next start. */
+		job_free(j);
+		return;
+	}
+	if (j->channel == CH_EMAIL)
+		res = smtp_classify(rc, code, why, sizeof why);
+	else
+		res = sms_classify(d->cfg, rc, code, body, why, sizeof why);
+	record(d, j->rid, j->appt_uid, res, why,
+	       j->channel == CH_EMAIL || d->cfg->sms.gateway != SMS_GATEWAY_KANNEL);
+	job_free(j);
+	if (!d->stopping)
+		loop_timer_set(d->timer, 0);
+}
+
+/* ---- message building ----------------------------------------------------------------- */
+
+struct vars {
+	struct tpl_var v[24];
+	size_t n;
+	char date[32], time[16], weekday[16], absences[24], days[24], student_name[256];
+};
+
+static void
+var(struct vars *v, const char *name, const char *value)
+{
+	if (v->n < ARRAY_SIZE(v->v)) {
+		v->v[v->n].name = name;
+		v->v[v->n].value = value;
+		v->n++;
+	}
+}
+
+static const char *
+appt_kind_text(int kind, int en)
+{
+	switch (kind) {
+	case KIND_DROPIN:
+		return en ? "drop-in" : "permanence";
+	case KIND_WORKSHOP:
+		return en ? "workshop" : "atelier";
+	default:
+		return en ? "check-in" : "entretien de suivi";
+	}
+}
+
+static void
+time_vars(struct vars *v, int64_t t, int en)
+{
+	static const char *const fr_days[] = { "lundi", "mardi", "mercredi", "jeudi", "vendredi",
+					       "samedi", "dimanche" };
+	static const char *const en_days[] = { "Monday", "Tuesday", "Wednesday", "Thursday",
+					       "Friday", "Saturday", "Sunday" };
+	static const char *const en_months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul",
+						 "Aug", "Sep", "Oct", "Nov", "Dec" };
+	int32_t day;
+	int minute, y, m, dd;
+
+	epoch_to_wall(t, &day, &minute);
+	civil_from_days(day, &y, &m, &dd);
+	if (en) {
+		snprintf(v->date, sizeof v->date, "%d %s %d", dd, en_months[(m - 1) % 12], y);
+		snprintf(v->time, sizeof v->time, "%02d:%02d", minute / 60, minute % 60);
+	} else {
+		snprintf(v->date, sizeof v->date, "%02d/%02d/%d", dd, m, y);
+		snprintf(v->time, sizeof v->time, "%02dh%02d", minute / 60, minute % 60);
+	}
+	snprintf(v->weekday, sizeof v->weekday, "%s",
+		 (en ? en_days : fr_days)[weekday_of_day(day)]);
+	var(v, "date", v->date);
+	var(v, "time", v->time);
+	var(v, "weekday", v->weekday);
+}
+
+static const char *
+appt_location(const struct config *cfg, const struct appt *a)
+{
+	return a->kind == KIND_DROPIN ? cfg->dropin.location : cfg->checkins.location;
+}
+
+/* What a prepared send needs. */
+struct msg {
+	char *to, *cc, *subject, *text, *ics;
+	size_t ics_len;
+};
+
+static void
+msg_clear(struct msg *m)
+{
+	free(m->to);
+	free(m->cc);
+	free(m->subject);
+	free(m->text);
+	free(m->ics);
+	memset(m, 0, sizeof *m);
+}
+
+/* Builds the message of a student reminder. */
+static int
+build_reminder(struct dispatch *d, const struct reminder *r, const struct student *s,
+	       const struct appt *a, int64_t now, struct msg *m)
+{
+	struct vars v = { .n = 0 };
+	char *aname = NULL, *aemail = NULL;
+	int en = strcmp(s->locale, "en") == 0;
+
+	store_adviser_contact(d->st, a->adviser_id ? a->adviser_id : s->adviser_id, &aname, &aemail);
+	var(&v, "given_name", s->given_name);
+	var(&v, "family_name", s->family_name);
+	var(&v, "location", appt_location(d->cfg, a));
+	var(&v, "adviser_name", aname ? aname : "");
+	var(&v, "kind", appt_kind_text(a->kind, en));
+	time_vars(&v, a->starts_at, en);
+	if (r->channel == CH_SMS) {
+		m->to = xstrdup(s->phone);
+		m->text = template_render(d->tpl, TPL_SMS_REMINDER, s->locale, v.v, v.n, NULL);
+	} else {
+		struct ical_appt ia = {
+			.uid = a->uid, .kind = a->kind, .status = a->status, .sequence = a->sequence,
+			.starts_at = a->starts_at, .ends_at = a->ends_at,
+			.created_at = a->created_at, .updated_at = a->updated_at,
+			.locale = en ? "en" : "fr",
+			.student_given_name = s->given_name, .student_family_name = s->family_name,
+			.student_id = s->id, .adviser_name = aname, .adviser_email = aemail,
+			.adviser_id = a->adviser_id, .location = appt_location(d->cfg, a),
+			.situation = a->situation,
+		};
+		m->to = xstrdup(s->email);
+		m->text = template_render(d->tpl, TPL_EMAIL_REMINDER, s->locale, v.v, v.n,
+					  &m->subject);
+		m->ics = ical_render_one(d->cfg, &ia, now, &m->ics_len);
+		if (m->ics == NULL)
+			log_warnx("reminder %lld: no calendar attachment", (long long)r->id);
+	}
+	free(aname);
+	free(aemail);
+	return 0;
+}
+
+/* Builds an adviser alert (French). a may be NULL. */
+static int
+build_alert(struct dispatch *d, const struct reminder *r, const struct student *s,
+	    const struct appt *a, struct msg *m, char *why, size_t whylen)
+{
+	struct vars v = { .n = 0 };
+	char *aname = NULL, *aemail = NULL;
+
+	if (store_adviser_contact(d->st, s->adviser_id, &aname, &aemail) != 1 || aemail == NULL ||
+	    *aemail == '\0') {
+		snprintf(why, whylen, "adviser has no email address");
+		free(aname);
+		free(aemail);
+		return -1;
+	}
+	snprintf(v.student_name, sizeof v.student_name, "%s%s%s", s->given_name,
+		 s->family_name ? " " : "", s->family_name ? s->family_name : "");
+	snprintf(v.absences, sizeof v.absences, "%d", a ? (a->absences ? a->absences : 2) : 0);
+	snprintf(v.days, sizeof v.days, "%lld", (long long)(d->cfg->reminders.lost_after / 86400));
+	var(&v, "adviser_name", aname ? aname : "");
+	var(&v, "student_name", v.student_name);
+	var(&v, "student_id", s->id);
+	var(&v, "given_name", s->given_name);
+	var(&v, "family_name", s->family_name);
+	var(&v, "email", s->email);
+	var(&v, "phone", s->phone);
+	var(&v, "absences", v.absences);
+	var(&v, "days", v.days);
+	var(&v, "establishment", s->uai);
+	var(&v, "programme", s->programme_label);
+	if (a) {
+		var(&v, "kind", appt_kind_text(a->kind, 0));
+		var(&v, "location", appt_location(d->cfg, a));
+		time_vars(&v, a->starts_at, 0);
+	}
+	m->to = aemail;
+	m->cc = d->cfg->smtp.alerts_to ? xstrdup(d->cfg->smtp.alerts_to) : NULL;
+	m->text = template_render(d->tpl, r->kind == REM_ALERT_LOST ? TPL_ALERT_LOST :
+				  TPL_ALERT_ABSENCES, "fr", v.v, v.n, &m->subject);
+	free(aname);
+	return 0;
+}
+
+/* ---- one reminder at send time ------------------------------------------------------------ */
+
+enum verdict { V_SEND, V_DONE };
+
+static void
+cancel(struct dispatch *d, const struct reminder *r, const char *why, int64_t now)
+{
+	store_reminder_set(d->st, r->id, REM_CANCELLED, r->attempts, r->next_at, now, why);
+	d->stats.cancelled++;
+	log_info("reminder %lld (%s): cancelled: %s", (long long)r->id, channel_name(r->channel), why);
+}
+
+static void
+defer(struct dispatch *d, const struct reminder *r, int64_t when, const char *why)
+{
+	char t[17];
+	store_reminder_set(d->st, r->id, REM_PENDING, r->attempts, when, 0, why);
+	d->stats.deferred++;
+	wall_format(when, t);
+	log_info("reminder %lld (%s): %s, moved to %s", (long long)r->id, channel_name(r->channel),
+		 why, t);
+}
+
+/*
+ * Checks reminder r at now and builds its message into m: V_SEND, or V_DONE
+ * when it was cancelled, deferred or failed here (store updated).
+ */
+static enum verdict
+prepare(struct dispatch *d, const struct reminder *r, int64_t now, struct msg *m,
+	char *appt_uid, size_t uidlen)
+{
+	struct student s = { 0 };
+	struct appt a = { 0 };
+	enum verdict v = V_DONE;
+	int have_appt = 0;
+	char why[200] = "alerts go by email";
+
+	if (store_student_get(d->st, r->student_id, &s) != 1) {
+		cancel(d, r, "unknown student", now);
+		goto out;
+	}
+	if (r->appointment_id)
+		have_appt = store_appt_by_id(d->st, r->appointment_id, &a) == 1;
+	if (have_appt)
+		snprintf(appt_uid, uidlen, "%s", a.uid);
+
+	if (r->kind != REM_REMINDER) {
+		struct appt *next = have_appt ? &a : NULL;
+		struct appt *all = NULL;
+		size_t n = 0;
+		if (next == NULL && store_appts_of_student(d->st, s.id, &all, &n) == 0) {
+			for (size_t i = 0; i < n; i++)
+				if (all[i].status == APPT_CONFIRMED && all[i].starts_at > now) {
+					next = &all[i];
+					break;
+				}
+		}
+		if (r->channel != CH_EMAIL || build_alert(d, r, &s, next, m, why, sizeof why) != 0) {
+			store_reminder_set(d->st, r->id, REM_FAILED, r->attempts, now, 0, why);
+			d->stats.failed++;
+			log_warnx("reminder %lld (%s): failed: %s", (long long)r->id, kind_name(r->kind),
+				  why);
+		} else {
+			v = V_SEND;
+		}
+		store_appts_free(all, n);
+		goto out;
+	}
+
+	if (!have_appt || a.status != APPT_CONFIRMED) {
+		cancel(d, r, "appointment no longer confirmed", now);
+		goto out;
+	}
+	if (a.starts_at <= now) {
+		cancel(d, r, "appointment started", now);
+		goto out;
+	}
+	if (s.stopped) {
+		cancel(d, r, "follow-up stopped", now);
+		goto out;
+	}
+	if (r->channel == CH_SMS && (s.phone == NULL || !s.consent_sms)) {
+		cancel(d, r, "no SMS consent or phone", now);
+		goto out;
+	}
+	if (r->channel == CH_EMAIL && (s.email == NULL || !s.consent_email)) {
+		cancel(d, r, "no email consent or address", now);
+		goto out;
+	}
+	if (schedule_in_quiet(d->cfg, now)) {
+		int64_t t = schedule_quiet_adjust(d->cfg, now, a.starts_at);
+		if (t > now && t < a.starts_at && !schedule_in_quiet(d->cfg, t))
+			defer(d, r, t, "quiet hours");
+		else
+			cancel(d, r, "quiet hours until the appointment", now);
+		goto out;
+	}
+	if (d->cfg->reminders.max_per_day > 0) {
+		int32_t day;
+		int minute, n;
+		epoch_to_wall(now, &day, &minute);
+		n = store_reminders_sent_between(d->st, s.id, wall_to_epoch(day, 0),
+						 wall_to_epoch(day + 1, 0));
+		if (n >= d->cfg->reminders.max_per_day) {
+			int64_t tomorrow = wall_to_epoch(day + 1, 0);
+			int64_t t = schedule_quiet_adjust(d->cfg, tomorrow, a.starts_at);
+			if (t >= tomorrow && t < a.starts_at)
+				defer(d, r, t, "daily cap reached");
+			else
+				cancel(d, r, "daily cap reached", now);
+			goto out;
+		}
+	}
+	build_reminder(d, r, &s, &a, now, m);
+	v = V_SEND;
+out:
+	student_clear(&s);
+	appt_clear(&a);
+	return v;
+}
+
+/* Starts the transfer of a prepared message; the reminder is "sending". */
+static void
+start(struct dispatch *d, const struct reminder *r, struct msg *m, const char *appt_uid)
+{
+	struct job *j = xcalloc(1, sizeof *j);
+	CURL *e = NULL;
+
+	j->d = d;
+	j->rid = r->id;
+	j->appt_id = r->appointment_id;
+	j->due_at = r->due_at;
+	j->channel = r->channel;
+	j->kind = r->kind;
+	j->attempts = r->attempts;
+	j->student_id = xstrdup(r->student_id);
+	snprintf(j->appt_uid, sizeof j->appt_uid, "%s", appt_uid);
+	if (r->channel == CH_EMAIL) {
+		char mid[160];
+		snprintf(mid, sizeof mid, "reminder-%lld@%s", (long long)r->id,
+			 d->cfg->calendar.domain);
+		struct smtp_msg sm = {
+			.from = d->cfg->smtp.from, .to = m->to, .cc = m->cc,
+			.subject = m->subject ? m->subject : "", .body = m->text,
+			.ics = m->ics, .ics_len = m->ics_len, .message_id = mid, .date = clock_now(),
+		};
+		j->up.data = smtp_build(&sm, &j->up.len);
+		e = smtp_easy(d->cfg, d->smtp_password, m->to, m->cc, &j->up);
+	} else {
+		char *body = NULL;
+		if (d->cfg->sms.gateway == SMS_GATEWAY_WEBHOOK) {
+			char idbuf[24];
+			snprintf(idbuf, sizeof idbuf, "%lld", (long long)r->id);
+			struct tpl_var v[] = {
+				{ "to", m->to }, { "text", m->text }, { "sender", d->cfg->sms.sender },
+				{ "reminder_id", idbuf },
+			};
+			body = template_render(d->tpl, TPL_SMS_WEBHOOK, "fr", v, ARRAY_SIZE(v), NULL);
+		}
+		e = sms_easy(d->cfg, d->sms_password, m->to, m->text, r->id, body, &j->req);
+		free(body);
+	}
+	if (e == NULL) {
+		record(d, r->id, appt_uid, SEND_PERMANENT, "cannot build the transfer", 0);
+		job_free(j);
+		return;
+	}
+	if (http_submit(d->http, e, on_done, j) != 0) {
+		record(d, r->id, appt_uid, SEND_TRANSIENT, "cannot start the transfer", 0);
+		job_free(j);
+	}
+}
+
+/* Writes a prepared message to the outbox: 0 or -1. */
+static int
+to_outbox(struct dispatch *d, const struct reminder *r, struct msg *m, const char *dir)
+{
+	int rc;
+	if (r->channel == CH_EMAIL) {
+		char mid[160];
+		size_t len;
+		char *data;
+		snprintf(mid, sizeof mid, "reminder-%lld@%s", (long long)r->id,
+			 d->cfg->calendar.domain);
+		struct smtp_msg sm = {
+			.from = d->cfg->smtp.from, .to = m->to, .cc = m->cc,
+			.subject = m->subject ? m->subject : "", .body = m->text,
+			.ics = m->ics, .ics_len = m->ics_len, .message_id = mid, .date = clock_now(),
+		};
+		data = smtp_build(&sm, &len);
+		rc = smtp_outbox_write(dir, r->id, data, len);
+		free(data);
+	} else {
+		rc = sms_outbox_write(dir, r->id, d->cfg->sms.sender, m->to, m->text);
+	}
+	return rc;
+}
+
+struct pending_send {
+	struct reminder *r;
+	struct msg m;
+	char appt_uid[96];
+	const char *outbox;
+	int go;
+};
+
+static void
+run(void *arg)
+{
+	struct dispatch *d = arg;
+	struct reminder *v = NULL;
+	struct pending_send *ps = NULL;
+	size_t n = 0;
+	int64_t now;
+	int room, full = 0;
+
+	if (d->stopping)
+		return;
+	room = d->cfg->retry.concurrency - http_inflight(d->http);
+	if (room <= 0) {
+		arm(d);
+		return;
+	}
+	if (room > BATCH)
+		room = BATCH;
+	now = clock_now();
+	if (store_reminders_due(d->st, now, room, &v, &n) != 0 || n == 0)
+		goto out;
+	full = n == (size_t)room;
+	ps = xcalloc(n, sizeof *ps);
+	if (store_begin(d->st) != 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		ps[i].r = &v[i];
+		if (prepare(d, &v[i], now, &ps[i].m, ps[i].appt_uid, sizeof ps[i].appt_uid) != V_SEND)
+			continue;
+		ps[i].go = 1;
+		ps[i].outbox = smtp_outbox_dir(v[i].channel == CH_EMAIL ? d->cfg->smtp.url :
+					       d->cfg->sms.url);
+		/* Marked "sending" before anything goes out. */
+		store_reminder_set(d->st, v[i].id, REM_SENDING, v[i].attempts, v[i].next_at, 0,
+				   v[i].last_error);
+	}
+	if (store_commit(d->st) != 0) {
+		store_rollback(d->st);
+		log_err("dispatch: cannot mark reminders as sending; retried shortly");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!ps[i].go)
+			continue;
+		if (ps[i].outbox) {
+			int rc = to_outbox(d, ps[i].r, &ps[i].m, ps[i].outbox);
+			record(d, ps[i].r->id, ps[i].appt_uid, rc == 0 ? SEND_OK : SEND_TRANSIENT,
+			       rc == 0 ? "written to the outbox" : "cannot write to the outbox", 1);
+		} else {
+			start(d, ps[i].r, &ps[i].m, ps[i].appt_uid);
+		}
+	}
+out:
+	for (size_t i = 0; ps && i < n; i++)
+		msg_clear(&ps[i].m);
+	free(ps);
+	store_reminders_free(v, n);
+	if (full && http_inflight(d->http) < d->cfg->retry.concurrency) {
+		d->wake_at = now;
+		loop_timer_set(d->timer, 0);
+	} else {
+		arm(d);
+	}
+}
+
+/* ---- HTTP receipts --------------------------------------------------------------------- */
+
+static int
+allowed(struct dispatch *d, const char *ip)
+{
+	const char *list = d->cfg->sms.allow_from ? d->cfg->sms.allow_from : "127.0.0.1,::1";
+	size_t il;
+	if (ip == NULL)
+		return 0;
+	if (strncmp(ip, "::ffff:", 7) == 0 && strchr(ip, '.'))
+		ip += 7;
+	il = strlen(ip);
+	for (const char *p = list; *p;) {
+		size_t n;
+		while (*p == ',' || *p == ' ')
+			p++;
+		n = strcspn(p, ", ");
+		if (n && n == il && memcmp(p, ip, n) == 0)
+			return 1;
+		p += n;
+	}
+	return 0;
+}
+
+static void
+respond(struct httpd_response *resp, int status, const char *text)
+{
+	resp->status = status;
+	resp->body = xstrdup(text);
+	resp->body_len = strlen(text);
+	resp->content_type = "text/plain; charset=utf-8";
+}
+
+static int
+on_dlr(const struct httpd_request *req, struct httpd_response *resp, void *arg)
+{
+	struct dispatch *d = arg;
+	const char *ids = httpd_arg(req, "id"), *sts = httpd_arg(req, "status");
+	struct reminder r = { 0 };
+	char *end = NULL, detail[64], appt_uid[96] = "";
+	long long id;
+	long status;
+	int64_t now = clock_now();
+	int found, failed_now = 0;
+
+	if (!allowed(d, req->client_ip)) {
+		respond(resp, 403, "forbidden\n");
+		return 0;
+	}
+	if (ids == NULL || sts == NULL) {
+		respond(resp, 400, "id and status required\n");
+		return 0;
+	}
+	errno = 0;
+	id = strtoll(ids, &end, 10);
+	if (errno || *end || id <= 0) {
+		respond(resp, 400, "bad id\n");
+		return 0;
+	}
+	status = strtol(sts, &end, 10);
+	if (*end || status < 0) {
+		respond(resp, 400, "bad status\n");
+		return 0;
+	}
+	if (store_begin(d->st) != 0)
+		return -1;
+	found = store_reminder_get(d->st, id, &r);
+	if (found != 1 || r.channel != CH_SMS) {
+		store_rollback(d->st);
+		reminder_clear(&r);
+		respond(resp, 404, "no such SMS reminder\n");
+		return 0;
+	}
+	snprintf(detail, sizeof detail, "delivery report %ld", status);
+	const char *outcome = status == 1 ? "delivered" : (status == 2 || status == 16) ? "undelivered" :
+			      status == 8 ? "smsc-accepted" : status == 4 ? "smsc-queued" : "report";
+	if (store_attempt_add(d->st, r.id, now, CH_SMS, outcome, detail))
+		goto fail;
+	if (status == 1 && r.kind == REM_REMINDER &&
+	    store_student_touch_contact(d->st, r.student_id, now))
+		goto fail;
+	if ((status == 2 || status == 16) && r.status == REM_SENT) {
+		if (store_reminder_set(d->st, r.id, REM_FAILED, r.attempts, now, r.sent_at,
+				       "delivery report: not delivered"))
+			goto fail;
+		fallback_email(d, &r, now);
+		failed_now = 1;
+	}
+	if (store_commit(d->st) != 0)
+		goto fail;
+	d->stats.dlr++;
+	if (failed_now) {
+		struct appt a = { 0 };
+		if (r.appointment_id && store_appt_by_id(d->st, r.appointment_id, &a) == 1)
+			snprintf(appt_uid, sizeof appt_uid, "%s", a.uid);
+		appt_clear(&a);
+		d->stats.failed++;
+		log_notice("reminder %lld (sms): delivery report says not delivered", id);
+		publish_outcome(d, &r, appt_uid, r.attempts, 0, "delivery report: not delivered", now);
+		loop_timer_set(d->timer, 0);
+	} else {
+		log_debug("reminder %lld (sms): delivery report %ld", id, status);
+	}
+	reminder_clear(&r);
+	respond(resp, 200, "ok\n");
+	return 0;
+fail:
+	store_rollback(d->st);
+	reminder_clear(&r);
+	return -1;
+}
+
+static int
+on_incoming(const struct httpd_request *req, struct httpd_response *resp, void *arg)
+{
+	struct dispatch *d = arg;
+	const char *from = httpd_arg(req, "from"), *text = httpd_arg(req, "text");
+	struct student s = { 0 };
+	int64_t now = clock_now();
+	int found;
+
+	if (!allowed(d, req->client_ip)) {
+		respond(resp, 403, "forbidden\n");
+		return 0;
+	}
+	if (from == NULL || text == NULL) {
+		respond(resp, 400, "from and text required\n");
+		return 0;
+	}
+	d->stats.incoming++;
+	if (!sms_is_stop(text)) {
+		log_debug("incoming SMS that is not a STOP reply: ignored");
+		store_counter_add(d->st, "sms_incoming_other", 1);
+		respond(resp, 200, "");
+		return 0;
+	}
+	d->stats.stop_replies++;
+	if (store_begin(d->st) != 0)
+		return -1;
+	found = store_student_by_phone(d->st, from, &s);
+	if (found < 0)
+		goto fail;
+	if (found == 0) {
+		if (store_counter_add(d->st, "sms_stop_unknown", 1) || store_commit(d->st))
+			goto fail;
+		log_info("STOP reply from a number that belongs to no student");
+		respond(resp, 200, "");
+		return 0;
+	}
+	if (store_student_set_consent(d->st, s.id, CH_SMS, 0, now) ||
+	    store_reminders_cancel_student(d->st, s.id, CH_SMS, "STOP reply", now) ||
+	    store_counter_add(d->st, "sms_stop", 1) || store_commit(d->st))
+		goto fail;
+	log_info("student %s: STOP reply, SMS consent withdrawn and pending SMS cancelled", s.id);
+	student_clear(&s);
+	respond(resp, 200, "");
+	return 0;
+fail:
+	store_rollback(d->st);
+	student_clear(&s);
+	return -1;
+}
+
+int
+dispatch_routes(struct dispatch *d, struct httpd *h)
+{
+	if (httpd_route(h, "/sms/kannel/dlr", 1, on_dlr, d) ||
+	    httpd_route(h, "/sms/kannel/incoming", 1, on_incoming, d))
+		return -1;
+	return 0;
+}
+
+/* ---- life cycle -------------------------------------------------------------------------- */
+
+struct dispatch *
+dispatch_new(const struct config *cfg, const struct templates *tpl, struct store *st,
+	     struct loop *l, struct producer *prod)
+{
+	struct dispatch *d = xcalloc(1, sizeof *d);
+	int n;
+
+	d->cfg = cfg;
+	d->tpl = tpl;
+	d->st = st;
+	d->loop = l;
+	d->prod = prod;
+	d->http = http_new(l, cfg->retry.concurrency);
+	d->timer = loop_timer_new(l, run, d);
+	load_secrets(d);
+	n = store_reminders_requeue_sending(st);
+	if (n > 0)
+		log_notice("%d reminders were being sent when relanced stopped: sending them again", n);
+	d->wake_at = clock_now();
+	loop_timer_set(d->timer, 0);
+	return d;
+}
+
+void
+dispatch_reconfigure(struct dispatch *d, const struct config *cfg, const struct templates *tpl)
+{
+	d->cfg = cfg;
+	d->tpl = tpl;
+	http_set_concurrency(d->http, cfg->retry.concurrency);
+	load_secrets(d);
+	loop_timer_set(d->timer, 0);
+}
+
+const struct dispatch_stats *
+dispatch_stats(struct dispatch *d)
+{
+	d->stats.inflight = http_inflight(d->http);
+	return &d->stats;
+}
+
+void
+dispatch_free(struct dispatch *d, int timeout_ms)
+{
+	int left;
+	if (d == NULL)
+		return;
+	d->stopping = 1;
+	loop_timer_stop(d->timer);
+	left = http_drain(d->http, timeout_ms);
+	if (left > 0)
+		log_notice("%d sends unfinished at stop: they go again at the next start", left);
+	http_free(d->http);
+	loop_timer_free(d->timer);
+	secret_free(&d->smtp_password);
+	secret_free(&d->sms_password);
+	free(d);
+}

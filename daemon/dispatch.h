@@ -1,0 +1,62 @@
+/*
+ * dispatch.h — the dispatcher of relanced (contract section 4): sends due
+ * reminders and adviser alerts from the store, on the event loop.
+ *
+ * A timer is armed for the next due reminder (min next_at of the pending
+ * ones); due reminders are taken in next_at order, checked again at send
+ * time (appointment confirmed and not started, student still followed,
+ * consent and contact, quiet hours, the per-student daily cap), marked
+ * "sending" in the store and sent concurrently through http.c (at most
+ * [retry] concurrency in flight). Each attempt's outcome is stored before
+ * anything else is sent for that reminder; the final outcome is published
+ * to [kafka] topic.outcomes as a CloudEvent.
+ *
+ * Decisions (README-worthy):
+ * - Daily cap: over [reminders] max_per_day sent (or being sent) student
+ *   reminders today (local time), a reminder moves to the end of the quiet
+ *   hours of the next day (08:00 by default) when that is still before its
+ *   appointment, otherwise it is cancelled ("daily cap"). Adviser alerts do
+ *   not count and are not capped.
+ * - Quiet hours apply to student reminders only (alerts go to staff).
+ * - SMS fallback: a permanent SMS failure or a failed delivery report adds
+ *   a new email reminder due now, when the student has an email address and
+ *   email consent and no email reminder of the same appointment and due
+ *   time exists already (students with both channels get both anyway).
+ * - At-least-once: reminders found "sending" at start go back to pending.
+ * - Kannel SMS count as a contact when the delivery report says delivered;
+ *   email, webhook and outbox sends count when accepted.
+ */
+#ifndef RELANCE_DISPATCH_H
+#define RELANCE_DISPATCH_H
+
+#include <stdint.h>
+
+struct config;
+struct httpd;
+struct loop;
+struct producer;
+struct store;
+struct templates;
+
+struct dispatch_stats {
+	uint64_t sent, failed, retried, cancelled, deferred;
+	uint64_t dlr, stop_replies, incoming;
+	int inflight;
+};
+
+/* cfg and tpl are borrowed (swapped with dispatch_reconfigure). prod may
+ * be NULL (no outcome events). Requeues reminders left "sending". */
+struct dispatch *dispatch_new(const struct config *cfg, const struct templates *tpl,
+			      struct store *st, struct loop *l, struct producer *prod);
+/* Lets in-flight sends finish (at most timeout_ms) and frees. */
+void dispatch_free(struct dispatch *d, int timeout_ms);
+void dispatch_reconfigure(struct dispatch *d, const struct config *cfg,
+			  const struct templates *tpl);
+/* Cheap check for reminders that became due earlier than the timer (new
+ * plans, relancectl retry); call it before the loop sleeps. */
+void dispatch_poke(struct dispatch *d);
+/* Registers /sms/kannel/dlr and /sms/kannel/incoming. 0 or -1. */
+int dispatch_routes(struct dispatch *d, struct httpd *h);
+const struct dispatch_stats *dispatch_stats(struct dispatch *d);
+
+#endif

@@ -1,0 +1,47 @@
+/*
+ * sms.h — SMS reminders through an HTTP gateway with libcurl: Kannel's
+ * sendsms interface (GET, charset=UTF-8, UCS-2 when GSM 03.38 lacks a
+ * character, dlr-mask + dlr-url back to relanced) or a generic JSON
+ * webhook (POST of a body rendered from a template, configured headers,
+ * bearer token), plus the file:// outbox; STOP replies recognition.
+ */
+#ifndef RELANCE_SMS_H
+#define RELANCE_SMS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "http.h"
+
+struct config;
+
+/* What one SMS transfer owns until it ends. */
+struct sms_req {
+	char *url;
+	char *body;                 /* webhook JSON body */
+	struct curl_slist *headers;
+};
+void sms_req_clear(struct sms_req *r);
+
+/*
+ * An easy handle sending text to phone for reminder id. password: Kannel
+ * password or webhook bearer token (may be NULL). body: the webhook JSON
+ * (rendered by the caller from the webhook template; ignored for Kannel).
+ * NULL on error.
+ */
+CURL *sms_easy(const struct config *cfg, const char *password, const char *to, const char *text,
+	       int64_t reminder_id, const char *body, struct sms_req *req);
+/* Classifies a finished transfer per the gateway's answers. */
+enum send_result sms_classify(const struct config *cfg, CURLcode rc, long code, const char *body,
+			      char *why, size_t whylen);
+/* 1 if every character of the UTF-8 text is in GSM 03.38 (basic set or
+ * extension table), 0 if it needs UCS-2. */
+int sms_is_gsm(const char *text);
+/* 1 if text is a STOP reply (STOP, ARRET, ARRÊT, STOP SMS; any case;
+ * surrounding spaces and punctuation ignored). */
+int sms_is_stop(const char *text);
+/* Writes DIR/<id>.json with to, from and text. 0 or -1. */
+int sms_outbox_write(const char *dir, int64_t id, const char *sender, const char *to,
+		     const char *text);
+
+#endif

@@ -1,0 +1,81 @@
+#!/bin/bash
+# 31-sms: SMS reminders through Kannel (bearerbox + smsbox + fakesmsc):
+# accents intact (UCS-2 when GSM 03.38 lacks a character), delivery reports
+# recorded, the gateway down for a while (connection refused) retried then
+# sent, a STOP reply from the phone withdraws SMS consent and cancels the
+# pending SMS reminders.
+. "$(dirname "$0")/../lib.sh"
+lib_init sms
+
+start_kafka
+NOW=$(TZ=Europe/Paris date -d '2026-12-07 10:00:00' +%s)
+write_conf "$T/relance.conf" sms.gateway=kannel sms.user=tester \
+    retry.first=1s retry.max=2s retry.attempts=20 \
+    checkins.location="Salle Émeraude" reminders.default_consent=sms
+start_kannel
+sed -i "s|^url = file://$T/outbox/sms|url = $KANNEL_SENDSMS_URL|" "$T/relance.conf"
+awk -v pf="$KANNEL_PASSWORD_FILE" '{print} /^\[sms\]/{print "password_file = " pf}' \
+    "$T/relance.conf" >"$T/r.conf" && mv "$T/r.conf" "$T/relance.conf"
+RELANCED_ENV="RELANCE_TEST_CLOCK=$NOW" start_relanced "$T/relance.conf"
+
+exam() { # ID STUDENT PHONE GIVEN
+	jq -c --arg id "$1" --arg s "$2" --arg p "$3" --arg g "$4" \
+	    '.id=$id | .data.student.id=$s | .data.student.phone=$p | .data.student.given_name=$g
+	     | .data.student.locale="fr" | del(.data.student.email)
+	     | .data.student.consent={"sms":true,"email":false} | .data.exam.last_exam_on="2026-11-23"' \
+	    "$TOP/tests/fixtures/events/exam-completed.json"
+}
+exam e1 STU1 +33611111111 "Zoé" >"$T/ev.jsonl"
+produce avenirpro.exams "$T/ev.jsonl"
+wait_for '[ "$(kannel_mt_count)" -ge 1 ]' 20
+kannel_messages >"$T/mt.tsv"
+sed 's/^/  .. /' "$T/mt.tsv"
+assert_grep $'^AvenirPro\t\\+33611111111\tBonjour Zoé, rappel : entretien de suivi le lundi 07/12/2026 à 10h30, Salle Émeraude. Avenir Pro$' \
+    "$T/mt.tsv" "fakesmsc got the SMS with accents intact"
+wait_for '[ "$(sql "select count(*) from reminders where student_id = '"'STU1'"' and status = 1")" -ge 1 ]' 10
+assert_eq "$(sql "select count(*) from reminders where student_id = 'STU1' and status = 1")" 1 "the reminder is sent"
+wait_for '[ "$(sql "select count(*) from attempts where detail like '"'delivery report%'"'")" -ge 1 ]' 15
+assert_ne "$(sql "select count(*) from attempts where detail like 'delivery report%'")" 0 "a delivery report is recorded"
+note "delivery reports: $(sql "select group_concat(outcome) from attempts where detail like 'delivery report%'")"
+if [ "$(sql "select count(*) from attempts where outcome = 'delivered'")" -gt 0 ]; then
+	assert_ne "$(sql "select coalesce(last_contact_at, 0) from students where id = 'STU1'")" 0 \
+	    "a delivered report counts as a contact"
+fi
+
+# The gateway is down for a while (smsbox stopped: connection refused).
+lib_stop "$KANNEL_SMSBOX_PID"
+KANNEL_SMSBOX_PID=
+n0=$(kannel_mt_count)
+exam e2 STU2 +33622222222 "Léa" >"$T/ev2.jsonl"
+produce avenirpro.exams "$T/ev2.jsonl"
+wait_for '[ "$(sql "select count(*) from attempts a join reminders r on r.id = a.reminder_id where r.student_id = '"'STU2'"' and a.outcome = '"'transient'"'")" -ge 2 ]' 20
+assert_ne "$(sql "select count(*) from attempts a join reminders r on r.id = a.reminder_id where r.student_id = 'STU2' and a.outcome = 'transient'")" 0 \
+    "gateway down: transient failures recorded"
+assert_eq "$(sql "select count(*) from reminders where student_id = 'STU2' and status = 2")" 0 "nothing failed for good"
+as=$(lib_as_kannel)
+# shellcheck disable=SC2086
+lib_spawn smsbox $as /usr/sbin/smsbox -v 1 "$KANNEL_DIR/kannel.conf"
+KANNEL_SMSBOX_PID=$LIB_PID
+wait_for '[ "$(sql "select count(*) from reminders where student_id = '"'STU2'"' and status = 1")" -ge 1 ]' 20
+assert_eq "$(sql "select count(*) from reminders where student_id = 'STU2' and status = 1")" 1 "retried then sent once the gateway is back"
+wait_for '[ "$(kannel_mt_count)" -gt '"$n0"' ]' 10
+kannel_messages >"$T/mt.tsv"
+assert_grep $'\\+33622222222\tBonjour Léa' "$T/mt.tsv" "the retried SMS reached the SMSC"
+
+# A STOP reply from STU1's phone.
+pending=$(sql "select count(*) from reminders where student_id = 'STU1' and channel = 1 and status = 0")
+assert_ne "$pending" 0 "STU1 has pending SMS reminders"
+kannel_send_mo +33611111111 AvenirPro "  Arrêt ! "
+wait_for '[ "$(sql "select consent_sms from students where id = '"'STU1'"'")" = 0 ]' 15
+assert_eq "$(sql "select consent_sms from students where id = 'STU1'")" 0 "STOP reply withdrew SMS consent"
+assert_eq "$(sql "select count(*) from reminders where student_id = 'STU1' and channel = 1 and status = 0")" 0 \
+    "no SMS reminder left pending for that student"
+assert_eq "$(sql "select count(*) from reminders where student_id = 'STU1' and channel = 1 and status = 3 and last_error = 'STOP reply'")" \
+    "$pending" "they are cancelled as STOP reply"
+assert_eq "$(sql "select value from counters where name = 'sms_stop'")" 1 "STOP replies counted"
+assert_no_grep '33611111111' "$T/relanced.log" "the phone number is not logged"
+assert_eq "$(curl -s -o /dev/null -w '%{http_code}' "$RELANCE_URL/sms/kannel/dlr?id=1&status=1")" 200 \
+    "delivery reports accepted from loopback"
+
+stop_relanced
+assert_eq $? 0 "relanced stops cleanly"

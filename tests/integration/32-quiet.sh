@@ -1,0 +1,53 @@
+#!/bin/bash
+# 32-quiet: quiet hours, reminder times and the daily cap end to end, with
+# relanced's injected clock (RELANCE_TEST_CLOCK=EPOCH[xSPEED]; libfaketime
+# stalls librdkafka's threads). Email reminders go to the outbox.
+#  - Monday 2026-12-07 21:00 (quiet hours 20:00-08:00): an exam on 11-24
+#    books a check-in on Tuesday 12-08 09:00; its reminders are not sent at
+#    night but planned for 08:00; one made due at 21:00 by hand is moved to
+#    08:00 by the dispatcher at send time.
+#  - The clock then starts at 07:58 running 60x: at 08:00 the reminders go
+#    out, but max_per_day = 1 lets one through; the others would move to
+#    the next day, after the appointment, so they are cancelled.
+. "$(dirname "$0")/../lib.sh"
+lib_init quiet
+
+start_kafka
+at() { TZ=Europe/Paris date -d "$1" +%s; }
+write_conf "$T/relance.conf" reminders.quiet_hours=20:00-08:00 reminders.max_per_day=1 \
+    reminders.offsets="48h, 2h" reminders.default_consent=email
+RELANCED_ENV="RELANCE_TEST_CLOCK=$(at '2026-12-07 21:00:00')" start_relanced "$T/relance.conf"
+jq -c '.id="q1" | .data.student.id="STUQ" | del(.data.student.phone)
+       | .data.student.consent={"sms":false,"email":true} | .data.exam.last_exam_on="2026-11-24"' \
+    "$TOP/tests/fixtures/events/exam-completed.json" >"$T/ev.jsonl"
+produce avenirpro.exams "$T/ev.jsonl"
+wait_for '[ "$(sql "select count(*) from reminders where student_id = '"'STUQ'"'")" -gt 0 ]' 20
+APPT=$(sql "select id from appointments where student_id = 'STUQ' and starts_at = $(at '2026-12-08 09:00') and status = 1")
+assert_ne "$APPT" "" "check-in booked on Tuesday 09:00"
+EIGHT=$(at '2026-12-08 08:00')
+assert_eq "$(sql "select count(*) from reminders where appointment_id = $APPT and status = 0 and next_at = $EIGHT")" \
+    "$(sql "select count(*) from reminders where appointment_id = $APPT")" "its reminders are planned for 08:00, after the quiet hours"
+# One made due now (21:00) behind the planner's back: the dispatcher checks again.
+sql "insert into reminders(appointment_id, student_id, channel, kind, due_at, next_at, status, created_at)
+     values($APPT, 'STUQ', 2, 1, $(at '2026-12-07 21:00'), $(at '2026-12-07 21:00'), 0, 0)"
+wait_for '[ "$(sql "select next_at from reminders where id = (select max(id) from reminders)")" = '"$EIGHT"' ]' 10
+assert_eq "$(sql "select status, next_at from reminders where id = (select max(id) from reminders)")" "0|$EIGHT" \
+    "a reminder due during quiet hours is moved to 08:00 at send time"
+sleep 1
+assert_eq "$(ls "$T/outbox/email" | wc -l)" 0 "nothing is sent at night"
+stop_relanced
+
+# 07:58, 60x: two fake minutes later the reminders are due.
+RELANCED_ENV="RELANCE_TEST_CLOCK=$(at '2026-12-08 07:58:00')x60" start_relanced "$T/relance.conf"
+sleep 0.5
+assert_eq "$(ls "$T/outbox/email" | wc -l)" 0 "still nothing at 07:58"
+wait_for '[ "$(ls "$T/outbox/email" | wc -l)" -ge 1 ]' 15
+wait_for '[ "$(sql "select count(*) from reminders where appointment_id = '"$APPT"' and status = 0")" = 0 ]' 10
+assert_eq "$(ls "$T/outbox/email" | wc -l)" 1 "at 08:00 one email goes out (max_per_day = 1)"
+sent_at=$(sql "select sent_at from reminders where appointment_id = $APPT and status = 1")
+assert_ok "sent at or after 08:00" test "$sent_at" -ge "$EIGHT"
+n=$(sql "select count(*) from reminders where appointment_id = $APPT")
+assert_eq "$(sql "select count(*) from reminders where appointment_id = $APPT and status = 3 and last_error = 'daily cap reached'")" \
+    "$((n - 1))" "the others are cancelled: the next day is after the appointment"
+stop_relanced
+assert_eq $? 0 "relanced stops cleanly"

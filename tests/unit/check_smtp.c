@@ -1,0 +1,237 @@
+/*
+ * check_smtp.c — email message building (RFC 5322/MIME/RFC 2047) checked
+ * in C and by Python's email parser, no CR/LF injection through header
+ * values, SMTP answer classification; with the SMS helpers (GSM 03.38
+ * test, STOP replies, sendsms answer classification).
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "sms.h"
+#include "smtp.h"
+#include "util.h"
+
+static const char ics[] = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//FR\r\nMETHOD:PUBLISH\r\n"
+	"BEGIN:VEVENT\r\nUID:x@relance.test\r\nDTSTAMP:20261207T090000Z\r\n"
+	"DTSTART:20261207T093000Z\r\nSUMMARY:Entretien\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+
+static char *
+build(const char *subject, const char *from, const char *to, size_t *len)
+{
+	struct smtp_msg m = {
+		.from = from, .to = to, .cc = NULL, .subject = subject,
+		.body = "Bonjour Élodie,\nligne = égale\n.\nfin   \n",
+		.ics = ics, .ics_len = sizeof ics - 1,
+		.message_id = "reminder-42@relance.test", .date = 1796634000,
+	};
+	return smtp_build(&m, len);
+}
+
+/* Header block of msg (up to the first empty line). */
+static char *
+headers_of(const char *msg)
+{
+	const char *e = strstr(msg, "\r\n\r\n");
+	ck_assert_ptr_nonnull(e);
+	char *h = xmalloc((size_t)(e - msg) + 3);
+	memcpy(h, msg, (size_t)(e - msg) + 2);
+	h[e - msg + 2] = '\0';
+	return h;
+}
+
+START_TEST(headers_and_crlf)
+{
+	size_t len;
+	char *msg = build("Rappel : rendez-vous à 10h30", "Avenir Pro <no-reply@relance.test>",
+			  "eleve@example.org", &len);
+	char *h = headers_of(msg);
+
+	ck_assert_uint_eq(strlen(msg), len);
+	ck_assert_ptr_nonnull(strstr(h, "From: \"Avenir Pro\" <no-reply@relance.test>\r\n"));
+	ck_assert_ptr_nonnull(strstr(h, "To: <eleve@example.org>\r\n"));
+	ck_assert_ptr_nonnull(strstr(h, "Subject: =?UTF-8?B?"));
+	ck_assert_ptr_nonnull(strstr(h, "Date: Mon, 07 Dec 2026 09:00:00 +0000\r\n"));
+	ck_assert_ptr_nonnull(strstr(h, "Message-ID: <reminder-42@relance.test>\r\n"));
+	ck_assert_ptr_nonnull(strstr(h, "MIME-Version: 1.0\r\n"));
+	ck_assert_ptr_nonnull(strstr(h, "Content-Type: multipart/mixed; boundary="));
+	/* Every line ends with CRLF; no bare LF or CR; no line over 998. */
+	for (const char *p = msg, *line = msg; *p; p++) {
+		if (*p == '\n') {
+			ck_assert_msg(p > msg && p[-1] == '\r', "bare LF at %td", p - msg);
+			ck_assert_int_le(p - line, 998);
+			line = p + 1;
+		}
+		if (*p == '\r')
+			ck_assert_int_eq(p[1], '\n');
+	}
+	/* A lone "." line of the body is encoded, never a bare dot line. */
+	ck_assert_ptr_null(strstr(msg, "\r\n.\r\n"));
+	free(h);
+	free(msg);
+}
+END_TEST
+
+START_TEST(no_header_injection)
+{
+	size_t len;
+	char *msg = build("Hello\r\nBcc: victim@example.org\r\nX-Evil: 1",
+			  "Avenir \"Pro\"\n <no-reply@relance.test>", "a@example.org", &len);
+	char *h = headers_of(msg);
+	ck_assert_ptr_null(strstr(h, "\r\nBcc:"));
+	ck_assert_ptr_null(strstr(h, "\r\nX-Evil:"));
+	ck_assert_ptr_nonnull(strstr(h, "Subject: Hello  Bcc: victim@example.org  X-Evil: 1\r\n"));
+	free(h);
+	free(msg);
+	/* An encoded subject hides nothing either. */
+	char *enc = smtp_encode_header("é\r\nBcc: x@y", 9);
+	ck_assert_ptr_null(strchr(enc + 0, '\n') ? strstr(enc, "\nBcc") : NULL);
+	ck_assert_int_eq(strncmp(enc, "=?UTF-8?B?", 10), 0);
+	free(enc);
+}
+END_TEST
+
+START_TEST(rfc2047_long_subject)
+{
+	char subject[400] = "";
+	for (int i = 0; i < 20; i++)
+		strcat(subject, "Élève ");
+	char *enc = smtp_encode_header(subject, 9);
+	/* Encoded words of at most 75 characters, folded with CRLF SP. */
+	for (char *w = enc; w;) {
+		char *e = strstr(w, "\r\n ");
+		size_t n = e ? (size_t)(e - w) : strlen(w);
+		ck_assert_uint_le(n, 75);
+		ck_assert_int_eq(strncmp(w, "=?UTF-8?B?", 10), 0);
+		w = e ? e + 3 : NULL;
+	}
+	free(enc);
+	enc = smtp_encode_header("plain ascii", 9);
+	ck_assert_str_eq(enc, "plain ascii");
+	free(enc);
+}
+END_TEST
+
+START_TEST(python_parses_it)
+{
+	size_t len;
+	char path[] = "/tmp/check_smtp.XXXXXX";
+	char cmd[1024], out[2048] = "";
+	int fd = mkstemp(path);
+	char *msg = build("Rappel : votre entretien du lundi 07/12/2026 à 10h30",
+			  "Avenir Pro <no-reply@relance.test>", "eleve@example.org", &len);
+	FILE *p;
+
+	if (access("/usr/bin/python3", X_OK) != 0) {
+		free(msg);
+		unlink(path);
+		return; /* no python: the C checks above still ran */
+	}
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, msg, len), (ssize_t)len);
+	close(fd);
+	snprintf(cmd, sizeof cmd,
+		 "/usr/bin/python3 -c '"
+		 "import sys, email, email.policy\n"
+		 "m = email.message_from_binary_file(open(sys.argv[1], \"rb\"), policy=email.policy.default)\n"
+		 "print(m[\"subject\"])\n"
+		 "print(m.get_body(preferencelist=(\"plain\",)).get_content().replace(\"\\n\", \"|\"))\n"
+		 "a = [x for x in m.iter_attachments()]\n"
+		 "print(a[0].get_content_type(), a[0].get_param(\"method\"))\n"
+		 "c = a[0].get_content()\n"
+		 "print((c.decode() if isinstance(c, bytes) else c).splitlines()[0])\n"
+		 "print(len(m.defects))\n"
+		 "' %s", path);
+	p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	size_t n = fread(out, 1, sizeof out - 1, p);
+	out[n] = '\0';
+	ck_assert_int_eq(pclose(p), 0);
+	ck_assert_msg(strstr(out, "Rappel : votre entretien du lundi 07/12/2026 à 10h30\n") == out,
+		      "got: %s", out);
+	ck_assert_msg(strstr(out, "Bonjour Élodie,|ligne = égale|.|fin   |\n") != NULL, "got: %s", out);
+	ck_assert_msg(strstr(out, "text/calendar PUBLISH\nBEGIN:VCALENDAR\n0\n") != NULL, "got: %s", out);
+	unlink(path);
+	free(msg);
+}
+END_TEST
+
+START_TEST(addr_spec)
+{
+	char a[64];
+	ck_assert_int_eq(smtp_addr_spec("Avenir Pro <no-reply@x.org>", a, sizeof a), 0);
+	ck_assert_str_eq(a, "no-reply@x.org");
+	ck_assert_int_eq(smtp_addr_spec("b@x.org", a, sizeof a), 0);
+	ck_assert_str_eq(a, "b@x.org");
+	ck_assert_int_eq(smtp_addr_spec("no address", a, sizeof a), -1);
+	ck_assert_int_eq(smtp_addr_spec("X <a\r@b>", a, sizeof a), -1);
+}
+END_TEST
+
+START_TEST(classify)
+{
+	char why[128];
+	ck_assert_int_eq(smtp_classify(CURLE_OK, 250, why, sizeof why), SEND_OK);
+	ck_assert_int_eq(smtp_classify(CURLE_SEND_ERROR, 451, why, sizeof why), SEND_TRANSIENT);
+	ck_assert_int_eq(smtp_classify(CURLE_WEIRD_SERVER_REPLY, 452, why, sizeof why), SEND_TRANSIENT);
+	ck_assert_int_eq(smtp_classify(CURLE_SEND_ERROR, 550, why, sizeof why), SEND_PERMANENT);
+	ck_assert_ptr_nonnull(strstr(why, "550"));
+	ck_assert_int_eq(smtp_classify(CURLE_COULDNT_CONNECT, 0, why, sizeof why), SEND_TRANSIENT);
+	ck_assert_int_eq(smtp_classify(CURLE_OPERATION_TIMEDOUT, 0, why, sizeof why), SEND_TRANSIENT);
+
+	struct config *cfg = config_default();
+	ck_assert_int_eq(sms_classify(cfg, CURLE_OK, 202, "0: Accepted for delivery", why, sizeof why), SEND_OK);
+	ck_assert_int_eq(sms_classify(cfg, CURLE_OK, 202, "3: Queued for later delivery", why, sizeof why), SEND_OK);
+	ck_assert_int_eq(sms_classify(cfg, CURLE_OK, 503, "Temporal failure, try again later.", why, sizeof why), SEND_TRANSIENT);
+	ck_assert_int_eq(sms_classify(cfg, CURLE_OK, 429, "", why, sizeof why), SEND_TRANSIENT);
+	ck_assert_int_eq(sms_classify(cfg, CURLE_OK, 403, "Not routable. Do not try again.", why, sizeof why), SEND_PERMANENT);
+	ck_assert_int_eq(sms_classify(cfg, CURLE_OK, 400, "Missing receiver number, rejected", why, sizeof why), SEND_PERMANENT);
+	ck_assert_int_eq(sms_classify(cfg, CURLE_COULDNT_CONNECT, 0, "", why, sizeof why), SEND_TRANSIENT);
+	config_free(cfg);
+}
+END_TEST
+
+START_TEST(stop_and_gsm)
+{
+	ck_assert(sms_is_stop("STOP"));
+	ck_assert(sms_is_stop("  stop. "));
+	ck_assert(sms_is_stop("Arrêt !"));
+	ck_assert(sms_is_stop("ARRÊT"));
+	ck_assert(sms_is_stop("arret"));
+	ck_assert(sms_is_stop("Stop SMS"));
+	ck_assert(sms_is_stop("\"stop  sms\"!!"));
+	ck_assert(!sms_is_stop("stop please"));
+	ck_assert(!sms_is_stop("je ne peux pas venir"));
+	ck_assert(!sms_is_stop(""));
+	ck_assert(!sms_is_stop(NULL));
+	ck_assert(sms_is_gsm("Bonjour Zoé, à 10h30 : où ? Ça €"));
+	ck_assert(!sms_is_gsm("Salle Hêtre"));
+	ck_assert(!sms_is_gsm("cœur"));
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("smtp");
+	TCase *tc = tcase_create("smtp");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, headers_and_crlf);
+	tcase_add_test(tc, no_header_injection);
+	tcase_add_test(tc, rfc2047_long_subject);
+	tcase_add_test(tc, python_parses_it);
+	tcase_add_test(tc, addr_spec);
+	tcase_add_test(tc, classify);
+	tcase_add_test(tc, stop_and_gsm);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
