@@ -17,6 +17,8 @@
 
 #include "config.h"
 #include "consumer.h"
+#include "feed.h"
+#include "httpd.h"
 #include "dispatch.h"
 #include "log.h"
 #include "loop.h"
@@ -38,6 +40,9 @@ struct relanced {
 	struct planner *pl;
 	struct producer *prod;
 	struct consumer *cons;
+	struct httpd *httpd;
+	struct feed *feed;
+	struct loop_timer *feeds;
 	struct templates *tpl;
 	struct dispatch *disp;
 	struct loop_timer *watchdog, *status, *lost;
@@ -132,6 +137,81 @@ on_lost(void *arg)
 	loop_timer_set(r->lost, LOST_CHECK_MS);
 }
 
+/* ---- calendar feeds, /healthz, /metrics -------------------------------------- */
+
+static int
+feed_health(char *why, size_t whylen, void *arg)
+{
+	struct relanced *r = arg;
+	const struct consumer_stats *cs = consumer_stats(r->cons);
+	if (!cs->store_ok)
+		snprintf(why, whylen, "%s", cs->problem[0] ? cs->problem : "store: last batch failed");
+	else if (!cs->subscribed)
+		snprintf(why, whylen, "kafka: consumer not subscribed");
+	else if (cs->problem[0])
+		snprintf(why, whylen, "%s", cs->problem);
+	else
+		return 0;
+	return -1;
+}
+
+static void
+feed_metrics(FILE *out, void *arg)
+{
+	struct relanced *r = arg;
+	const struct consumer_stats *cs = consumer_stats(r->cons);
+	const struct plan_stats *ps = plan_stats(r->pl);
+	static const char *const types[4] = { "other", "exam.completed", "attendance.recorded",
+					      "student.updated" };
+
+	fputs("# HELP relance_events_total Kafka events handled since start, by type and result.\n"
+	      "# TYPE relance_events_total counter\n", out);
+	for (int k = 0; k < 4; k++) {
+		fprintf(out, "relance_events_total{type=\"%s\",result=\"applied\"} %llu\n", types[k],
+			(unsigned long long)cs->by_type[k]);
+		fprintf(out, "relance_events_total{type=\"%s\",result=\"rejected\"} %llu\n", types[k],
+			(unsigned long long)cs->rejected_by_type[k]);
+	}
+	fprintf(out, "relance_events_total{type=\"any\",result=\"duplicate\"} %llu\n"
+		     "# HELP relance_events_consumed_total Kafka messages consumed since start.\n"
+		     "# TYPE relance_events_consumed_total counter\n"
+		     "relance_events_consumed_total %llu\n"
+		     "# HELP relance_store_batches_total Store transactions of Kafka batches.\n"
+		     "# TYPE relance_store_batches_total counter\n"
+		     "relance_store_batches_total %llu\n"
+		     "# HELP relance_store_batch_seconds Duration of store batches (last, max).\n"
+		     "# TYPE relance_store_batch_seconds gauge\n"
+		     "relance_store_batch_seconds{stat=\"last\"} %.3f\n"
+		     "relance_store_batch_seconds{stat=\"max\"} %.3f\n"
+		     "# HELP relance_planned_total Planning results since start.\n"
+		     "# TYPE relance_planned_total counter\n"
+		     "relance_planned_total{what=\"appointments\"} %llu\n"
+		     "relance_planned_total{what=\"reminders\"} %llu\n"
+		     "relance_planned_total{what=\"replacements\"} %llu\n"
+		     "relance_planned_total{what=\"dropin_shortages\"} %llu\n"
+		     "relance_planned_total{what=\"alerts\"} %llu\n"
+		     "# HELP relance_up 1 while the consumer and the store are healthy.\n"
+		     "# TYPE relance_up gauge\n"
+		     "relance_up %d\n",
+		(unsigned long long)cs->duplicates, (unsigned long long)cs->consumed,
+		(unsigned long long)cs->batches, (double)cs->last_batch_ms / 1e3,
+		(double)cs->lat_max_ms / 1e3, (unsigned long long)ps->appointments,
+		(unsigned long long)ps->reminders, (unsigned long long)ps->replacements,
+		(unsigned long long)ps->dropin_shortages, (unsigned long long)ps->alerts,
+		cs->store_ok && cs->subscribed && !cs->problem[0]);
+}
+
+static void
+on_feeds(void *arg)
+{
+	struct relanced *r = arg;
+	int rc = feed_pass(r->feed, clock_now());
+	if (rc < 0)
+		log_err("feeds: file pass failed; retried at the next one");
+	/* More work due now: come back at the next turn, after ingest. */
+	loop_timer_set(r->feeds, rc > 0 ? 10 : feed_pass_interval_ms(r->cfg));
+}
+
 /* ---- reload and stop ------------------------------------------------------------ */
 
 static void
@@ -170,6 +250,7 @@ reload(struct relanced *r)
 	consumer_reconfigure(r->cons, nc);
 	if (plan_reconfigure(r->pl, nc) != 0)
 		log_err("reload: cannot rebuild the books from the store");
+	feed_reconfigure(r->feed, nc);
 	dispatch_reconfigure(r->disp, nc, ntpl);
 	template_free(r->tpl);
 	r->tpl = ntpl;
@@ -338,7 +419,29 @@ main(int argc, char **argv)
 		goto out;
 	}
 
+	{
+		struct feed_hooks fh = { feed_health, feed_metrics, &r };
+		r.feed = feed_new(r.cfg, r.st, &fh);
+	}
+	if (r.cfg->calendar.listen_port > 0) {
+		r.httpd = httpd_new(r.loop, r.cfg->calendar.listen_host, r.cfg->calendar.listen_port,
+				    err, sizeof err);
+		if (r.httpd == NULL || feed_register(r.feed, r.httpd) != 0) {
+			log_err("http: %s", r.httpd ? "cannot register the feed routes" : err);
+			r.exit_code = 3;
+			goto out;
+		}
+		log_info("http: listening on %s:%d", r.cfg->calendar.listen_host, httpd_port(r.httpd));
+	}
+	r.feeds = loop_timer_new(r.loop, on_feeds, &r);
+	loop_timer_set(r.feeds, 0);
+
 	r.disp = dispatch_new(r.cfg, r.tpl, r.st, r.loop, r.prod);
+	if (r.httpd && dispatch_routes(r.disp, r.httpd) != 0) {
+		log_err("http: cannot register the SMS receipt routes");
+		r.exit_code = 3;
+		goto out;
+	}
 
 	r.watchdog_ms = sdnotify_watchdog_ms();
 	if (r.watchdog_ms > 0) {
@@ -358,6 +461,9 @@ main(int argc, char **argv)
 		r.exit_code = 3;
 	sdnotify_stopping();
 out:
+	httpd_free(r.httpd);
+	loop_timer_free(r.feeds);
+	feed_free(r.feed);
 	/* In-flight sends finish and are recorded before Kafka closes. */
 	dispatch_free(r.disp, 5000);
 	consumer_close(r.cons);

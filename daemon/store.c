@@ -163,8 +163,10 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_REM_CANCEL_STUDENT_CH] = "UPDATE reminders SET status = 3, last_error = ?, sent_at = ?"
 		" WHERE student_id = ? AND status IN (0, 4) AND kind = 1 AND channel = ?",
 	[S_REM_COUNT_APPT] = "SELECT count(*) FROM reminders WHERE appointment_id = ? AND channel = ?",
-	[S_DROPIN_ADD] = "INSERT INTO dropin_fill(window_key, starts_at, booked) VALUES(?,?,?)"
-		" ON CONFLICT(window_key, starts_at) DO UPDATE SET booked = booked + excluded.booked",
+	/* The CHECK applies to the row proposed for insertion too: insert
+	 * max(delta, 0), add the real delta on conflict. */
+	[S_DROPIN_ADD] = "INSERT INTO dropin_fill(window_key, starts_at, booked) VALUES(?1,?2,max(?3,0))"
+		" ON CONFLICT(window_key, starts_at) DO UPDATE SET booked = max(booked + ?3, 0)",
 	[S_COUNTER_ADD] = "INSERT INTO counters(name, value) VALUES(?,?)"
 		" ON CONFLICT(name) DO UPDATE SET value = value + excluded.value",
 	[S_COUNTER_GET] = "SELECT value FROM counters WHERE name = ?",
@@ -417,8 +419,15 @@ store_close(struct store *st)
 int
 store_begin(struct store *st)
 {
+	int64_t v;
 	st->rev_dirty = false;
-	return exec_id(st, S_BEGIN);
+	if (exec_id(st, S_BEGIN))
+		return -1;
+	/* relancectl may have moved the change counter since our last write. */
+	v = store_rev(st);
+	if (v > st->rev)
+		st->rev = v;
+	return 0;
 }
 
 int
@@ -1115,6 +1124,281 @@ store_student_mark_lost_alerted(struct store *st, const char *student_id, int64_
 }
 
 /* ==== feeds section (calendar feeds; xstmt slots 0-63) ==== */
+
+#include "ical.h"
+
+enum {
+	X_FEED_OWNER_ADV = 0, X_FEED_OWNER_STU, X_FEED_OWNER_EST,
+	X_FEED_ROWS_ADV, X_FEED_ROWS_STU, X_FEED_DROPIN_STAMP, X_FEED_CHANGED,
+	X_FEED_META_GET, X_FEED_META_SET, X_FEED_OWNERS,
+	X_FEED_TOKEN_ADV, X_FEED_TOKEN_STU, X_FEED_TOKEN_EST,
+	X_FEED_M_APPT, X_FEED_M_REM, X_FEED_M_DEAD, X_FEED_M_COUNTERS,
+};
+
+static const char *const feed_owner_sql[] = {
+	NULL,
+	"SELECT id, name, email, 'fr' FROM advisers WHERE feed_token = ?",
+	"SELECT id, trim(given_name || ' ' || coalesce(family_name, '')), NULL, locale"
+	" FROM students WHERE feed_token = ?",
+	"SELECT uai, coalesce(name, uai), NULL, 'fr' FROM establishments WHERE feed_token = ?",
+};
+
+static const char *const feed_token_sql[] = {
+	NULL,
+	"SELECT feed_token FROM advisers WHERE id = ?",
+	"SELECT feed_token FROM students WHERE id = ?",
+	"SELECT feed_token FROM establishments WHERE uai = ?",
+};
+
+#define FEED_ROW_SQL(col) \
+	"SELECT a.uid, a.kind, a.status, a.sequence, a.starts_at, a.ends_at, a.created_at," \
+	" a.updated_at, s.locale, s.given_name, s.family_name, a.student_id, v.name, v.email," \
+	" a.adviser_id, a.situation FROM appointments a" \
+	" LEFT JOIN students s ON s.id = a.student_id LEFT JOIN advisers v ON v.id = a.adviser_id" \
+	" WHERE a." col " = ?1 AND (a.status != 2 OR a.updated_at >= ?2) ORDER BY a.starts_at, a.id"
+
+void
+feed_owner_clear(struct feed_owner *o)
+{
+	free(o->id);
+	free(o->name);
+	free(o->email);
+	memset(o, 0, sizeof *o);
+}
+
+int
+store_feed_owner(struct store *st, int kind, const char *token, struct feed_owner *out)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if (kind < 1 || kind > 3)
+		return 0;
+	if ((s = stmt_x(st, X_FEED_OWNER_ADV + kind - 1, feed_owner_sql[kind])) == NULL)
+		return -1;
+	bind_text(s, 1, token);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		out->id = col_text(s, 0);
+		out->name = col_text(s, 1);
+		out->email = col_text(s, 2);
+		col_copy(s, 3, out->locale, sizeof out->locale);
+	}
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	store_fail(st, "feed owner");
+	return -1;
+}
+
+int
+store_feed_token(struct store *st, int kind, const char *id, char out[65])
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (kind < 1 || kind > 3)
+		return 0;
+	if ((s = stmt_x(st, X_FEED_TOKEN_ADV + kind - 1, feed_token_sql[kind])) == NULL)
+		return -1;
+	bind_text(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		col_copy(s, 0, out, 65);
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	store_fail(st, "feed token");
+	return -1;
+}
+
+static const char *
+col_str(sqlite3_stmt *s, int i)
+{
+	return (const char *)sqlite3_column_text(s, i);
+}
+
+int
+store_feed_each_appt(struct store *st, int kind, const char *id, int64_t cancelled_since,
+		     void (*fn)(const struct ical_appt *a, void *arg), void *arg)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (kind == ICAL_FEED_ADVISER)
+		s = stmt_x(st, X_FEED_ROWS_ADV, FEED_ROW_SQL("adviser_id"));
+	else if (kind == ICAL_FEED_STUDENT)
+		s = stmt_x(st, X_FEED_ROWS_STU, FEED_ROW_SQL("student_id"));
+	else
+		return 0;
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, id);
+	sqlite3_bind_int64(s, 2, cancelled_since);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct ical_appt a;
+		memset(&a, 0, sizeof a);
+		a.uid = col_str(s, 0);
+		a.kind = sqlite3_column_int(s, 1);
+		a.status = sqlite3_column_int(s, 2);
+		a.sequence = sqlite3_column_int(s, 3);
+		a.starts_at = sqlite3_column_int64(s, 4);
+		a.ends_at = sqlite3_column_int64(s, 5);
+		a.created_at = sqlite3_column_int64(s, 6);
+		a.updated_at = sqlite3_column_int64(s, 7);
+		a.locale = col_str(s, 8);
+		a.student_given_name = col_str(s, 9);
+		a.student_family_name = col_str(s, 10);
+		a.student_id = col_str(s, 11);
+		a.adviser_name = col_str(s, 12);
+		a.adviser_email = col_str(s, 13);
+		a.adviser_id = col_str(s, 14);
+		a.situation = sqlite3_column_int(s, 15);
+		fn(&a, arg);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		store_fail(st, "feed appointments");
+		return -1;
+	}
+	return 0;
+}
+
+/* One int64 from a one-row statement; def when no row, -1 on error. */
+static int64_t
+feed_one_i64(struct store *st, sqlite3_stmt *s, int64_t def, const char *what)
+{
+	int rc = sqlite3_step(s);
+	int64_t v = def;
+	if (rc == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		store_fail(st, what);
+		return -1;
+	}
+	return v;
+}
+
+int64_t
+store_feed_dropin_stamp(struct store *st, const char *window_key)
+{
+	sqlite3_stmt *s = stmt_x(st, X_FEED_DROPIN_STAMP,
+				 "SELECT coalesce(max(updated_at), 0) FROM appointments"
+				 " WHERE kind = 2 AND window_key = ?");
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, window_key);
+	return feed_one_i64(st, s, 0, "drop-in stamp");
+}
+
+int
+store_feed_changed(struct store *st, int64_t since_rev,
+		   void (*fn)(const char *student_id, const char *adviser_id, const char *uai,
+			      int kind, const char *window_key, void *arg),
+		   void *arg)
+{
+	sqlite3_stmt *s = stmt_x(st, X_FEED_CHANGED,
+				 "SELECT DISTINCT student_id, adviser_id, uai, kind, window_key"
+				 " FROM appointments WHERE rev > ?");
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, since_rev);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		fn(col_str(s, 0), col_str(s, 1), col_str(s, 2), sqlite3_column_int(s, 3), col_str(s, 4),
+		   arg);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		store_fail(st, "changed feeds");
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_feed_each_owner(struct store *st,
+		      void (*fn)(int kind, const char *id, const char *token, void *arg), void *arg)
+{
+	sqlite3_stmt *s = stmt_x(st, X_FEED_OWNERS,
+				 "SELECT 1, id, feed_token FROM advisers"
+				 " UNION ALL SELECT 2, s.id, s.feed_token FROM students s"
+				 " WHERE EXISTS(SELECT 1 FROM appointments a WHERE a.student_id = s.id)"
+				 " UNION ALL SELECT 3, uai, feed_token FROM establishments");
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		fn(sqlite3_column_int(s, 0), col_str(s, 1), col_str(s, 2), arg);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		store_fail(st, "feed owners");
+		return -1;
+	}
+	return 0;
+}
+
+int64_t
+store_feed_meta_get(struct store *st, const char *key)
+{
+	sqlite3_stmt *s = stmt_x(st, X_FEED_META_GET,
+				 "SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?");
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, key);
+	return feed_one_i64(st, s, 0, "meta");
+}
+
+int
+store_feed_meta_set(struct store *st, const char *key, int64_t v)
+{
+	sqlite3_stmt *s = stmt_x(st, X_FEED_META_SET,
+				 "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)");
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, key);
+	sqlite3_bind_int64(s, 2, v);
+	return exec_stmt(st, s, "meta");
+}
+
+int
+store_feed_metrics(struct store *st,
+		   void (*fn)(const char *what, int a, int b, const char *name, int64_t n, void *arg),
+		   void *arg)
+{
+	static const struct {
+		int slot;
+		const char *what, *sql;
+	} q[] = {
+		{ X_FEED_M_APPT, "appointments", "SELECT status, 0, NULL, count(*) FROM appointments GROUP BY status" },
+		{ X_FEED_M_REM, "reminders", "SELECT channel, status, NULL, count(*) FROM reminders"
+					    " WHERE kind = 1 GROUP BY channel, status" },
+		{ X_FEED_M_DEAD, "dead_letters", "SELECT 0, 0, NULL, count(*) FROM dead_letters" },
+		{ X_FEED_M_COUNTERS, "counter", "SELECT 0, 0, name, value FROM counters" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(q); i++) {
+		sqlite3_stmt *s = stmt_x(st, q[i].slot, q[i].sql);
+		int rc;
+		if (s == NULL)
+			return -1;
+		while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+			fn(q[i].what, sqlite3_column_int(s, 0), sqlite3_column_int(s, 1), col_str(s, 2),
+			   sqlite3_column_int64(s, 3), arg);
+		sqlite3_reset(s);
+		if (rc != SQLITE_DONE) {
+			store_fail(st, "metrics");
+			return -1;
+		}
+	}
+	return 0;
+}
 
 /* ==== relancectl section (xstmt slots 64-127) ==== */
 

@@ -150,6 +150,43 @@ int store_each_dropin_fill(struct store *st,
 int64_t store_rev(struct store *st);
 
 /* ==== feeds section ==== */
+/* Calendar feeds (feed.c). kind: enum ical_feed_kind (1 adviser, 2 student,
+ * 3 establishment). */
+struct ical_appt;
+struct feed_owner {
+	char *id, *name, *email;    /* name: adviser, "given family", establishment */
+	char locale[3];
+};
+void feed_owner_clear(struct feed_owner *o);
+/* Owner of a feed token: 1 found, 0 unknown (or revoked) token, -1 error. */
+int store_feed_owner(struct store *st, int kind, const char *token, struct feed_owner *out);
+/* Token of a feed by owner id: 1, 0 no such id, -1. */
+int store_feed_token(struct store *st, int kind, const char *id, char out[65]);
+/* Appointments of an adviser's or a student's feed by start time, with
+ * names; cancelled ones only when changed at or after cancelled_since.
+ * a and its strings are valid during the call only. */
+int store_feed_each_appt(struct store *st, int kind, const char *id, int64_t cancelled_since,
+			 void (*fn)(const struct ical_appt *a, void *arg), void *arg);
+/* Latest change of a drop-in booking of a window (0: none); -1 error. */
+int64_t store_feed_dropin_stamp(struct store *st, const char *window_key);
+/* Appointments changed after since_rev, distinct by owners. */
+int store_feed_changed(struct store *st, int64_t since_rev,
+		       void (*fn)(const char *student_id, const char *adviser_id, const char *uai,
+				  int kind, const char *window_key, void *arg),
+		       void *arg);
+/* Every feed: advisers, students with appointments, establishments. */
+int store_feed_each_owner(struct store *st,
+			  void (*fn)(int kind, const char *id, const char *token, void *arg), void *arg);
+/* Integer meta values ('feeds_rev'): 0 when absent, -1 error. */
+int64_t store_feed_meta_get(struct store *st, const char *key);
+int store_feed_meta_set(struct store *st, const char *key, int64_t v);
+/* Cheap aggregates for /metrics: fn("appointments", status, 0, NULL, n),
+ * fn("reminders", channel, status, NULL, n), fn("dead_letters", 0, 0, NULL,
+ * n), fn("counter", 0, 0, name, value). */
+int store_feed_metrics(struct store *st,
+		       void (*fn)(const char *what, int a, int b, const char *name, int64_t n,
+				  void *arg),
+		       void *arg);
 
 /* ==== relancectl section ==== */
 /* Read side of relancectl (read-only connection) and its two actions. */

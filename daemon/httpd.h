@@ -1,0 +1,52 @@
+/*
+ * httpd.h — relanced's HTTP server (libmicrohttpd), driven by the event loop
+ * (MHD's epoll fd watched by loop.c, MHD_run on readiness and on MHD's
+ * timeout; single-threaded, so handlers may use the store directly).
+ *
+ * Modules register handlers for path prefixes; httpd owns sockets, limits
+ * (GET/HEAD only unless a route allows POST, bounded URL and body sizes),
+ * and answers 404 to anything else.
+ */
+#ifndef RELANCE_HTTPD_H
+#define RELANCE_HTTPD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct loop;
+struct httpd;
+
+struct httpd_request {
+	const char *method;         /* "GET", "HEAD", "POST" */
+	const char *path;           /* URL path, without the query */
+	const char *client_ip;      /* textual address of the peer */
+	void *conn;                 /* opaque, for httpd_arg() / httpd_header() */
+	const char *body;           /* POST body (NUL-terminated), or NULL */
+	size_t body_len;
+};
+
+struct httpd_response {
+	int status;                 /* 200, 304, 404, ... */
+	char *body;                 /* malloc'd, freed by httpd; NULL: empty */
+	size_t body_len;
+	const char *content_type;   /* static string */
+	char etag[72];              /* strong ETag with quotes, or "" */
+	int64_t last_modified;      /* epoch seconds, or 0 */
+};
+
+/* A handler fills resp; returns 0, or -1 for a 500. */
+typedef int (*httpd_handler)(const struct httpd_request *req, struct httpd_response *resp,
+			     void *arg);
+
+/* Listens on host:port (port 0: an ephemeral port, see httpd_port()).
+ * NULL with a reason in err. */
+struct httpd *httpd_new(struct loop *l, const char *host, int port, char *err, size_t errlen);
+void httpd_free(struct httpd *h);
+int httpd_port(const struct httpd *h);
+/* Routes: the longest matching prefix wins. allow_post: accept POST too. */
+int httpd_route(struct httpd *h, const char *prefix, int allow_post, httpd_handler fn, void *arg);
+/* Query argument or request header of the request being handled. */
+const char *httpd_arg(const struct httpd_request *req, const char *name);
+const char *httpd_header(const struct httpd_request *req, const char *name);
+
+#endif

@@ -1,0 +1,44 @@
+/*
+ * ical.h — iCalendar rendering (RFC 5545) with libical: adviser, student and
+ * establishment feeds, and one appointment as a standalone VCALENDAR for
+ * email attachments. Pure: no I/O, no store; the caller passes rows.
+ */
+#ifndef RELANCE_ICAL_H
+#define RELANCE_ICAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct config;
+
+/* One appointment as the feeds see it (strings borrowed from the caller). */
+struct ical_appt {
+	const char *uid;
+	int kind;                   /* enum appt_kind (event.h) */
+	int status;                 /* enum appt_status (store.h) */
+	int sequence;
+	int64_t starts_at, ends_at;
+	int64_t created_at, updated_at;
+	const char *locale;         /* "fr" | "en" */
+	/* Personal data: adviser and student feeds only (NULL in establishment feeds). */
+	const char *student_given_name, *student_family_name, *student_id;
+	const char *adviser_name, *adviser_email, *adviser_id;
+	const char *location;
+	int situation;              /* enum situation (event.h) */
+	/* Drop-in fill level (establishment feed): booked / capacity. */
+	int booked, capacity;
+};
+
+enum ical_feed_kind { ICAL_FEED_ADVISER = 1, ICAL_FEED_STUDENT, ICAL_FEED_ESTABLISHMENT };
+
+/*
+ * Renders a whole feed as VCALENDAR text (CRLF lines, folded at 75 octets).
+ * name goes into X-WR-CALNAME. Returns a malloc'd NUL-terminated string
+ * (length in *len) or NULL.
+ */
+char *ical_render_feed(const struct config *cfg, enum ical_feed_kind kind, const char *name,
+		       const struct ical_appt *appts, size_t n, int64_t now, size_t *len);
+/* One appointment as METHOD:PUBLISH VCALENDAR (for email attachments). */
+char *ical_render_one(const struct config *cfg, const struct ical_appt *a, int64_t now, size_t *len);
+
+#endif
