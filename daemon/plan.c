@@ -407,10 +407,16 @@ book_replacement(struct planner *p, const struct student *s, const struct appt *
 	a.replaces = orig->id;
 	a.replacements = orig->replacements + 1;
 	a.changed_by = why;
+	/* From the next working day, and never the slot just missed or
+	 * excused (an excuse may come in advance). */
+	int32_t from = today(now), missed_day;
+	epoch_to_wall(orig->starts_at, &missed_day, NULL);
+	if (missed_day > from)
+		from = missed_day;
 	if (orig->kind == KIND_DROPIN)
-		rc = book_dropin(p, s, today(now), now, &a);
+		rc = book_dropin(p, s, from, now, &a);
 	else
-		rc = book_checkin(p, s, orig->plan_index, today(now) + 1, now, &a);
+		rc = book_checkin(p, s, orig->plan_index, from + 1, now, &a);
 	if (rc < 0)
 		return -1;
 	if (rc > 0) {

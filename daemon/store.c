@@ -162,7 +162,8 @@ static const char *const stmt_sql[S_COUNT] = {
 		" WHERE student_id = ? AND status IN (0, 4) AND kind = 1",
 	[S_REM_CANCEL_STUDENT_CH] = "UPDATE reminders SET status = 3, last_error = ?, sent_at = ?"
 		" WHERE student_id = ? AND status IN (0, 4) AND kind = 1 AND channel = ?",
-	[S_REM_COUNT_APPT] = "SELECT count(*) FROM reminders WHERE appointment_id = ? AND channel = ?",
+	[S_REM_COUNT_APPT] = "SELECT count(*) FROM reminders WHERE appointment_id = ? AND channel = ?"
+		" AND status <> 3",
 	/* The CHECK applies to the row proposed for insertion too: insert
 	 * max(delta, 0), add the real delta on conflict. */
 	[S_DROPIN_ADD] = "INSERT INTO dropin_fill(window_key, starts_at, booked) VALUES(?1,?2,max(?3,0))"
@@ -193,6 +194,7 @@ struct store {
 	int64_t rev;          /* last rev handed out (writer only) */
 	bool rev_dirty;
 	uint64_t rng;         /* splitmix64 state for UIDs */
+	uint64_t uid_last, uid_seq;
 	char errmsg[256];
 };
 
@@ -487,6 +489,24 @@ next_rev(struct store *st)
 	return ++st->rev;
 }
 
+
+/*
+ * A feed token: 12 hex digits of time then 128 random bits (32 hex). The
+ * time prefix keeps the UNIQUE index append-only (random keys scatter
+ * writes over the whole index); the random part is the secret.
+ */
+static void
+new_token(char out[45])
+{
+	static uint64_t last;
+	uint64_t t = (uint64_t)clock_mono_ms() * 16;
+	if (t <= last)
+		t = last + 1;
+	last = t;
+	snprintf(out, 13, "%012llx", (unsigned long long)(t & 0xffffffffffffULL));
+	random_hex(out + 12, 16);
+}
+
 /* ---- ingest -------------------------------------------------------------------------- */
 
 int
@@ -530,10 +550,10 @@ int
 store_adviser_upsert(struct store *st, const char *id, const char *name, const char *email)
 {
 	sqlite3_stmt *s = stmt(st, S_ADVISER_UPSERT);
-	char token[33];
+	char token[45];
 	if (s == NULL)
 		return -1;
-	random_hex(token, 16);
+	new_token(token);
 	bind_text(s, 1, id);
 	bind_text(s, 2, name);
 	bind_text(s, 3, email);
@@ -545,10 +565,10 @@ int
 store_establishment_upsert(struct store *st, const char *uai, const char *name)
 {
 	sqlite3_stmt *s = stmt(st, S_ESTAB_UPSERT);
-	char token[33];
+	char token[45];
 	if (s == NULL)
 		return -1;
-	random_hex(token, 16);
+	new_token(token);
 	bind_text(s, 1, uai);
 	bind_text(s, 2, name);
 	bind_text(s, 3, token);
@@ -632,10 +652,10 @@ int
 store_student_put(struct store *st, const struct student *x, int64_t now)
 {
 	sqlite3_stmt *s = stmt(st, S_STUDENT_PUT);
-	char token[33];
+	char token[45];
 	if (s == NULL)
 		return -1;
-	random_hex(token, 16);
+	new_token(token);
 	bind_text(s, 1, x->id);
 	bind_text(s, 2, x->given_name);
 	bind_text(s, 3, x->family_name);
@@ -723,10 +743,15 @@ store_appt_insert(struct store *st, struct appt *a, const char *domain, int64_t 
 	uint64_t r1, r2;
 	if (s == NULL)
 		return -1;
-	r1 = splitmix(&st->rng);
+	/* 12 hex digits that only grow, then 64 random bits: unique, not
+	 * guessable, and appended at the end of the UNIQUE index. */
+	r1 = (uint64_t)now << 16 | (st->uid_seq++ & 0xffff);
+	if (r1 <= st->uid_last)
+		r1 = st->uid_last + 1;
+	st->uid_last = r1;
 	r2 = splitmix(&st->rng);
-	snprintf(a->uid, sizeof a->uid, "%016llx%08llx@%.60s", (unsigned long long)r1,
-		 (unsigned long long)(r2 >> 32), domain);
+	snprintf(a->uid, sizeof a->uid, "%012llx%016llx@%.60s",
+		 (unsigned long long)(r1 & 0xffffffffffffULL), (unsigned long long)r2, domain);
 	bind_text(s, 1, a->uid);
 	bind_text(s, 2, a->student_id);
 	bind_text(s, 3, a->adviser_id);
@@ -1672,13 +1697,13 @@ int
 store_ctl_feed_revoke(struct store *st, int kind, const char *id, char out[65])
 {
 	sqlite3_stmt *s;
-	char token[33];
+	char token[45];
 
 	if (kind < 1 || kind > 3)
 		return 0;
 	if ((s = stmt_x(st, X_CTL_REVOKE_ADVISER + kind - 1, ctl_token_set[kind])) == NULL)
 		return -1;
-	random_hex(token, 16);
+	new_token(token);
 	bind_text(s, 1, token);
 	bind_text(s, 2, id);
 	if (exec_stmt(st, s, "revoke feed"))

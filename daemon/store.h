@@ -127,7 +127,7 @@ int store_reminders_cancel_appt(struct store *st, int64_t appointment_id, int ch
 /* Cancels pending reminders of a student on a channel (0: all). */
 int store_reminders_cancel_student(struct store *st, const char *student_id, int channel,
 				   const char *why, int64_t now);
-/* Count of reminders of a student's appointment on a channel (any status). */
+/* Count of reminders of an appointment on a channel that are not cancelled. */
 int store_reminders_count_appt(struct store *st, int64_t appointment_id, int channel);
 
 int store_dropin_add(struct store *st, const char *window_key, int64_t starts_at, int delta);

@@ -1531,7 +1531,7 @@ plan_suite(void)
 	tcase_add_test(tc, test_lost_needs_pending);
 	suite_add_tcase(s, tc);
 
-	tc = tcase_create("known_bugs");
+	tc = tcase_create("consent_given_back");
 	tcase_add_checked_fixture(tc, NULL, teardown);
 	tcase_add_test(tc, test_bug_consent_given_back);
 	suite_add_tcase(s, tc);
