@@ -20,6 +20,7 @@
 
 #define MAX_HEADERS 32
 #define SLICE_MS 200          /* yield to the loop after this long */
+#define CLOSE_MS 3000         /* bound on the final commit and on leaving the group */
 
 struct consumer {
 	const struct config *cfg;
@@ -341,10 +342,52 @@ consumer_reconfigure(struct consumer *c, const struct config *cfg)
 	c->cfg = cfg;
 }
 
+/* Commits the stored offsets and leaves the group, each bounded in time so
+ * that a stop never hangs on an unreachable broker (the events are in the
+ * store; at worst they are redelivered and recognised as duplicates). */
+static void
+close_bounded(struct consumer *c)
+{
+	rd_kafka_queue_t *cq = rd_kafka_queue_new(c->rk);
+	rd_kafka_error_t *error;
+	rd_kafka_resp_err_t e;
+	int64_t deadline = clock_mono_ms() + CLOSE_MS;
+
+	e = rd_kafka_commit_queue(c->rk, NULL, cq, NULL, NULL);
+	if (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
+		rd_kafka_event_t *ev = NULL;
+		while (ev == NULL && clock_mono_ms() < deadline)
+			ev = rd_kafka_queue_poll(cq, 100);
+		if (ev == NULL)
+			log_warnx("kafka: final commit not acknowledged in time");
+		else if (rd_kafka_event_error(ev) &&
+			 rd_kafka_event_error(ev) != RD_KAFKA_RESP_ERR__NO_OFFSET)
+			log_warnx("kafka: final commit: %s", rd_kafka_event_error_string(ev));
+		if (ev)
+			rd_kafka_event_destroy(ev);
+	} else if (e != RD_KAFKA_RESP_ERR__NO_OFFSET) {
+		log_warnx("kafka: final commit: %s", rd_kafka_err2str(e));
+	}
+	error = rd_kafka_consumer_close_queue(c->rk, cq);
+	if (error) {
+		log_warnx("kafka: close: %s", rd_kafka_error_string(error));
+		rd_kafka_error_destroy(error);
+	} else {
+		deadline = clock_mono_ms() + CLOSE_MS;
+		while (!rd_kafka_consumer_closed(c->rk) && clock_mono_ms() < deadline) {
+			rd_kafka_event_t *ev = rd_kafka_queue_poll(cq, 100);
+			if (ev)
+				rd_kafka_event_destroy(ev);
+		}
+		if (!rd_kafka_consumer_closed(c->rk))
+			log_warnx("kafka: group not left in time; the broker will notice");
+	}
+	rd_kafka_queue_destroy(cq);
+}
+
 void
 consumer_close(struct consumer *c)
 {
-	rd_kafka_resp_err_t e;
 	if (c == NULL)
 		return;
 	if (c->rk) {
@@ -356,15 +399,11 @@ consumer_close(struct consumer *c)
 		release_batch(c);
 		if (c->fd >= 0)
 			kafka_queue_unwatch(c->loop, c->q, c->fd);
-		if (c->stats.subscribed) {
-			e = rd_kafka_commit(c->rk, NULL, 0);
-			if (e && e != RD_KAFKA_RESP_ERR__NO_OFFSET)
-				log_warnx("kafka: final commit: %s", rd_kafka_err2str(e));
-			rd_kafka_consumer_close(c->rk);
-		}
+		if (c->stats.subscribed)
+			close_bounded(c);
 		if (c->q)
 			rd_kafka_queue_destroy(c->q);
-		rd_kafka_destroy(c->rk);
+		rd_kafka_destroy_flags(c->rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
 	}
 	loop_timer_free(c->retry);
 	free(c->batch);

@@ -92,6 +92,7 @@ producer_free(struct producer *p)
 			kafka_queue_unwatch(p->loop, p->mainq, p->fd);
 			rd_kafka_queue_destroy(p->mainq);
 		}
+		rd_kafka_purge(p->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
 		rd_kafka_destroy(p->rk);
 	}
 	free(p);
