@@ -66,9 +66,9 @@ $(BUILD)/check_%: tests/unit/check_%.c $(BUILD)/librelance.a
 	$(CC) $(FINAL_CFLAGS) $(FINAL_LDFLAGS) -o $@ $< $(BUILD)/librelance.a \
 		$(LIBS) $(shell $(PKG_CONFIG) --libs check)
 
-$(BUILD)/%: tests/helpers/%.c
+$(BUILD)/%: tests/helpers/%.c $(BUILD)/librelance.a
 	@mkdir -p $(BUILD)
-	$(CC) $(FINAL_CFLAGS) $(FINAL_LDFLAGS) -o $@ $< $(LIBS)
+	$(CC) $(FINAL_CFLAGS) $(FINAL_LDFLAGS) -o $@ $< $(BUILD)/librelance.a $(LIBS)
 
 unit: all $(CHECKBIN)
 	@set -e; for t in $(CHECKBIN); do echo "== $$t"; CK_FORK=yes $$t; done

@@ -33,10 +33,10 @@ struct consumer {
 	int fd;
 	rd_kafka_message_t **batch;  /* held messages (a failed batch is kept) */
 	size_t nbatch, cap;
-	bool more;                   /* the queue may hold more */
 	bool paused;
 	int64_t retry_ms;
 	struct loop_timer *retry;
+	struct loop_timer *kick;     /* drains again (see consumer_drain) */
 	struct consumer_stats stats;
 };
 
@@ -218,11 +218,16 @@ consumer_drain(void *arg)
 		return;
 	if (flush_batch(c))
 		return;
-	c->more = false;
-	for (;;) {
+	for (int idle = 0;;) {
 		rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, 0);
-		if (m == NULL)
-			break;
+		if (m == NULL) {
+			/* A poll that served an internal op (rebalance...)
+			 * returns NULL although messages may follow. */
+			if (rd_kafka_queue_length(c->q) == 0 || ++idle > 1000)
+				break;
+			continue;
+		}
+		idle = 0;
 		if (m->err) {
 			if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
 				log_warnx("kafka: %s", rd_kafka_message_errstr(m));
@@ -239,19 +244,20 @@ consumer_drain(void *arg)
 			if (flush_batch(c))
 				return;
 			if (clock_mono_ms() - t0 > SLICE_MS) {
-				c->more = true;  /* yield; consumer_run() goes on */
+				/* Yield to the loop (HTTP, sends, watchdog)
+				 * and go on at its next turn. */
+				loop_timer_set(c->kick, 0);
 				return;
 			}
 		}
 	}
-	flush_batch(c);
-}
-
-void
-consumer_run(struct consumer *c)
-{
-	if (c->more && !c->paused)
-		consumer_drain(c);
+	if (flush_batch(c))
+		return;
+	/* librdkafka's I/O event only fires when an empty queue gets an
+	 * element: with internal ops left in it, it may stay silent. Look
+	 * again soon while there is anything queued, and every 100 ms when
+	 * idle (a cheap safety net, not a busy loop). */
+	loop_timer_set(c->kick, rd_kafka_queue_length(c->q) > 0 ? 1 : 100);
 }
 
 static void
@@ -304,6 +310,7 @@ consumer_new(const struct config *cfg, struct store *st, struct planner *pl,
 	rd_kafka_poll_set_consumer(c->rk);
 	c->q = rd_kafka_queue_get_consumer(c->rk);
 	c->retry = loop_timer_new(l, on_retry, c);
+	c->kick = loop_timer_new(l, consumer_drain, c);
 	c->fd = kafka_queue_watch(l, c->q, consumer_drain, c);
 	if (c->fd < 0) {
 		snprintf(err, errlen, "cannot watch the consumer queue");
@@ -406,6 +413,7 @@ consumer_close(struct consumer *c)
 		rd_kafka_destroy_flags(c->rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
 	}
 	loop_timer_free(c->retry);
+	loop_timer_free(c->kick);
 	free(c->batch);
 	free(c);
 }

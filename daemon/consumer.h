@@ -44,8 +44,5 @@ void consumer_reconfigure(struct consumer *c, const struct config *cfg);
  * group and frees. */
 void consumer_close(struct consumer *c);
 const struct consumer_stats *consumer_stats(const struct consumer *c);
-/* Called by the event loop each turn: processes more if a batch was cut
- * short to keep the loop responsive. */
-void consumer_run(struct consumer *c);
 
 #endif

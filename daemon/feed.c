@@ -11,16 +11,21 @@
  * change counter (meta 'rev') does not move; their strong ETag is a hash of
  * the body.
  *
- * Files: feed_pass() runs from a timer of the loop, outside any ingest
- * transaction. It collects the owners of appointments changed since the last
+ * Files: feed_pass() runs in the writer thread (feed_writer_start), with its
+ * own store connection, so ingest never waits for file writes and the
+ * second core does them; libical rendering is serialised by one mutex. It collects the owners of appointments changed since the last
  * pass (appointments.rev), writes each feed at most once per refresh, at
  * most FEED_FILES_PER_PASS files per call, atomically (temp + fsync +
  * rename); the rev it has written up to is kept in meta 'feeds_rev' so a
  * restart resumes. A periodic sweep removes files of revoked tokens and
  * writes feeds whose file is missing (new token, lost file).
  */
+#define _GNU_SOURCE
 #include <dirent.h>
+#include <fcntl.h>
 #include <errno.h>
+#include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,7 +70,12 @@ struct feed {
 	int64_t saved_rev;          /* meta 'feeds_rev' */
 	int loaded;
 	int64_t next_sweep_ms;
+	int budget;                 /* files per pass */
+	int no_cache;               /* the writer renders without caching */
 };
+
+/* libical keeps process-wide state (built-in zones): one renderer at a time. */
+static pthread_mutex_t render_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static const char *const kind_names[] = { NULL, "adviser", "student", "establishment" };
 
@@ -328,6 +338,13 @@ feed_get(struct feed *f, int kind, const char *token, int64_t now, const struct 
 			name = xstrdup(strcmp(o.locale, "en") == 0 ? "My Avenir Pro appointments"
 								    : "Mes rendez-vous Avenir Pro");
 	}
+	if (f->no_cache) {
+		/* The writer's one-slot scratch entry. */
+		if (c == NULL) {
+			hmap_free(f->cache, cached_free);
+			f->cache = hmap_new();
+		}
+	}
 	if (c == NULL) {
 		if (hmap_count(f->cache) >= FEED_CACHE_MAX) {
 			hmap_free(f->cache, cached_free);
@@ -337,7 +354,9 @@ feed_get(struct feed *f, int kind, const char *token, int64_t now, const struct 
 		hmap_put(f->cache, key, c);
 	}
 	free(c->body);
+	pthread_mutex_lock(&render_mu);
 	c->body = ical_render_feed(f->cfg, kind, name, r.a, r.n, now, &c->len);
+	pthread_mutex_unlock(&render_mu);
 	if (c->body == NULL) {
 		c->len = 0;
 		c->rev = -1;
@@ -725,7 +744,7 @@ write_one(const char *key, void *value, void *arg)
 	}
 	if (rc > 0) {
 		path = file_path(f, d->kind, token);
-		if (file_write_atomic(path, c->body, c->len) != 0) {
+		if (file_write_replace(path, c->body, c->len, 0) != 0) {
 			log_warn("feeds: cannot write %s", path);
 			w->err = 1;
 			free(path);
@@ -794,7 +813,7 @@ feed_pass(struct feed *f, int64_t now)
 	w.now = now;
 	w.now_ms = now_ms;
 	w.refresh_ms = cfg->calendar.refresh * 1000;
-	w.budget = FEED_FILES_PER_PASS;
+	w.budget = f->budget;
 	w.left = hmap_new();
 	old = f->dirty;
 	hmap_each(old, write_one, &w);
@@ -805,8 +824,18 @@ feed_pass(struct feed *f, int64_t now)
 	if (w.err)
 		return -1;
 done:
-	/* Everything up to scanned_rev is on disk: a restart may resume there. */
+	/* Everything up to scanned_rev is on disk: a restart may resume there.
+	 * One syncfs for the files of the pass (an fsync per file would stall
+	 * the store's own journal commits). */
 	if (hmap_count(f->dirty) == 0 && f->saved_rev != f->scanned_rev) {
+		int dfd = open(cfg->calendar.feeds_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd < 0 || syncfs(dfd) != 0) {
+			log_warn("feeds: cannot sync %s", cfg->calendar.feeds_dir);
+			if (dfd >= 0)
+				close(dfd);
+			return -1;
+		}
+		close(dfd);
 		if (store_feed_meta_set(f->st, "feeds_rev", f->scanned_rev) != 0)
 			return -1;
 		f->saved_rev = f->scanned_rev;
@@ -827,6 +856,7 @@ feed_new(const struct config *cfg, struct store *st, const struct feed_hooks *ho
 	f->cache = hmap_new();
 	f->dirty = hmap_new();
 	f->written = hmap_new();
+	f->budget = FEED_FILES_PER_PASS;
 	return f;
 }
 
@@ -850,4 +880,92 @@ feed_free(struct feed *f)
 	hmap_free(f->dirty, dirty_free);
 	hmap_free(f->written, free);
 	free(f);
+}
+
+/* ---- the writer thread ------------------------------------------------------------ */
+
+struct feed_writer {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int stop;
+	const struct config *cfg;
+	struct store *st;
+	struct feed *f;
+};
+
+static void *
+writer_main(void *arg)
+{
+	struct feed_writer *w = arg;
+	int failing = 0;
+
+	pthread_mutex_lock(&w->mu);
+	while (!w->stop) {
+		struct timespec ts;
+		int64_t wait_ms;
+		int rc;
+
+		pthread_mutex_unlock(&w->mu);
+		rc = feed_pass(w->f, clock_now());
+		if (rc < 0 && !failing)
+			log_err("feeds: file pass failed; retried at the next one");
+		failing = rc < 0;
+		wait_ms = rc > 0 ? 50 : feed_pass_interval_ms(w->cfg);
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += wait_ms / 1000;
+		ts.tv_nsec += (wait_ms % 1000) * 1000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_mutex_lock(&w->mu);
+		if (!w->stop)
+			pthread_cond_timedwait(&w->cv, &w->mu, &ts);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+struct feed_writer *
+feed_writer_start(const struct config *cfg, char *err, size_t errlen)
+{
+	struct feed_writer *w = xcalloc(1, sizeof *w);
+
+	w->cfg = cfg;
+	w->st = store_open(cfg->store.path, false, err, errlen);
+	if (w->st == NULL) {
+		free(w);
+		return NULL;
+	}
+	w->f = feed_new(cfg, w->st, NULL);
+	w->f->budget = INT_MAX;
+	w->f->no_cache = 1;
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
+		snprintf(err, errlen, "cannot start the feed writer thread");
+		feed_free(w->f);
+		store_close(w->st);
+		free(w);
+		return NULL;
+	}
+	return w;
+}
+
+void
+feed_writer_stop(struct feed_writer *w)
+{
+	if (w == NULL)
+		return;
+	pthread_mutex_lock(&w->mu);
+	w->stop = 1;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->thread, NULL);
+	feed_free(w->f);
+	store_close(w->st);
+	pthread_cond_destroy(&w->cv);
+	pthread_mutex_destroy(&w->mu);
+	free(w);
 }

@@ -42,7 +42,15 @@ int feed_register(struct feed *f, struct httpd *h);
  * done now (call again soon), 0 otherwise, -1 on a store error.
  */
 int feed_pass(struct feed *f, int64_t now);
-/* How often main should call feed_pass() when idle, in ms. */
+/*
+ * The file writer: a thread with its own store connection running
+ * feed_pass() every feed_pass_interval_ms() (no per-pass bound). cfg must
+ * stay valid until feed_writer_stop(); on reload, stop and start again.
+ */
+struct feed_writer;
+struct feed_writer *feed_writer_start(const struct config *cfg, char *err, size_t errlen);
+void feed_writer_stop(struct feed_writer *w);
+/* How often the file pass runs when idle, in ms. */
 int64_t feed_pass_interval_ms(const struct config *cfg);
 
 /* "adviser", "student", "establishment" <-> enum ical_feed_kind; 0 unknown. */

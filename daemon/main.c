@@ -42,7 +42,7 @@ struct relanced {
 	struct consumer *cons;
 	struct httpd *httpd;
 	struct feed *feed;
-	struct loop_timer *feeds;
+	struct feed_writer *writer;
 	struct templates *tpl;
 	struct dispatch *disp;
 	struct loop_timer *watchdog, *status, *lost;
@@ -201,16 +201,6 @@ feed_metrics(FILE *out, void *arg)
 		cs->store_ok && cs->subscribed && !cs->problem[0]);
 }
 
-static void
-on_feeds(void *arg)
-{
-	struct relanced *r = arg;
-	int rc = feed_pass(r->feed, clock_now());
-	if (rc < 0)
-		log_err("feeds: file pass failed; retried at the next one");
-	/* More work due now: come back at the next turn, after ingest. */
-	loop_timer_set(r->feeds, rc > 0 ? 10 : feed_pass_interval_ms(r->cfg));
-}
 
 /* ---- reload and stop ------------------------------------------------------------ */
 
@@ -219,6 +209,7 @@ reload(struct relanced *r)
 {
 	struct config *nc;
 	struct templates *ntpl;
+	char err[256];
 
 	sdnotify_reloading();
 	log_info("reloading %s", r->cfg->path);
@@ -226,13 +217,6 @@ reload(struct relanced *r)
 	if (nc == NULL) {
 		log_err("reload refused: the configuration has errors (see above); "
 			"still running with the previous one");
-		sdnotify_ready(NULL);
-		return;
-	}
-	if (strcmp(nc->calendar.timezone, r->cfg->calendar.timezone) != 0 &&
-	    tz_set(nc->calendar.timezone) != 0) {
-		log_err("reload refused: unknown time zone");
-		config_free(nc);
 		sdnotify_ready(NULL);
 		return;
 	}
@@ -244,6 +228,10 @@ reload(struct relanced *r)
 		sdnotify_ready(NULL);
 		return;
 	}
+	/* The writer thread renders in the process time zone: stop it first
+	 * (config_load() checked that the zone exists). */
+	feed_writer_stop(r->writer);
+	tz_set(nc->calendar.timezone);
 	if (strcmp(nc->store.path, r->cfg->store.path) != 0)
 		log_notice("store path changes take effect at the next restart");
 	log_set_level(parse_level(nc->daemon.log_level));
@@ -256,6 +244,9 @@ reload(struct relanced *r)
 	r->tpl = ntpl;
 	config_free(r->cfg);
 	r->cfg = nc;
+	r->writer = feed_writer_start(nc, err, sizeof err);
+	if (r->writer == NULL)
+		log_err("feeds: file writer not restarted: %s", err);
 	log_info("configuration reloaded");
 	sdnotify_ready(NULL);
 }
@@ -276,7 +267,6 @@ static void
 before_sleep(void *arg)
 {
 	struct relanced *r = arg;
-	consumer_run(r->cons);
 	dispatch_poke(r->disp);
 }
 
@@ -433,8 +423,12 @@ main(int argc, char **argv)
 		}
 		log_info("http: listening on %s:%d", r.cfg->calendar.listen_host, httpd_port(r.httpd));
 	}
-	r.feeds = loop_timer_new(r.loop, on_feeds, &r);
-	loop_timer_set(r.feeds, 0);
+	r.writer = feed_writer_start(r.cfg, err, sizeof err);
+	if (r.writer == NULL) {
+		log_err("feeds: %s", err);
+		r.exit_code = 3;
+		goto out;
+	}
 
 	r.disp = dispatch_new(r.cfg, r.tpl, r.st, r.loop, r.prod);
 	if (r.httpd && dispatch_routes(r.disp, r.httpd) != 0) {
@@ -462,7 +456,7 @@ main(int argc, char **argv)
 	sdnotify_stopping();
 out:
 	httpd_free(r.httpd);
-	loop_timer_free(r.feeds);
+	feed_writer_stop(r.writer);
 	feed_free(r.feed);
 	/* In-flight sends finish and are recorded before Kafka closes. */
 	dispatch_free(r.disp, 5000);

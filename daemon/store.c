@@ -383,8 +383,9 @@ store_open(const char *path, bool readonly, char *err, size_t errlen)
 		if (exec_sql(st, "PRAGMA journal_mode = WAL") ||
 		    exec_sql(st, "PRAGMA synchronous = FULL") ||
 		    exec_sql(st, "PRAGMA foreign_keys = OFF") ||
+		    exec_sql(st, "PRAGMA temp_store = MEMORY") ||
 		    exec_sql(st, "PRAGMA cache_size = -65536") ||
-		    exec_sql(st, "PRAGMA wal_autocheckpoint = 4000")) {
+		    exec_sql(st, "PRAGMA wal_autocheckpoint = 16384")) {
 			snprintf(err, errlen, "%s: %s", path, st->errmsg);
 			goto fail;
 		}

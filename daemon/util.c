@@ -493,6 +493,12 @@ file_read(const char *path, size_t *lenp)
 int
 file_write_atomic(const char *path, const void *data, size_t len)
 {
+	return file_write_replace(path, data, len, 1);
+}
+
+int
+file_write_replace(const char *path, const void *data, size_t len, int sync)
+{
 	char tmp[PATH_MAX];
 	const char *p = data;
 	int fd, saved;
@@ -514,7 +520,7 @@ file_write_atomic(const char *path, const void *data, size_t len)
 		p += w;
 		len -= (size_t)w;
 	}
-	if (fsync(fd) != 0)
+	if (sync && fsync(fd) != 0)
 		goto fail;
 	if (close(fd) != 0) {
 		fd = -1;

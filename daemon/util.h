@@ -73,6 +73,9 @@ void hmap_each(const struct hmap *m, void (*fn)(const char *key, void *value, vo
 char *file_read(const char *path, size_t *len);
 /* Write atomically: temp file in the same directory, fsync, rename. */
 int file_write_atomic(const char *path, const void *data, size_t len);
+/* The same, with the fsync only when sync (a caller writing many files
+ * syncs the file system once with syncfs(2) instead). */
+int file_write_replace(const char *path, const void *data, size_t len, int sync);
 /* mkdir -p */
 int mkdir_p(const char *path, int mode);
 
