@@ -249,8 +249,10 @@ stmt_x(struct store *st, int slot, const char *sql)
 static void
 bind_text(sqlite3_stmt *s, int i, const char *v)
 {
+	/* SQLITE_STATIC: every caller keeps v alive until the statement has
+	 * been stepped and reset (exec_stmt and the row readers do both). */
 	if (v)
-		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(s, i);
 }
@@ -380,7 +382,11 @@ store_open(const char *path, bool readonly, char *err, size_t errlen)
 	}
 	sqlite3_busy_timeout(st->db, 5000);
 	if (!readonly) {
-		if (exec_sql(st, "PRAGMA journal_mode = WAL") ||
+		/* 16 KiB pages: fewer B-tree splits and WAL frames per
+		 * planned student (measured ~20% faster ingest than 4 KiB).
+		 * Only takes effect when the file is created. */
+		if (exec_sql(st, "PRAGMA page_size = 16384") ||
+		    exec_sql(st, "PRAGMA journal_mode = WAL") ||
 		    exec_sql(st, "PRAGMA synchronous = FULL") ||
 		    exec_sql(st, "PRAGMA foreign_keys = OFF") ||
 		    exec_sql(st, "PRAGMA temp_store = MEMORY") ||
