@@ -110,7 +110,8 @@ apply_batch(struct consumer *c)
 			log_warnx("dead letter: %s [%d] offset %" PRId64 ": %s", topic, m->partition,
 				  m->offset, err);
 			if (producer_dead_letter(c->prod, c->cfg->kafka.topic_dlq, m->payload, m->len,
-						 m->key, m->key_len, err, topic, m->partition, m->offset))
+						 m->key, m->key_len, hdrs, nh, err, topic, m->partition,
+						 m->offset))
 				goto fail_ev;
 			dead++;
 			rejected++;
@@ -273,6 +274,15 @@ on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 	}
 }
 
+static int
+has_rdkafka_key(const struct config *cfg, const char *key)
+{
+	for (size_t i = 0; i < cfg->kafka.nrdkafka; i++)
+		if (strcmp(cfg->kafka.rdkafka[i].key, key) == 0)
+			return 1;
+	return 0;
+}
+
 struct consumer *
 consumer_new(const struct config *cfg, struct store *st, struct planner *pl,
 	     struct producer *prod, struct loop *l, char *err, size_t errlen)
@@ -300,6 +310,14 @@ consumer_new(const struct config *cfg, struct store *st, struct planner *pl,
 	    rd_kafka_conf_set(conf, "auto.commit.interval.ms", "1000", err, errlen) ||
 	    rd_kafka_conf_set(conf, "auto.offset.reset", "earliest", err, errlen) ||
 	    rd_kafka_conf_set(conf, "enable.partition.eof", "false", err, errlen))
+		goto fail;
+	/* Bound the prefetch queue (default 64 MiB per partition set) unless
+	 * the admin chose otherwise with rdkafka.* keys. */
+	if (!has_rdkafka_key(cfg, "queued.max.messages.kbytes") &&
+	    rd_kafka_conf_set(conf, "queued.max.messages.kbytes", "8192", err, errlen))
+		goto fail;
+	if (!has_rdkafka_key(cfg, "queued.min.messages") &&
+	    rd_kafka_conf_set(conf, "queued.min.messages", "20000", err, errlen))
 		goto fail;
 	rd_kafka_conf_set_error_cb(conf, on_error);
 	rd_kafka_conf_set_opaque(conf, c);

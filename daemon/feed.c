@@ -938,6 +938,7 @@ feed_writer_start(const struct config *cfg, char *err, size_t errlen)
 		free(w);
 		return NULL;
 	}
+	store_set_cache_kb(w->st, 4096);   /* it mostly reads recent rows */
 	w->f = feed_new(cfg, w->st, NULL);
 	w->f->budget = INT_MAX;
 	w->f->no_cache = 1;

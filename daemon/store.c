@@ -330,6 +330,14 @@ pragma_int(struct store *st, const char *sql)
 
 int store_schema_version(struct store *st) { return pragma_int(st, "PRAGMA user_version"); }
 
+int
+store_set_cache_kb(struct store *st, int kb)
+{
+	char sql[64];
+	snprintf(sql, sizeof sql, "PRAGMA cache_size = -%d", kb);
+	return exec_sql(st, sql);
+}
+
 static int
 store_migrate(struct store *st, char *err, size_t errlen)
 {
@@ -390,7 +398,7 @@ store_open(const char *path, bool readonly, char *err, size_t errlen)
 		    exec_sql(st, "PRAGMA synchronous = FULL") ||
 		    exec_sql(st, "PRAGMA foreign_keys = OFF") ||
 		    exec_sql(st, "PRAGMA temp_store = MEMORY") ||
-		    exec_sql(st, "PRAGMA cache_size = -65536") ||
+		    exec_sql(st, "PRAGMA cache_size = -32768") ||
 		    exec_sql(st, "PRAGMA wal_autocheckpoint = 16384")) {
 			snprintf(err, errlen, "%s: %s", path, st->errmsg);
 			goto fail;

@@ -75,6 +75,8 @@ void reminder_clear(struct reminder *r);
 struct store *store_open(const char *path, bool readonly, char *err, size_t errlen);
 void store_close(struct store *st);
 const char *store_errmsg(struct store *st);
+/* Page cache bound of this connection (default 32 MiB). */
+int store_set_cache_kb(struct store *st, int kb);
 int store_schema_version(struct store *st);
 
 int store_begin(struct store *st);
