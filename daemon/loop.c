@@ -33,6 +33,7 @@ struct loop {
 	int ep;
 	bool stop;
 	struct watch *watches;
+	struct watch *dead;         /* removed during a turn, freed after it */
 	loop_fn before_sleep;
 	void *before_arg;
 	int sigfd;
@@ -61,6 +62,7 @@ loop_free(struct loop *l)
 		n = w->next;
 		free(w);
 	}
+	free_dead(l);
 	if (l->sigfd >= 0)
 		close(l->sigfd);
 	close(l->ep);
@@ -120,7 +122,20 @@ loop_del_fd(struct loop *l, int fd)
 		return;
 	epoll_ctl(l->ep, EPOLL_CTL_DEL, fd, NULL);
 	*pp = w->next;
-	free(w);
+	/* Events of this turn may still point at it: free it after the turn. */
+	w->fn = NULL;
+	w->next = l->dead;
+	l->dead = w;
+}
+
+static void
+free_dead(struct loop *l)
+{
+	while (l->dead) {
+		struct watch *w = l->dead;
+		l->dead = w->next;
+		free(w);
+	}
 }
 
 static void
@@ -234,8 +249,10 @@ loop_run(struct loop *l)
 		}
 		for (int i = 0; i < n && !l->stop; i++) {
 			struct watch *w = evs[i].data.ptr;
-			w->fn(w->fd, evs[i].events, w->arg);
+			if (w->fn)
+				w->fn(w->fd, evs[i].events, w->arg);
 		}
+		free_dead(l);
 	}
 	return 0;
 }
