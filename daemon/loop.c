@@ -41,6 +41,8 @@ struct loop {
 	void *sig_arg;
 };
 
+static void free_dead(struct loop *l);
+
 struct loop *
 loop_new(void)
 {
