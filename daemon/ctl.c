@@ -638,7 +638,7 @@ cmd_feed(struct ctx *c, int argc, char **argv)
 			return store_error(c);
 		}
 	} else {
-		found = store_ctl_feed_token(c->st, kind, id, token);
+		found = store_feed_token(c->st, kind, id, token);
 	}
 	if (found < 0)
 		return store_error(c);

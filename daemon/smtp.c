@@ -19,31 +19,15 @@
 #include "smtp.h"
 #include "util.h"
 
-struct sbuf {
-	char *p;
-	size_t len, cap;
-};
 
 static void
-sb_add(struct sbuf *b, const char *s, size_t n)
+sb_str(struct strbuf *b, const char *s)
 {
-	if (b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		b->p = xrealloc(b->p, b->cap);
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void
-sb_str(struct sbuf *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
+	strbuf_add(b, s, strlen(s));
 }
 
 static void __attribute__((format(printf, 2, 3)))
-sb_fmt(struct sbuf *b, const char *fmt, ...)
+sb_fmt(struct strbuf *b, const char *fmt, ...)
 {
 	va_list ap;
 	char *s;
@@ -59,7 +43,7 @@ static const char b64[] =
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 static void
-sb_base64(struct sbuf *b, const unsigned char *s, size_t n, size_t wrap)
+sb_base64(struct strbuf *b, const unsigned char *s, size_t n, size_t wrap)
 {
 	char q[4];
 	size_t col = 0;
@@ -73,10 +57,10 @@ sb_base64(struct sbuf *b, const unsigned char *s, size_t n, size_t wrap)
 		q[1] = b64[(v >> 12) & 63];
 		q[2] = i + 1 < n ? b64[(v >> 6) & 63] : '=';
 		q[3] = i + 2 < n ? b64[v & 63] : '=';
-		sb_add(b, q, 4);
+		strbuf_add(b, q, 4);
 		col += 4;
 		if (wrap && col >= wrap && i + 3 < n) {
-			sb_add(b, "\r\n", 2);
+			strbuf_add(b, "\r\n", 2);
 			col = 0;
 		}
 	}
@@ -106,11 +90,11 @@ needs_encoding(const char *s)
 char *
 smtp_encode_header(const char *value, size_t prefix_len)
 {
-	struct sbuf b = { 0 };
+	struct strbuf b = { 0 };
 	char *v = flatten(value);
 	size_t n = strlen(v), i = 0;
 
-	sb_add(&b, "", 0);
+	strbuf_add(&b, "", 0);
 	if (!needs_encoding(v)) {
 		/* Plain ASCII: cut at 900 octets, far below the 998 limit. */
 		if (n > 900)
@@ -129,7 +113,7 @@ smtp_encode_header(const char *value, size_t prefix_len)
 		if (take == 0)
 			take = n - i < 45 ? n - i : 45;
 		if (i > 0)
-			sb_add(&b, "\r\n ", 3);
+			strbuf_add(&b, "\r\n ", 3);
 		sb_str(&b, "=?UTF-8?B?");
 		sb_base64(&b, (const unsigned char *)v + i, take, 0);
 		sb_str(&b, "?=");
@@ -170,7 +154,7 @@ smtp_addr_spec(const char *from, char *out, size_t outlen)
 
 /* "Display Name <addr>" with the name encoded or quoted as needed. */
 static void
-sb_mailbox(struct sbuf *b, const char *mailbox)
+sb_mailbox(struct strbuf *b, const char *mailbox)
 {
 	char addr[320];
 	const char *lt = strrchr(mailbox, '<');
@@ -201,8 +185,8 @@ sb_mailbox(struct sbuf *b, const char *mailbox)
 				sb_str(b, "\"");
 				for (char *p = f; *p; p++) {
 					if (*p == '"' || *p == '\\')
-						sb_add(b, "\\", 1);
-					sb_add(b, p, 1);
+						strbuf_add(b, "\\", 1);
+					strbuf_add(b, p, 1);
 				}
 				sb_str(b, "\"");
 				free(f);
@@ -216,7 +200,7 @@ sb_mailbox(struct sbuf *b, const char *mailbox)
 
 /* Quoted-printable (RFC 2045 6.7) of UTF-8 text with '\n' line ends. */
 static void
-sb_qp(struct sbuf *b, const char *text)
+sb_qp(struct strbuf *b, const char *text)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	size_t col = 0;
@@ -225,7 +209,7 @@ sb_qp(struct sbuf *b, const char *text)
 		size_t w;
 		int literal;
 		if (*p == '\n') {
-			sb_add(b, "\r\n", 2);
+			strbuf_add(b, "\r\n", 2);
 			col = 0;
 			continue;
 		}
@@ -237,26 +221,26 @@ sb_qp(struct sbuf *b, const char *text)
 			  ((*p == ' ' || *p == '\t') && p[1] != '\n' && p[1] != '\0');
 		w = literal ? 1 : 3;
 		if (col + w > 75) {
-			sb_add(b, "=\r\n", 3);
+			strbuf_add(b, "=\r\n", 3);
 			col = 0;
 		}
 		if (literal) {
-			sb_add(b, (const char *)p, 1);
+			strbuf_add(b, (const char *)p, 1);
 		} else {
 			enc[0] = '=';
 			enc[1] = hex[*p >> 4];
 			enc[2] = hex[*p & 15];
-			sb_add(b, enc, 3);
+			strbuf_add(b, enc, 3);
 		}
 		col += w;
 	}
-	sb_add(b, "\r\n", 2);
+	strbuf_add(b, "\r\n", 2);
 }
 
 char *
 smtp_build(const struct smtp_msg *m, size_t *len)
 {
-	struct sbuf b = { 0 };
+	struct strbuf b = { 0 };
 	char date[64], boundary[64], rnd[17], addr[320];
 	struct tm tm;
 	time_t t = (time_t)m->date;

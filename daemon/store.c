@@ -1445,7 +1445,6 @@ store_feed_metrics(struct store *st,
 enum {
 	X_CTL_STUDENTS = 64, X_CTL_EVENTS, X_CTL_APPT_COUNT, X_CTL_REM_COUNT, X_CTL_COUNTERS,
 	X_CTL_DB_SIZE, X_CTL_REM_STUDENT, X_CTL_REM_STATUS, X_CTL_DEAD, X_CTL_INDICATORS,
-	X_CTL_TOKEN_ADVISER, X_CTL_TOKEN_STUDENT, X_CTL_TOKEN_ESTAB,
 	X_CTL_REVOKE_ADVISER, X_CTL_REVOKE_STUDENT, X_CTL_REVOKE_ESTAB,
 	X_CTL_RETRY_GET, X_CTL_RETRY_SET,
 };
@@ -1672,41 +1671,12 @@ store_ctl_each_indicators(struct store *st, int final_index,
 }
 
 /* kind: 1 adviser, 2 student, 3 establishment (enum ical_feed_kind). */
-static const char *const ctl_token_get[] = {
-	NULL,
-	"SELECT feed_token FROM advisers WHERE id = ?",
-	"SELECT feed_token FROM students WHERE id = ?",
-	"SELECT feed_token FROM establishments WHERE uai = ?",
-};
 static const char *const ctl_token_set[] = {
 	NULL,
 	"UPDATE advisers SET feed_token = ?1 WHERE id = ?2",
 	"UPDATE students SET feed_token = ?1 WHERE id = ?2",
 	"UPDATE establishments SET feed_token = ?1 WHERE uai = ?2",
 };
-
-int
-store_ctl_feed_token(struct store *st, int kind, const char *id, char out[65])
-{
-	sqlite3_stmt *s;
-	int rc;
-
-	if (kind < 1 || kind > 3)
-		return 0;
-	if ((s = stmt_x(st, X_CTL_TOKEN_ADVISER + kind - 1, ctl_token_get[kind])) == NULL)
-		return -1;
-	bind_text(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		col_copy(s, 0, out, 65);
-	sqlite3_reset(s);
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	store_fail(st, "feed token");
-	return -1;
-}
 
 int
 store_ctl_feed_revoke(struct store *st, int kind, const char *id, char out[65])

@@ -239,7 +239,6 @@ int store_ctl_each_indicators(struct store *st, int final_index,
 			      void (*fn)(const struct indicators *in, void *arg), void *arg);
 /* Feed token of an adviser, student or establishment (kind: enum
  * ical_feed_kind): 1 found, 0 no such id, -1 error. */
-int store_ctl_feed_token(struct store *st, int kind, const char *id, char out[65]);
 /* Replaces the token by a new one (written to out): 1, 0 no such id, -1. */
 int store_ctl_feed_revoke(struct store *st, int kind, const char *id, char out[65]);
 /* Inside a write transaction: continue the change counter (meta 'rev') from

@@ -265,25 +265,9 @@ template_free(struct templates *t)
 
 /* ---- rendering ------------------------------------------------------------ */
 
-struct buf {
-	char *p;
-	size_t len, cap;
-};
 
 static void
-buf_add(struct buf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		b->p = xrealloc(b->p, b->cap);
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void
-buf_add_json(struct buf *b, const char *s)
+buf_add_json(struct strbuf *b, const char *s)
 {
 	char esc[8];
 	for (; *s; s++) {
@@ -291,12 +275,12 @@ buf_add_json(struct buf *b, const char *s)
 		if (c == '"' || c == '\\') {
 			esc[0] = '\\';
 			esc[1] = (char)c;
-			buf_add(b, esc, 2);
+			strbuf_add(b, esc, 2);
 		} else if (c < 0x20) {
 			snprintf(esc, sizeof esc, "\\u%04x", c);
-			buf_add(b, esc, 6);
+			strbuf_add(b, esc, 6);
 		} else {
-			buf_add(b, s, 1);
+			strbuf_add(b, s, 1);
 		}
 	}
 }
@@ -304,19 +288,19 @@ buf_add_json(struct buf *b, const char *s)
 static char *
 render(const char *text, const struct tpl_var *vars, size_t nvars, int json)
 {
-	struct buf b = { 0 };
-	buf_add(&b, "", 0);
+	struct strbuf b = { 0 };
+	strbuf_add(&b, "", 0);
 	for (const char *p = text; *p; p++) {
 		if (*p != '{') {
 			const char *q = strchr(p, '{');
 			size_t n = q ? (size_t)(q - p) : strlen(p);
-			buf_add(&b, p, n);
+			strbuf_add(&b, p, n);
 			p += n - 1;
 			continue;
 		}
 		size_t n = placeholder_len(p + 1);
 		if (n == 0) {
-			buf_add(&b, "{", 1);
+			strbuf_add(&b, "{", 1);
 			continue;
 		}
 		const char *e = p + 1 + n;
@@ -326,7 +310,7 @@ render(const char *text, const struct tpl_var *vars, size_t nvars, int json)
 				if (json)
 					buf_add_json(&b, v);
 				else
-					buf_add(&b, v, strlen(v));
+					strbuf_add(&b, v, strlen(v));
 				break;
 			}
 		}

@@ -455,6 +455,20 @@ hmap_each(const struct hmap *m, void (*fn)(const char *, void *, void *), void *
 			fn(m->slots[i].key, m->slots[i].value, arg);
 }
 
+/* --- growable string ------------------------------------------------------ */
+
+void
+strbuf_add(struct strbuf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		b->cap = (b->len + n + 1) * 2;
+		b->p = xrealloc(b->p, b->cap);
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
 /* --- files ---------------------------------------------------------------- */
 
 char *

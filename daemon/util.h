@@ -68,6 +68,14 @@ size_t hmap_count(const struct hmap *m);
 /* Calls fn for each entry; order unspecified. */
 void hmap_each(const struct hmap *m, void (*fn)(const char *key, void *value, void *arg), void *arg);
 
+/* --- growable string -------------------------------------------------- */
+/* A NUL-terminated buffer; zero-initialise, append, take .p (malloc'd). */
+struct strbuf {
+	char *p;
+	size_t len, cap;
+};
+void strbuf_add(struct strbuf *b, const char *s, size_t n);
+
 /* --- files -------------------------------------------------------------- */
 /* Read a whole small file (secrets, templates). NULL on error with errno. */
 char *file_read(const char *path, size_t *len);
