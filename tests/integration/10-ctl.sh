@@ -82,13 +82,13 @@ assert_ok "plan of an unknown student --json is still JSON" json_ok "$T/plan-non
 
 # --- feeds
 URL=$(relancectl feed adviser acomelli)
-assert_eq "$(printf '%s\n' "$URL" | grep -Ec "^$RELANCE_URL/feeds/adviser/[0-9a-f]{32}\.ics$")" 1 \
+assert_eq "$(printf '%s\n' "$URL" | grep -Ec "^$RELANCE_URL/feeds/adviser/[0-9a-f]{44}\.ics$")" 1 \
     "feed adviser: URL alone, 128-bit token"
 SURL=$(relancectl feed student S1)
-assert_eq "$(printf '%s\n' "$SURL" | grep -Ec "^$RELANCE_URL/feeds/student/[0-9a-f]{32}\.ics$")" 1 \
+assert_eq "$(printf '%s\n' "$SURL" | grep -Ec "^$RELANCE_URL/feeds/student/[0-9a-f]{44}\.ics$")" 1 \
     "feed student: URL"
 EURL=$(relancectl feed establishment 0570123X)
-assert_eq "$(printf '%s\n' "$EURL" | grep -Ec "^$RELANCE_URL/feeds/establishment/[0-9a-f]{32}\.ics$")" 1 \
+assert_eq "$(printf '%s\n' "$EURL" | grep -Ec "^$RELANCE_URL/feeds/establishment/[0-9a-f]{44}\.ics$")" 1 \
     "feed establishment: URL"
 assert_eq "$(ctl_rc feed adviser nobody)" 1 "feed of an unknown adviser: exit 1"
 assert_eq "$(ctl_rc feed student NOBODY)" 1 "feed of an unknown student: exit 1"
@@ -96,7 +96,7 @@ relancectl feed adviser acomelli --json >"$T/feed.json"
 assert_eq "$(jget "$T/feed.json" 'd["url"]')" "$URL" "feed --json: same URL"
 served=$(curl -s -o /dev/null -w '%{http_code}' "$URL")
 NEWURL=$(relancectl feed revoke adviser acomelli)
-assert_eq "$(printf '%s\n' "$NEWURL" | grep -Ec "^$RELANCE_URL/feeds/adviser/[0-9a-f]{32}\.ics$")" 1 \
+assert_eq "$(printf '%s\n' "$NEWURL" | grep -Ec "^$RELANCE_URL/feeds/adviser/[0-9a-f]{44}\.ics$")" 1 \
     "feed revoke: prints the new URL"
 assert_ne "$NEWURL" "$URL" "feed revoke: the URL changed"
 assert_eq "$(relancectl feed adviser acomelli)" "$NEWURL" "feed: prints the new URL after a revoke"
