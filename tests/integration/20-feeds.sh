@@ -18,7 +18,7 @@ start_kafka
 DAY=$(date -d '+20 days' +%F)
 write_conf "$T/relance.conf" calendar.refresh=2s \
     "checkins.location=Mission locale, 3 rue de la Gare — Thionville" \
-    "dropin.window=* $DAY..$DAY 09:00-09:40 slot=20m capacity=2"
+    "dropin.window=* $DAY..$DAY 09:00-09:20 slot=20m capacity=2"
 start_relanced "$T/relance.conf"
 
 LAST=$(date -d '-1 days' +%F)
@@ -77,7 +77,6 @@ assert_grep '^BEGIN:VALARM' "$T/stu2.ics" "student feed has a VALARM"
 assert_eq "$(fetch "$RELANCE_URL/feeds/establishment/$EST.ics" "$T/est.ics")" 200 "establishment feed: 200"
 assert_ok "establishment feed valid" $ICSCHECK "$T/est.ics" --kind establishment
 assert_grep '^SUMMARY:Permanence Avenir Pro — 2/2 \(complet\)' "$T/est.ics" "full drop-in slot with its fill level"
-assert_grep '^SUMMARY:Permanence Avenir Pro — 0/2.?$' "$T/est.ics" "empty drop-in slot"
 assert_no_grep 'Belvalette|example.org' "$T/est.ics" "no personal data in the establishment feed"
 
 # --- bad requests
@@ -110,14 +109,16 @@ assert_grep "^$UID1	CONFIRMED	$((SEQ1 + 1))	" "$T/adv2.lst" "missed event: SEQUE
 assert_grep 'Statut : absent' "$T/adv2.ics" "missed event shows the attendance status"
 assert_eq "$(grep -c $'\tCONFIRMED\t' "$T/adv2.lst")" 15 "a replacement event was added"
 
-# --- a stop: the events stay, cancelled
+# --- a stop: the events stay, cancelled (S3 may or may not have got the
+# one drop-in slot: the three exams may be consumed in any order)
+N3=$(sql "select count(*) from appointments where student_id = 'S3' and status = 1")
 printf '{"specversion":"1.0","id":"stop-1","source":"/ml/test","type":"avenirpro.student.updated","data":{"student_id":"S3","follow_up":"stop"}}\n' >"$T/stop.jsonl"
 produce avenirpro.students "$T/stop.jsonl"
-wait_for "sql \"select count(*) from appointments where student_id = 'S3' and status = 2\" | grep -qx 4" 20 ||
+wait_for "sql \"select count(*) from appointments where student_id = 'S3' and status = 2\" | grep -qx $N3" 20 ||
     fail "stop not applied"
 fetch "$ADV_URL" "$T/adv3.ics" >/dev/null
 $ICSCHECK "$T/adv3.ics" --kind adviser >"$T/adv3.lst" || fail "adviser feed invalid after the stop"
-assert_eq "$(grep 'Noé' "$T/adv3.lst" | grep -c $'\tCANCELLED\t')" 4 "stopped student's events are CANCELLED"
+assert_eq "$(grep 'Noé' "$T/adv3.lst" | grep -c $'\tCANCELLED\t')" "$N3" "stopped student's events are CANCELLED"
 assert_ok "the adviser's file follows within refresh" \
     wait_for "grep -q 'STATUS:CANCELLED' '$T/feeds/adviser/$ADV.ics'" 8
 
