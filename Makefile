@@ -93,8 +93,8 @@ install: all
 	install -m 644 systemd/*.service $(DESTDIR)$(UNITDIR)/ 2>/dev/null || true
 	test -e $(DESTDIR)$(SYSCONFDIR)/relance/relance.conf || \
 		install -m 644 conf/relance.conf $(DESTDIR)$(SYSCONFDIR)/relance/relance.conf
-	for f in conf/templates/*; do t=$(DESTDIR)$(SYSCONFDIR)/relance/templates/$$(basename $$f); \
-		test -e $$t || install -m 644 $$f $$t; done
+	for f in $$(cd conf/templates && find . -type f); do t=$(DESTDIR)$(SYSCONFDIR)/relance/templates/$${f#./}; \
+		test -e $$t || install -D -m 644 conf/templates/$$f $$t; done
 
 clean:
 	rm -rf build

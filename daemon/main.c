@@ -204,6 +204,14 @@ feed_metrics(FILE *out, void *arg)
 
 /* ---- reload and stop ------------------------------------------------------------ */
 
+/* READY=1 ends a reload; STATUS= keeps the counters (on_status() only
+ * sends them again when they change). */
+static void
+reload_done(struct relanced *r)
+{
+	sdnotify_ready(r->last_status[0] ? r->last_status : NULL);
+}
+
 static void
 reload(struct relanced *r)
 {
@@ -217,7 +225,7 @@ reload(struct relanced *r)
 	if (nc == NULL) {
 		log_err("reload refused: the configuration has errors (see above); "
 			"still running with the previous one");
-		sdnotify_ready(NULL);
+		reload_done(r);
 		return;
 	}
 	ntpl = template_load(nc->templates.dir, log_error, NULL);
@@ -225,7 +233,7 @@ reload(struct relanced *r)
 		log_err("reload refused: the templates have errors (see above); "
 			"still running with the previous configuration and templates");
 		config_free(nc);
-		sdnotify_ready(NULL);
+		reload_done(r);
 		return;
 	}
 	/* The writer thread renders in the process time zone: stop it first
@@ -248,7 +256,7 @@ reload(struct relanced *r)
 	if (r->writer == NULL)
 		log_err("feeds: file writer not restarted: %s", err);
 	log_info("configuration reloaded");
-	sdnotify_ready(NULL);
+	reload_done(r);
 }
 
 static void
