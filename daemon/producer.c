@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "event.h"
 #include "kafka.h"
 #include "log.h"
 #include "loop.h"
@@ -100,13 +101,19 @@ producer_free(struct producer *p)
 
 int
 producer_dead_letter(struct producer *p, const char *dlq_topic, const void *value, size_t len,
-		     const void *key, size_t keylen, const char *reason, const char *topic,
-		     int partition, int64_t offset)
+		     const void *key, size_t keylen, const struct event_header *hdrs, size_t nh,
+		     const char *reason, const char *topic, int partition, int64_t offset)
 {
-	rd_kafka_headers_t *h = rd_kafka_headers_new(4);
+	rd_kafka_headers_t *h = rd_kafka_headers_new(nh + 4);
 	char part[16], off[24];
 	rd_kafka_resp_err_t e;
 
+	/* The message unchanged: its own headers first (binary mode keeps its
+	 * envelope), without relance-* ones from an earlier dead-lettering. */
+	for (size_t i = 0; i < nh; i++)
+		if (strncmp(hdrs[i].name, "relance-", 8) != 0)
+			rd_kafka_header_add(h, hdrs[i].name, -1, hdrs[i].value,
+					    (ssize_t)hdrs[i].len);
 	snprintf(part, sizeof part, "%d", partition);
 	snprintf(off, sizeof off, "%" PRId64, offset);
 	rd_kafka_header_add(h, "relance-error", -1, reason, -1);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 struct config;
+struct event_header;
 struct loop;
 struct producer;
 
@@ -18,10 +19,11 @@ void producer_free(struct producer *p);
 
 /* Queues msg (copied) for the dead-letter topic with the relance-error,
  * relance-topic, relance-partition and relance-offset headers, keeping the
- * original key. 0 or -1. */
+ * original key and the original headers hdrs[0..nh) (e.g. ce_* in binary
+ * mode; earlier relance-* headers are replaced). 0 or -1. */
 int producer_dead_letter(struct producer *p, const char *dlq_topic, const void *value, size_t len,
-			 const void *key, size_t keylen, const char *reason, const char *topic,
-			 int partition, int64_t offset);
+			 const void *key, size_t keylen, const struct event_header *hdrs, size_t nh,
+			 const char *reason, const char *topic, int partition, int64_t offset);
 /* Queues a JSON CloudEvent on topic with key. 0 or -1. */
 int producer_publish(struct producer *p, const char *topic, const char *key, const char *json);
 /* Waits until everything queued is delivered: 0, or -1 on timeout or if a
