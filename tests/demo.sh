@@ -1,0 +1,182 @@
+#!/bin/bash
+# demo.sh — `make demo`: relance end to end on this machine, in under a
+# minute, with nothing to set up. Starts a local Kafka (librdkafka's mock
+# cluster), runs relanced with conf/demo.conf (mail and SMS written to outbox
+# directories), produces the events of one class that has just sat its last
+# exam (plus one broken event, some attendance and two changes from the
+# students), then shows what relanced did with relancectl, the calendar feed
+# and the outbox. Everything it started is stopped when it ends; the store,
+# feeds and outbox stay in build/demo for a closer look.
+# Environment: BUILD (default build/default).
+. "$(dirname "$0")/lib.sh"
+lib_init demo
+
+DEMO_DIR=$TOP/build/demo
+CLASS="$PY $LIB_TESTS/demo/class.py"
+
+if [ -t 1 ]; then B=$'\e[1m' D=$'\e[2m' G=$'\e[32m' N=$'\e[0m'; else B='' D='' G='' N=''; fi
+step() { printf '\n%s== %s%s\n' "$B" "$*" "$N"; }
+say() { printf '   %s\n' "$*"; }
+show() { sed 's/^/     /'; }
+# ctl ARGS...: print "relancectl ARGS" (dimmed), run it, its output indented
+ctl() { printf '   %s$ relancectl %s%s\n' "$D" "$*" "$N"; rctl "$@" 2>&1 | show; }
+die_demo() { echo "demo: $*" >&2; LIB_NFAIL=1; exit 1; }
+
+for b in relanced relancectl kafka_mock; do
+	[ -x "$BUILD/$b" ] || die_demo "$BUILD/$b is not built (run make demo, or make first)"
+done
+# relancectl as the demo runs it, without the long build path
+rctl() { "$BUILD/relancectl" -c "$RELANCE_CONF" "$@"; }
+
+t_start=$(date +%s)
+printf '%srelance demo%s — follow-up of vocational students after their last exam\n' "$B" "$N"
+say "a class of the Lycée La Briquerie (Thionville) sat its last exam a few days ago;"
+say "relanced plans their check-ins and drop-in, publishes calendars and sends reminders."
+
+# ------------------------------------------------------------------ set-up
+step "1. Starting a local Kafka and relanced"
+rm -rf "$DEMO_DIR"
+mkdir -p "$DEMO_DIR/outbox/email" "$DEMO_DIR/outbox/sms" "$DEMO_DIR/feeds"
+start_kafka 4
+HTTP_PORT=$(free_port) || die_demo "no free TCP port"
+LAST=$(date -d '-4 days' +%F)
+SOON=$(date -d '+1 day' +%F)
+FIRST=$(date -d '+3 days' +%F)
+LASTDROP=$(date -d '+4 days' +%F)
+RELANCE_CONF=$DEMO_DIR/relance.conf
+sed -e "s|@DEMO_DIR@|$DEMO_DIR|g" -e "s|@BROKERS@|$BROKERS|g" \
+    -e "s|@HTTP_PORT@|$HTTP_PORT|g" -e "s|@TEMPLATES_DIR@|$TOP/conf/templates|g" \
+    -e "s|^window = .*|window = * $SOON..$SOON 16:00-16:40 slot=20m capacity=2\nwindow = * $FIRST..$LASTDROP 09:00-12:00,14:00-17:00 slot=20m capacity=3|" \
+    "$TOP/conf/demo.conf" >"$RELANCE_CONF"
+export RELANCE_CONF
+RELANCE_DB=$DEMO_DIR/relance.db
+export RELANCE_DB
+"$BUILD/relanced" -c "$RELANCE_CONF" --check-config >"$T/check.log" 2>&1 ||
+    { cat "$T/check.log"; die_demo "the demo configuration is not valid"; }
+start_relanced "$RELANCE_CONF"
+say "Kafka (mock cluster)  $BROKERS"
+say "relanced              pid $RELANCED_PID, HTTP on 127.0.0.1:$HTTP_PORT"
+say "configuration         ${RELANCE_CONF#$TOP/} (conf/demo.conf with today's dates)"
+say "drop-in windows       $SOON 16:00-16:40, and $FIRST..$LASTDROP 09:00-12:00, 14:00-17:00"
+
+# ------------------------------------------------------------------ events
+step "2. The class: 20 students, last exam on $LAST"
+$CLASS students | show
+$CLASS exams "$LAST" >"$T/exams.tsv"
+produce_keyed avenirpro.exams "$T/exams.tsv"
+say "produced 21 exam.completed events to avenirpro.exams"
+say "(one of them, Théo's, has the phone number \"06 12 34 01 21\": not E.164)"
+wait_for 'sql "select count(*) from students" | grep -qx 20 && sql "select count(*) from dead_letters" | grep -qx 1' 30 ||
+    die_demo "relanced did not take the class in within 30 s"
+
+# A CV workshop at school yesterday; one student excuses herself from the
+# drop-in session tomorrow; Zoé answers STOP to SMS; Kévin found an
+# apprenticeship and leaves the programme.
+YDAY=$(date -d '-1 day' +%F)
+OFF=$(TZ=Europe/Paris date -d "$YDAY 10:00" +%:z)
+n=0
+for s in 070123401AB 070123402AB 070123403AB 070123405AB 070123406AB 070123408AB \
+    070123410AB 070123411AB 070123413AB 070123414AB 070123417AB 070123420AB; do
+	n=$((n + 1))
+	sit=
+	case $s in 070123403AB|070123414AB) sit=',"situation":"seeking"' ;; 070123417AB) sit=',"situation":"training"' ;; esac
+	printf '%s\t{"specversion":"1.0","id":"ml-ws-%02d","source":"/ml/nord-mosellan","type":"avenirpro.attendance.recorded","data":{"student_id":"%s","kind":"workshop","starts_at":"%sT10:00:00%s","status":"present"%s}}\n' \
+	    "$s" "$n" "$s" "$YDAY" "$OFF" "$sit"
+done >"$T/attendance.tsv"
+EXCUSED=$(sql "select a.student_id || ' ' || a.uid from appointments a join students s on s.id = a.student_id
+	where a.kind = 2 and a.status = 1 and date(a.starts_at, 'unixepoch', 'localtime') = '$SOON'
+	order by a.starts_at desc, a.student_id limit 1")
+if [ -n "$EXCUSED" ]; then
+	printf '%s\t{"specversion":"1.0","id":"ml-att-excused-1","source":"/ml/nord-mosellan","type":"avenirpro.attendance.recorded","data":{"student_id":"%s","appointment_uid":"%s","status":"excused"}}\n' \
+	    "${EXCUSED% *}" "${EXCUSED% *}" "${EXCUSED#* }" >>"$T/attendance.tsv"
+fi
+produce_keyed avenirpro.attendance "$T/attendance.tsv"
+printf '%s\n' \
+    $'070123406AB\t{"specversion":"1.0","id":"ml-upd-1","source":"/ml/nord-mosellan","type":"avenirpro.student.updated","data":{"student_id":"070123406AB","consent":{"sms":false}}}' \
+    $'070123416AB\t{"specversion":"1.0","id":"ml-upd-2","source":"/ml/nord-mosellan","type":"avenirpro.student.updated","data":{"student_id":"070123416AB","follow_up":"stop"}}' \
+    >"$T/updates.tsv"
+produce_keyed avenirpro.students "$T/updates.tsv"
+say "produced $(wc -l <"$T/attendance.tsv") attendance events (a CV workshop yesterday${EXCUSED:+, one excused drop-in})"
+say "produced 2 student.updated events (Zoé withdraws SMS consent, Kévin leaves the programme)"
+NEV=$((20 + $(wc -l <"$T/attendance.tsv") + 2))
+wait_for "sql 'select count(*) from events' | grep -qx $NEV" 30 || die_demo "relanced did not apply every event"
+# Reminders due at once (tomorrow's session is less than 48 h away).
+wait_for '[ "$(find "$DEMO_DIR/outbox" -type f | wc -l)" -gt 0 ] &&
+    [ "$(sql "select count(*) from reminders where status = 0 and next_at <= strftime(\"%s\", \"now\")")" = 0 ]' 30 ||
+    say "(some reminders are still on their way)"
+
+# ------------------------------------------------------------------ results
+step "3. What relanced holds now"
+ctl status
+
+STUDENT=$(sql "select a.student_id from appointments a join students s on s.id = a.student_id
+	where a.kind = 2 and a.status = 1 and s.phone is not null and s.email is not null
+	and a.starts_at < strftime('%s', 'now') + 2 * 86400 order by a.starts_at, a.student_id limit 1")
+[ -n "$STUDENT" ] || STUDENT=070123401AB
+step "4. One student's plan: 4 check-ins with an adviser, 1 drop-in, their reminders"
+ctl plan "$STUDENT"
+
+step "5. The class's indicators (per establishment and programme)"
+ctl indicators
+
+step "6. The broken event went to the dead-letter topic, with its reason"
+ctl dead-letters
+printf '   %s$ kcat -C -t avenirpro.relance.dlq -f "%%h"%s\n' "$D" "$N"
+consume_all avenirpro.relance.dlq | cut -f1 | tr ',' '\n' | grep '^relance-' | show
+
+step "7. An adviser's calendar feed (subscribe to it in any calendar app)"
+URL=$(rctl feed adviser acomelli)
+say "Amélie Comelli's feed: $URL"
+wait_for "[ \$(curl -s -o /dev/null -w '%{http_code}' '$URL') = 200 ]" 10
+printf '   %s$ curl -s %s%s\n' "$D" "$URL" "$N"
+curl -s "$URL" >"$DEMO_DIR/acomelli.ics"
+# The calendar's head, then its first event (the time zone block skipped).
+tr -d '\r' <"$DEMO_DIR/acomelli.ics" | awk '
+	/^BEGIN:VTIMEZONE/ { print "(VTIMEZONE Europe/Paris ...)"; skip = 1 }
+	!skip { print }
+	/^END:VTIMEZONE/ { skip = 0 }
+	/^END:VEVENT/ { print "..."; exit }' | show
+say "... $(grep -c '^BEGIN:VEVENT' "$DEMO_DIR/acomelli.ics") events in all (also written under ${DEMO_DIR#$TOP/}/feeds/)"
+
+step "8. Reminders due now, written to the outbox (the embedded mail/SMS stand-in)"
+NMAIL=$(find "$DEMO_DIR/outbox/email" -type f | wc -l)
+NSMS=$(find "$DEMO_DIR/outbox/sms" -type f | wc -l)
+say "${DEMO_DIR#$TOP/}/outbox/email: $NMAIL message(s); ${DEMO_DIR#$TOP/}/outbox/sms: $NSMS SMS"
+MAIL=$(find "$DEMO_DIR/outbox/email" -type f -name '*.eml' | sort | head -n 1)
+if [ -n "$MAIL" ]; then
+	say "first email (${MAIL#$TOP/}):"
+	"$PY" - "$MAIL" <<'EOF' | show
+import email, email.policy, sys
+m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=email.policy.default)
+for h in ("From", "To", "Subject", "Date"):
+    print("%s: %s" % (h, m[h]))
+body = m.get_body(preferencelist=("plain",))
+text = body.get_content() if body is not None else ""
+print()
+for line in text.strip().splitlines()[:8]:
+    print(line)
+att = [p.get_filename() for p in m.iter_attachments()]
+if att:
+    print("[attached: %s]" % ", ".join(a or "?" for a in att))
+EOF
+fi
+SMS=$(find "$DEMO_DIR/outbox/sms" -type f -name '*.json' | sort | head -n 1)
+if [ -n "$SMS" ]; then
+	say "first SMS (${SMS#$TOP/}):"
+	"$PY" -c 'import json, sys; d = json.load(open(sys.argv[1])); print("to %s from %s:\n%s" % (d["to"], d["from"], d["text"]))' "$SMS" | show
+fi
+
+# ------------------------------------------------------------------ the end
+step "9. Stopping"
+stop_relanced 20
+rc=$?
+cp "$T/relanced.log" "$DEMO_DIR/relanced.log"
+say "relanced stopped (exit status $rc); the mock Kafka is stopped on exit"
+say "everything is kept in ${DEMO_DIR#$TOP/}/: relance.db, relance.conf, feeds/, outbox/, relanced.log"
+say "try:  ${BUILD#$TOP/}/relancectl -c ${RELANCE_CONF#$TOP/} plan $STUDENT"
+[ "$rc" = 0 ] || die_demo "relanced did not stop cleanly (exit status $rc)"
+[ "$NMAIL" -gt 0 ] && [ "$NSMS" -gt 0 ] || die_demo "no reminder reached the outbox"
+printf '\n%sdemo done in %d s%s\n' "$G" $(($(date +%s) - t_start)) "$N"
+# lib.sh counts assertions; the demo's checks above are its own.
+LIB_NPASS=1
+exit 0
