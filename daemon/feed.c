@@ -71,6 +71,7 @@ struct feed {
 	int loaded;
 	int64_t next_sweep_ms;
 	int budget;                 /* files per pass */
+	const int *abort;           /* the writer's stop flag: a pass ends early */
 	int no_cache;               /* the writer renders without caching */
 };
 
@@ -728,6 +729,10 @@ write_one(const char *key, void *value, void *arg)
 	char token[65], *path = NULL;
 	int rc;
 
+	if (f->abort && __atomic_load_n(f->abort, __ATOMIC_RELAXED)) {
+		hmap_put(w->left, key, d);   /* stopping: left for the next start */
+		return;
+	}
 	if (w->err || w->written >= w->budget || (last && w->now_ms - *last < w->refresh_ms)) {
 		if (!w->err && w->written >= w->budget && !(last && w->now_ms - *last < w->refresh_ms))
 			w->due_left = 1;
@@ -942,6 +947,7 @@ feed_writer_start(const struct config *cfg, char *err, size_t errlen)
 	w->f = feed_new(cfg, w->st, NULL);
 	w->f->budget = INT_MAX;
 	w->f->no_cache = 1;
+	w->f->abort = &w->stop;
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
 	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
@@ -960,7 +966,7 @@ feed_writer_stop(struct feed_writer *w)
 	if (w == NULL)
 		return;
 	pthread_mutex_lock(&w->mu);
-	w->stop = 1;
+	__atomic_store_n(&w->stop, 1, __ATOMIC_RELAXED);
 	pthread_cond_signal(&w->cv);
 	pthread_mutex_unlock(&w->mu);
 	pthread_join(w->thread, NULL);
