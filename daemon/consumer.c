@@ -316,6 +316,11 @@ consumer_new(const struct config *cfg, struct store *st, struct planner *pl,
 	if (!has_rdkafka_key(cfg, "queued.max.messages.kbytes") &&
 	    rd_kafka_conf_set(conf, "queued.max.messages.kbytes", "8192", err, errlen))
 		goto fail;
+	/* The broker holds an empty fetch this long: the latency of an event
+	 * arriving on an idle topic (librdkafka's default is 500 ms). */
+	if (!has_rdkafka_key(cfg, "fetch.wait.max.ms") &&
+	    rd_kafka_conf_set(conf, "fetch.wait.max.ms", "50", err, errlen))
+		goto fail;
 	if (!has_rdkafka_key(cfg, "queued.min.messages") &&
 	    rd_kafka_conf_set(conf, "queued.min.messages", "20000", err, errlen))
 		goto fail;

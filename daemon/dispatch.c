@@ -256,7 +256,7 @@ record(struct dispatch *d, int64_t rid, const char *appt_uid, enum send_result r
 	int64_t now = clock_now();
 	int attempts, final = 0, in_tx = 0;
 
-	if (store_begin(d->st) != 0)
+	if (store_begin_relaxed(d->st) != 0)
 		goto fail;
 	in_tx = 1;
 	if (store_reminder_get(d->st, rid, &r) != 1)
@@ -741,7 +741,7 @@ run(void *arg)
 		goto out;
 	full = n == (size_t)room;
 	ps = xcalloc(n, sizeof *ps);
-	if (store_begin(d->st) != 0)
+	if (store_begin_relaxed(d->st) != 0)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		ps[i].r = &v[i];
@@ -847,7 +847,7 @@ on_dlr(const struct httpd_request *req, struct httpd_response *resp, void *arg)
 		respond(resp, 400, "bad status\n");
 		return 0;
 	}
-	if (store_begin(d->st) != 0)
+	if (store_begin_relaxed(d->st) != 0)
 		return -1;
 	found = store_reminder_get(d->st, id, &r);
 	if (found != 1 || r.channel != CH_SMS) {
@@ -920,7 +920,7 @@ on_incoming(const struct httpd_request *req, struct httpd_response *resp, void *
 		return 0;
 	}
 	d->stats.stop_replies++;
-	if (store_begin(d->st) != 0)
+	if (store_begin_relaxed(d->st) != 0)
 		return -1;
 	found = store_student_by_phone(d->st, from, &s);
 	if (found < 0)

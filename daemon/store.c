@@ -73,6 +73,8 @@ static const char *const migrations[] = {
 	" booked INTEGER NOT NULL CHECK (booked >= 0), PRIMARY KEY(window_key, starts_at)) WITHOUT ROWID;"
 	"CREATE TABLE counters(name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;"
 	"INSERT INTO meta VALUES('rev', '0');",
+	/* 2: reminders by student (daily cap, consent and withdrawal) */
+	"CREATE INDEX reminders_student ON reminders(student_id, status);",
 };
 
 /* ---- statements -------------------------------------------------------------- */
@@ -193,6 +195,7 @@ struct store {
 	sqlite3_stmt *xstmt[STORE_XSLOTS]; /* see stmt_x() */
 	int64_t rev;          /* last rev handed out (writer only) */
 	bool rev_dirty;
+	bool relaxed;         /* this transaction is synchronous=NORMAL */
 	uint64_t rng;         /* splitmix64 state for UIDs */
 	uint64_t uid_last, uid_seq;
 	char errmsg[256];
@@ -448,6 +451,31 @@ store_begin(struct store *st)
 }
 
 int
+store_begin_relaxed(struct store *st)
+{
+	/* synchronous=NORMAL in WAL mode: durable against a crash of the
+	 * process, not against power loss; the next FULL commit syncs it. */
+	if (exec_sql(st, "PRAGMA synchronous = NORMAL"))
+		return -1;
+	st->relaxed = true;
+	if (store_begin(st)) {
+		exec_sql(st, "PRAGMA synchronous = FULL");
+		st->relaxed = false;
+		return -1;
+	}
+	return 0;
+}
+
+static void
+end_relaxed(struct store *st)
+{
+	if (st->relaxed) {
+		exec_sql(st, "PRAGMA synchronous = FULL");
+		st->relaxed = false;
+	}
+}
+
+int
 store_commit(struct store *st)
 {
 	if (st->rev_dirty) {
@@ -461,15 +489,19 @@ store_commit(struct store *st)
 	if (exec_id(st, S_COMMIT))
 		return -1;
 	st->rev_dirty = false;
+	end_relaxed(st);
 	return 0;
 }
 
 void
 store_rollback(struct store *st)
 {
-	if (sqlite3_get_autocommit(st->db))
+	if (sqlite3_get_autocommit(st->db)) {
+		end_relaxed(st);
 		return;
+	}
 	exec_id(st, S_ROLLBACK);
+	end_relaxed(st);
 	/* The rev counter in memory may be ahead; harmless (it only grows). */
 	st->rev_dirty = false;
 }

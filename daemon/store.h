@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 enum appt_status { APPT_CONFIRMED = 1, APPT_CANCELLED, APPT_ATTENDED, APPT_MISSED, APPT_EXCUSED };
 enum rem_status { REM_PENDING = 0, REM_SENT, REM_FAILED, REM_CANCELLED, REM_SENDING };
@@ -81,6 +81,11 @@ int store_schema_version(struct store *st);
 
 int store_begin(struct store *st);
 int store_commit(struct store *st);
+/* A transaction whose commit survives a crash of the process but maybe not
+ * a power loss (no fsync of its own). For records whose loss only means a
+ * message is sent again (delivery outcomes), never for ingest, whose Kafka
+ * offsets move after the commit. */
+int store_begin_relaxed(struct store *st);
 void store_rollback(struct store *st);
 /* Nested savepoint for one event inside a batch. */
 int store_savepoint(struct store *st);
