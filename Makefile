@@ -42,7 +42,7 @@ CHECKBIN = $(CHECKSRC:tests/unit/%.c=$(BUILD)/%)
 HELPERSRC = $(wildcard tests/helpers/*.c)
 HELPERBIN = $(HELPERSRC:tests/helpers/%.c=$(BUILD)/%)
 
-.PHONY: all deps check unit integration demo bench install clean fuzz soak
+.PHONY: all deps check unit integration demo bench install clean fuzz soak valgrind
 
 all: deps $(BUILD)/relanced $(BUILD)/relancectl $(HELPERBIN)
 
@@ -76,7 +76,21 @@ unit: all $(CHECKBIN)
 integration: all
 	@BUILD=$(BUILD) tests/run-integration.sh
 
-check: unit integration
+# Unit tests under valgrind (skipped, not failed, under SANITIZE=1).
+valgrind: all $(CHECKBIN)
+	@BUILD=$(BUILD) tests/valgrind.sh || [ $$? = 77 ]
+
+check: unit integration valgrind
+
+# libFuzzer harnesses (tests/fuzz), FUZZ_SECS (default 60) s each.
+fuzz:
+	@tests/fuzz/run.sh $(or $(FUZZ_SECS),60)
+
+# Long crash test: 300,000 events, 30 kills, a random seed (printed).
+soak: all
+	@RELANCE_SEED=$${RELANCE_SEED:-$$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')} \
+	    CRASH_EVENTS=$${CRASH_EVENTS:-300000} CRASH_KILLS=$${CRASH_KILLS:-30} \
+	    TEST_TIMEOUT=$${TEST_TIMEOUT:-7200} BUILD=$(BUILD) tests/run-integration.sh 50-crash
 
 demo: all
 	@BUILD=$(BUILD) tests/demo.sh
