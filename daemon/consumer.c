@@ -87,16 +87,10 @@ apply_batch(struct consumer *c)
 		if (ev == NULL) {
 			r = PLAN_REJECTED;
 		} else {
-			if (store_savepoint(c->st))
-				goto fail;
+			/* No savepoint: a rejection writes nothing (plan.h), and
+			 * a store error rolls the whole batch back. */
 			r = plan_apply(c->pl, ev, topic, m->partition, m->offset, now, err, sizeof err);
 			if (r == PLAN_STORE_ERROR) {
-				event_free(ev);
-				goto fail;
-			}
-			if (r == PLAN_REJECTED)
-				store_rollback_to(c->st);
-			else if (store_release(c->st)) {
 				event_free(ev);
 				goto fail;
 			}

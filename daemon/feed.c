@@ -27,6 +27,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -42,6 +43,7 @@
 #include "util.h"
 
 #define FEED_FILES_PER_PASS 200
+#define CHECKPOINT_MS 500     /* the writer thread checkpoints the WAL this often */
 #define FEED_CACHE_MAX 1024
 #define FEED_CANCELLED_KEEP (31 * 86400)
 #define FEED_TOKEN_MAX 64
@@ -905,18 +907,33 @@ writer_main(void *arg)
 	struct feed_writer *w = arg;
 	int failing = 0;
 
+	int64_t next_pass = 0;
+
+	/* Feeds are best effort within refresh; ingest comes first. */
+	if (setpriority(PRIO_PROCESS, (id_t)gettid(), 10) != 0)
+		log_warn("feeds: cannot lower the writer's priority");
 	pthread_mutex_lock(&w->mu);
 	while (!w->stop) {
 		struct timespec ts;
-		int64_t wait_ms;
+		int64_t wait_ms = CHECKPOINT_MS, now_ms;
 		int rc;
 
 		pthread_mutex_unlock(&w->mu);
-		rc = feed_pass(w->f, clock_now());
-		if (rc < 0 && !failing)
-			log_err("feeds: file pass failed; retried at the next one");
-		failing = rc < 0;
-		wait_ms = rc > 0 ? 50 : feed_pass_interval_ms(w->cfg);
+		/* The WAL checkpoints happen here, on the second core, so the
+		 * ingest commits rarely find frames left to copy. */
+		store_checkpoint(w->st);
+		now_ms = clock_mono_ms();
+		if (now_ms >= next_pass) {
+			rc = feed_pass(w->f, clock_now());
+			if (rc < 0 && !failing)
+				log_err("feeds: file pass failed; retried at the next one");
+			failing = rc < 0;
+			next_pass = clock_mono_ms() + (rc > 0 ? 50 : feed_pass_interval_ms(w->cfg));
+		}
+		if (next_pass - clock_mono_ms() < wait_ms)
+			wait_ms = next_pass - clock_mono_ms();
+		if (wait_ms < 1)
+			wait_ms = 1;
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_sec += wait_ms / 1000;
 		ts.tv_nsec += (wait_ms % 1000) * 1000000;

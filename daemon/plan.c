@@ -30,8 +30,13 @@ struct planner {
 	struct hmap *advisers;      /* id -> "name\037email" last written */
 	struct hmap *establishments;/* uai -> name last written */
 	unsigned char *shortage_logged; /* per window */
+	const char *origin_topic;   /* of the event being applied */
+	int origin_partition;
+	int64_t origin_offset;
 	struct plan_stats stats;
 };
+
+static int remember(struct planner *p, const struct event *ev, int64_t now);
 
 static void
 on_booking(const char *adviser, int64_t start, int64_t end, void *arg)
@@ -301,6 +306,9 @@ apply_exam(struct planner *p, const struct event *ev, int64_t now)
 	enum plan_result result = PLAN_STORE_ERROR;
 
 	memset(&s, 0, sizeof s);
+	rc = remember(p, ev, now);
+	if (rc <= 0)
+		return rc < 0 ? PLAN_STORE_ERROR : PLAN_DUPLICATE;
 	found = store_student_get(p->st, e->student_id, &old);
 	if (found < 0)
 		return PLAN_STORE_ERROR;
@@ -447,7 +455,8 @@ apply_attendance(struct planner *p, const struct event *ev, int64_t now, char *e
 	}
 	if (e->appointment_uid == NULL && e->kind == KIND_WORKSHOP) {
 		/* Workshops at school are recorded for the indicators only. */
-		if (store_attendance_record(p->st, s.id, 0, KIND_WORKSHOP, e->starts_at, e->status,
+		if (remember(p, ev, now) < 0 ||
+		    store_attendance_record(p->st, s.id, 0, KIND_WORKSHOP, e->starts_at, e->status,
 					    e->situation, ev->source, ev->id, now) ||
 		    store_student_touch_contact(p->st, s.id, now))
 			goto out;
@@ -470,7 +479,8 @@ apply_attendance(struct planner *p, const struct event *ev, int64_t now, char *e
 		result = PLAN_REJECTED;
 		goto out;
 	}
-	if (store_attendance_record(p->st, s.id, a.id, a.kind, a.starts_at, e->status, e->situation,
+	if (remember(p, ev, now) < 0 ||
+	    store_attendance_record(p->st, s.id, a.id, a.kind, a.starts_at, e->status, e->situation,
 				    ev->source, ev->id, now) ||
 	    store_student_touch_contact(p->st, s.id, now))
 		goto out;
@@ -580,6 +590,8 @@ apply_update(struct planner *p, const struct event *ev, int64_t now, char *err, 
 		snprintf(err, errlen, "unknown student");
 		return PLAN_REJECTED;
 	}
+	if (remember(p, ev, now) < 0)
+		goto out;
 	could_sms = s.phone && s.consent_sms;
 	could_email = s.email && s.consent_email;
 	if (e->phone && str_changed(e->phone, s.phone)) {
@@ -651,17 +663,37 @@ event_student(const struct event *ev)
 	return NULL;
 }
 
+/* Remembers (source, id) of ev: 1 new, 0 seen before, -1 error. */
+static int
+remember(struct planner *p, const struct event *ev, int64_t now)
+{
+	int fresh = store_event_remember(p->st, ev->source, ev->id, ev->type, event_student(ev),
+					 p->origin_topic, p->origin_partition, p->origin_offset, now);
+	if (fresh == 0)
+		p->stats.duplicates++;
+	return fresh;
+}
+
 enum plan_result
 plan_apply(struct planner *p, const struct event *ev, const char *topic, int partition,
 	   int64_t offset, int64_t now, char *err, size_t errlen)
 {
-	int fresh = store_event_remember(p->st, ev->source, ev->id, ev->type, event_student(ev),
-					 topic, partition, offset, now);
-	if (fresh < 0)
-		return PLAN_STORE_ERROR;
-	if (fresh == 0) {
-		p->stats.duplicates++;
-		return PLAN_DUPLICATE;
+	int seen;
+
+	p->origin_topic = topic;
+	p->origin_partition = partition;
+	p->origin_offset = offset;
+	/* A rejection must leave the store untouched (the consumer has no
+	 * savepoint per event): every check comes before the first write, and
+	 * (source, id) is only remembered once the event is accepted. */
+	if (ev->kind != EV_EXAM_COMPLETED) {
+		seen = store_event_seen(p->st, ev->source, ev->id);
+		if (seen < 0)
+			return PLAN_STORE_ERROR;
+		if (seen) {
+			p->stats.duplicates++;
+			return PLAN_DUPLICATE;
+		}
 	}
 	switch (ev->kind) {
 	case EV_EXAM_COMPLETED:

@@ -42,7 +42,8 @@ enum plan_result {
 };
 
 /* Applies ev (already validated) at time now, inside the caller's
- * transaction. topic/partition/offset name its origin. */
+ * transaction. topic/partition/offset name its origin. PLAN_REJECTED and
+ * PLAN_DUPLICATE leave the store untouched (no savepoint is needed). */
 enum plan_result plan_apply(struct planner *p, const struct event *ev, const char *topic,
 			    int partition, int64_t offset, int64_t now, char *err, size_t errlen);
 

@@ -2,7 +2,7 @@
  * store.c — the durable store of relanced and relancectl (SQLite 3).
  *
  * Owns the schema and its migrations (PRAGMA user_version), every SQL
- * statement (prepared once, cached), transactions and savepoints. WAL mode
+ * statement (prepared once, cached) and transactions. WAL mode
  * with synchronous=FULL: a committed transaction survives power loss, and
  * readers (relancectl, the HTTP server) never block the writer.
  * Contract section 5 (durability); schema designed for sections 1–4.
@@ -80,7 +80,7 @@ static const char *const migrations[] = {
 /* ---- statements -------------------------------------------------------------- */
 
 enum stmt_id {
-	S_BEGIN, S_COMMIT, S_ROLLBACK, S_SAVEPOINT, S_RELEASE, S_ROLLBACK_TO,
+	S_BEGIN, S_COMMIT, S_ROLLBACK,
 	S_EVENT_INSERT, S_DEAD_LETTER,
 	S_ADVISER_UPSERT, S_ESTAB_UPSERT,
 	S_STUDENT_GET, S_STUDENT_BY_PHONE, S_STUDENT_PUT, S_STUDENT_TOUCH,
@@ -91,7 +91,7 @@ enum stmt_id {
 	S_DROPIN_ADD, S_COUNTER_ADD, S_COUNTER_GET, S_ATTENDANCE,
 	S_EACH_BOOKING, S_EACH_DROPIN,
 	S_REV_GET, S_REV_SET,
-	S_ALERT_EXISTS, S_EACH_LOST, S_MARK_LOST,
+	S_ALERT_EXISTS, S_EACH_LOST, S_MARK_LOST, S_EVENT_SEEN,
 	S_COUNT
 };
 
@@ -106,9 +106,6 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
 	[S_COMMIT] = "COMMIT",
 	[S_ROLLBACK] = "ROLLBACK",
-	[S_SAVEPOINT] = "SAVEPOINT ev",
-	[S_RELEASE] = "RELEASE ev",
-	[S_ROLLBACK_TO] = "ROLLBACK TO ev",
 	[S_EVENT_INSERT] = "INSERT OR IGNORE INTO events(source, id, type, student_id, topic,"
 		" partition, offset, received_at) VALUES(?,?,?,?,?,?,?,?)",
 	[S_DEAD_LETTER] = "INSERT OR IGNORE INTO dead_letters(topic, partition, offset, reason,"
@@ -186,6 +183,7 @@ static const char *const stmt_sql[S_COUNT] = {
 		" AND EXISTS(SELECT 1 FROM appointments a WHERE a.student_id = s.id"
 		" AND a.status = 1 AND a.starts_at > ?2)",
 	[S_MARK_LOST] = "UPDATE students SET lost_alerted_at = ? WHERE id = ?",
+	[S_EVENT_SEEN] = "SELECT 1 FROM events WHERE source = ? AND id = ?",
 };
 
 struct store {
@@ -332,6 +330,17 @@ pragma_int(struct store *st, const char *sql)
 }
 
 int store_schema_version(struct store *st) { return pragma_int(st, "PRAGMA user_version"); }
+
+int
+store_checkpoint(struct store *st)
+{
+	int rc = sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+		store_fail(st, "checkpoint");
+		return -1;
+	}
+	return 0;
+}
 
 int
 store_set_cache_kb(struct store *st, int kb)
@@ -506,15 +515,6 @@ store_rollback(struct store *st)
 	st->rev_dirty = false;
 }
 
-int store_savepoint(struct store *st) { return exec_id(st, S_SAVEPOINT); }
-int store_release(struct store *st) { return exec_id(st, S_RELEASE); }
-
-void
-store_rollback_to(struct store *st)
-{
-	exec_id(st, S_ROLLBACK_TO);
-	exec_id(st, S_RELEASE);
-}
 
 int64_t
 store_rev(struct store *st)
@@ -575,6 +575,25 @@ store_event_remember(struct store *st, const char *source, const char *id, const
 	if (exec_stmt(st, s, "remember event"))
 		return -1;
 	return sqlite3_changes(st->db) > 0 ? 1 : 0;
+}
+
+int
+store_event_seen(struct store *st, const char *source, const char *id)
+{
+	sqlite3_stmt *s = stmt(st, S_EVENT_SEEN);
+	int rc;
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, source);
+	bind_text(s, 2, id);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		store_fail(st, "event seen");
+		return -1;
+	}
+	return rc == SQLITE_ROW;
 }
 
 int

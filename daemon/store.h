@@ -75,6 +75,10 @@ void reminder_clear(struct reminder *r);
 struct store *store_open(const char *path, bool readonly, char *err, size_t errlen);
 void store_close(struct store *st);
 const char *store_errmsg(struct store *st);
+/* A passive WAL checkpoint (copies committed pages into the database file
+ * without blocking the writer): run from another thread, it keeps that work
+ * off the ingest path. 0 or -1. */
+int store_checkpoint(struct store *st);
 /* Page cache bound of this connection (default 32 MiB). */
 int store_set_cache_kb(struct store *st, int kb);
 int store_schema_version(struct store *st);
@@ -87,16 +91,14 @@ int store_commit(struct store *st);
  * offsets move after the commit. */
 int store_begin_relaxed(struct store *st);
 void store_rollback(struct store *st);
-/* Nested savepoint for one event inside a batch. */
-int store_savepoint(struct store *st);
-int store_release(struct store *st);
-void store_rollback_to(struct store *st);
 
 /* ---- ingest ---------------------------------------------------------------- */
 /* Remembers (source, id). Returns 1 if new, 0 if already seen, -1 on error. */
 int store_event_remember(struct store *st, const char *source, const char *id,
 			 const char *type, const char *student_id, const char *topic,
 			 int partition, int64_t offset, int64_t now);
+/* 1 if (source, id) was remembered, 0 if not, -1 on error. */
+int store_event_seen(struct store *st, const char *source, const char *id);
 int store_dead_letter(struct store *st, const char *topic, int partition, int64_t offset,
 		      const char *reason, const void *payload, size_t len, int64_t now);
 

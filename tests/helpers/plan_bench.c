@@ -54,15 +54,15 @@ main(int argc, char **argv)
 			fprintf(stderr, "bad event: %s\n", err);
 			continue;
 		}
-		if (getenv("SAVEPOINTS"))
-			store_savepoint(st);
-		if (plan_apply(pl, ev, "bench", 0, (int64_t)n, now, err, sizeof err) < 0)
+		if (plan_apply(pl, ev, "bench", 0, (int64_t)n, now, err, sizeof err) < 0) {
+			fprintf(stderr, "plan_bench: store error at event %zu: %s\n", n, store_errmsg(st));
 			return 1;
-		if (getenv("SAVEPOINTS"))
-			store_release(st);
+		}
 		event_free(ev);
-		if (++n % batch == 0 && (store_commit(st) || store_begin(st)))
+		if (++n % batch == 0 && (store_commit(st) || store_begin(st))) {
+			fprintf(stderr, "plan_bench: commit failed: %s\n", store_errmsg(st));
 			return 1;
+		}
 	}
 	if (store_commit(st))
 		return 1;
