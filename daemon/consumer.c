@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <jansson.h>
 
 #include "config.h"
 #include "consumer.h"
@@ -277,6 +278,34 @@ has_rdkafka_key(const struct config *cfg, const char *key)
 	return 0;
 }
 
+/* librdkafka's statistics (every few seconds): a broker back up clears the
+ * "all brokers down" problem even when no message comes (for /healthz). */
+static int
+on_stats(rd_kafka_t *rk, char *json, size_t len, void *opaque)
+{
+	struct consumer *c = opaque;
+	json_t *root, *brokers, *b;
+	const char *name;
+	int up = 0;
+
+	(void)rk;
+	if (strncmp(c->stats.problem, "kafka:", 6) != 0)
+		return 0;
+	root = json_loadb(json, len, 0, NULL);
+	brokers = root ? json_object_get(root, "brokers") : NULL;
+	json_object_foreach(brokers, name, b) {
+		const char *state = json_string_value(json_object_get(b, "state"));
+		if (state && strcmp(state, "UP") == 0 && json_integer_value(json_object_get(b, "nodeid")) >= 0)
+			up = 1;
+	}
+	if (up) {
+		log_notice("kafka: a broker is reachable again");
+		c->stats.problem[0] = '\0';
+	}
+	json_decref(root);
+	return 0; /* json is freed by librdkafka */
+}
+
 struct consumer *
 consumer_new(const struct config *cfg, struct store *st, struct planner *pl,
 	     struct producer *prod, struct loop *l, char *err, size_t errlen)
@@ -318,6 +347,10 @@ consumer_new(const struct config *cfg, struct store *st, struct planner *pl,
 	if (!has_rdkafka_key(cfg, "queued.min.messages") &&
 	    rd_kafka_conf_set(conf, "queued.min.messages", "20000", err, errlen))
 		goto fail;
+	if (!has_rdkafka_key(cfg, "statistics.interval.ms") &&
+	    rd_kafka_conf_set(conf, "statistics.interval.ms", "5000", err, errlen))
+		goto fail;
+	rd_kafka_conf_set_stats_cb(conf, on_stats);
 	rd_kafka_conf_set_error_cb(conf, on_error);
 	rd_kafka_conf_set_opaque(conf, c);
 	c->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, errlen);

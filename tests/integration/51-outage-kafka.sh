@@ -42,6 +42,11 @@ assert_eq "$(healthz)" 503 "/healthz still 503 at the end of the outage"
 
 kafka_up
 note "brokers up at $(elapsed)s"
+if wait_for '[ "$(healthz)" = 200 ]' 20; then
+	pass "/healthz is 200 again once a broker is back, before any new event"
+else
+	fail "/healthz stays unhealthy without traffic after the brokers came back: $(cat "$T/healthz.body")"
+fi
 # kcat gives up while every broker is down: the next events are produced
 # as soon as they are back, then more once relanced is consuming again.
 produce_keyed avenirpro.exams "$T/during.tsv"
