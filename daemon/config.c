@@ -1466,7 +1466,7 @@ config_default(void)
 
 	c->templates.dir = xstrdup("/etc/relance/templates");
 
-	c->daemon.batch = 1000;
+	c->daemon.batch = 5000;
 	c->daemon.log_level = xstrdup("info");
 	return c;
 }

@@ -158,7 +158,7 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(c->retry.max, 3600);
 	ck_assert_int_eq(c->retry.concurrency, 16);
 	ck_assert_str_eq(c->templates.dir, "/etc/relance/templates");
-	ck_assert_int_eq(c->daemon.batch, 1000);
+	ck_assert_int_eq(c->daemon.batch, 5000);
 	ck_assert_str_eq(c->daemon.log_level, "info");
 	config_free(c);
 }
