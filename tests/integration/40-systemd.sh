@@ -246,8 +246,15 @@ assert_eq "$(sd systemctl is-active "$UNIT")" active "started again"
 exam e4 STU4 eleve.quatre@example.org "Nour" >"$T/ev4.jsonl"
 produce_in "$T/ev4.jsonl"
 wait_for 'sd systemctl status "$UNIT" --no-pager -n 0 | grep -q "Status: \"events 1 applied"' 25
-assert_eq "$(prop StatusText | cut -d';' -f1)" "events 1 applied, 0 duplicate, 0 dead-lettered" \
-    "after the clean stop only the new event is consumed (offsets were committed)"
+# The instance killed by the watchdog could not commit its last offsets: its
+# partitions may only reach the restarted instance after its session expired,
+# so that event can come once more here, recognised as a duplicate (nothing
+# applied twice). The cleanly stopped instance's own event (STU3) must not.
+ST=$(prop StatusText | cut -d';' -f1)
+assert_ok "after the clean stop only the new event is applied (offsets were committed): $ST" \
+    eval "[[ '$ST' =~ ^events\ 1\ applied,\ [01]\ duplicate,\ 0\ dead-lettered$ ]]"
+assert_eq "$(ssh_sql "select count(*) from appointments where student_id = 'STU3' and status = 1")" \
+    "$(ssh_sql "select count(*) from appointments where student_id = 'STU3'")" "STU3 planned once"
 
 # ---- journald keeps priorities -----------------------------------------------------------
 journal -p warning >"$T/warnings.txt"
