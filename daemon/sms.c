@@ -1,6 +1,6 @@
 /*
  * sms.c — SMS gateways (sms.h): Kannel sendsms (GET with charset=UTF-8,
- * coding=2 for texts outside GSM 03.38, dlr-mask=31 and a dlr-url naming
+ * coding=2 for texts outside GSM 03.38, dlr-mask=19 and a dlr-url naming
  * the reminder), a JSON webhook, the file:// outbox, and the STOP reply
  * rule. Contract section 4. Answers of sendsms as in RECIPES.md: 202
  * "0: Accepted" and "3: Queued" are success, 503/429/5xx transient, other
@@ -144,7 +144,9 @@ sms_easy(const struct config *cfg, const char *password, const char *to, const c
 		add_param(e, &q, "charset", "UTF-8");
 		if (!sms_is_gsm(text))
 			add_param(e, &q, "coding", "2");
-		add_param(e, &q, "dlr-mask", "31");
+		/* delivered (1), not delivered (2), rejected by the SMSC (16): the
+		 * reports that change something; not the intermediate ones. */
+		add_param(e, &q, "dlr-mask", "19");
 		add_param(e, &q, "dlr-url", dlr);
 		req->url = xasprintf("%s%s%s", cfg->sms.url, strchr(cfg->sms.url, '?') ? "&" : "?", q);
 		curl_easy_setopt(e, CURLOPT_URL, req->url);

@@ -16,7 +16,8 @@
 # default 1000), BENCH_LAT_RATE / BENCH_LAT_SECS (2000/s for 10 s),
 # BENCH_DIR (where stores live; default a directory under $TMPDIR or /tmp,
 # which must be a real disk for the durability numbers to mean anything),
-# BENCH_STEPS (comma-separated subset of ingest,latency,reminders,rss; all by
+# BENCH_REM_EXTRA (extra write_conf overrides for the reminders step, e.g.
+# retry.concurrency=1), BENCH_STEPS (comma-separated subset of ingest,latency,reminders,rss; all by
 # default), KEEP_TMP=1 keeps it.
 . "$(dirname "$0")/../lib.sh"
 BENCH=$LIB_TESTS/bench
@@ -231,7 +232,7 @@ write_conf "$T/rem.conf" kafka.group=bench-rem kafka.topic.exams=bench.empty \
     store.path="$T/rem.db" calendar.feeds_dir="$T/feeds-rem" "dropin.window=$DROPIN" \
     reminders.quiet_hours=none reminders.max_per_day=1000 \
     smtp.url="smtp://127.0.0.1:$SMTP_SINK_PORT" smtp.tls=none \
-    sms.url="$KANNEL_SENDSMS_URL" sms.user=tester sms.password_file="$KANNEL_PASSWORD_FILE"
+    sms.url="$KANNEL_SENDSMS_URL" sms.user=tester sms.password_file="$KANNEL_PASSWORD_FILE" ${BENCH_REM_EXTRA:-}
 mkdir -p "$T/feeds-rem"
 # 5 advisers: 200 students and 1,000 appointments each
 "$PY" "$BENCH/gen_events.py" "$N_REM" 5 "$FIRST_DAY" >"$T/rem.tsv"
