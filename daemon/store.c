@@ -195,7 +195,7 @@ struct store {
 	bool rev_dirty;
 	bool relaxed;         /* this transaction is synchronous=NORMAL */
 	uint64_t rng;         /* splitmix64 state for UIDs */
-	uint64_t uid_last, uid_seq;
+	uint64_t prefix_last;  /* see time_prefix() */
 	char errmsg[256];
 };
 
@@ -538,19 +538,26 @@ next_rev(struct store *st)
 
 
 /*
- * A feed token: 12 hex digits of time then 128 random bits (32 hex). The
- * time prefix keeps the UNIQUE index append-only (random keys scatter
- * writes over the whole index); the random part is the secret.
+ * 48 bits that only grow: seconds of wall time shifted left 16 bits, then
+ * +1 whenever that would not grow. Prefixed to UIDs and feed tokens, it keeps
+ * their UNIQUE indexes append-only (random keys scatter writes over the whole
+ * index); the random part that follows is the secret.
  */
-static void
-new_token(char out[45])
+static uint64_t
+time_prefix(struct store *st, int64_t now)
 {
-	static uint64_t last;
-	uint64_t t = (uint64_t)clock_mono_ms() * 16;
-	if (t <= last)
-		t = last + 1;
-	last = t;
-	snprintf(out, 13, "%012llx", (unsigned long long)(t & 0xffffffffffffULL));
+	uint64_t t = (uint64_t)now << 16;
+	if (t <= st->prefix_last)
+		t = st->prefix_last + 1;
+	st->prefix_last = t;
+	return t & 0xffffffffffffULL;
+}
+
+/* A feed token: the time prefix (12 hex digits) then 128 random bits. */
+static void
+new_token(struct store *st, char out[45])
+{
+	snprintf(out, 13, "%012llx", (unsigned long long)time_prefix(st, clock_now()));
 	random_hex(out + 12, 16);
 }
 
@@ -619,7 +626,7 @@ store_adviser_upsert(struct store *st, const char *id, const char *name, const c
 	char token[45];
 	if (s == NULL)
 		return -1;
-	new_token(token);
+	new_token(st, token);
 	bind_text(s, 1, id);
 	bind_text(s, 2, name);
 	bind_text(s, 3, email);
@@ -634,7 +641,7 @@ store_establishment_upsert(struct store *st, const char *uai, const char *name)
 	char token[45];
 	if (s == NULL)
 		return -1;
-	new_token(token);
+	new_token(st, token);
 	bind_text(s, 1, uai);
 	bind_text(s, 2, name);
 	bind_text(s, 3, token);
@@ -721,7 +728,7 @@ store_student_put(struct store *st, const struct student *x, int64_t now)
 	char token[45];
 	if (s == NULL)
 		return -1;
-	new_token(token);
+	new_token(st, token);
 	bind_text(s, 1, x->id);
 	bind_text(s, 2, x->given_name);
 	bind_text(s, 3, x->family_name);
@@ -809,15 +816,11 @@ store_appt_insert(struct store *st, struct appt *a, const char *domain, int64_t 
 	uint64_t r1, r2;
 	if (s == NULL)
 		return -1;
-	/* 12 hex digits that only grow, then 64 random bits: unique, not
-	 * guessable, and appended at the end of the UNIQUE index. */
-	r1 = (uint64_t)now << 16 | (st->uid_seq++ & 0xffff);
-	if (r1 <= st->uid_last)
-		r1 = st->uid_last + 1;
-	st->uid_last = r1;
+	/* The time prefix, then 64 random bits: unique, not guessable. */
+	r1 = time_prefix(st, now);
 	r2 = splitmix(&st->rng);
-	snprintf(a->uid, sizeof a->uid, "%012llx%016llx@%.60s",
-		 (unsigned long long)(r1 & 0xffffffffffffULL), (unsigned long long)r2, domain);
+	snprintf(a->uid, sizeof a->uid, "%012llx%016llx@%.60s", (unsigned long long)r1,
+		 (unsigned long long)r2, domain);
 	bind_text(s, 1, a->uid);
 	bind_text(s, 2, a->student_id);
 	bind_text(s, 3, a->adviser_id);
@@ -1739,7 +1742,7 @@ store_ctl_feed_revoke(struct store *st, int kind, const char *id, char out[65])
 		return 0;
 	if ((s = stmt_x(st, X_CTL_REVOKE_ADVISER + kind - 1, ctl_token_set[kind])) == NULL)
 		return -1;
-	new_token(token);
+	new_token(st, token);
 	bind_text(s, 1, token);
 	bind_text(s, 2, id);
 	if (exec_stmt(st, s, "revoke feed"))
