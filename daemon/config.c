@@ -1343,6 +1343,7 @@ static const struct key keys[] = {
 	{ "reminders", "default_consent", p_consent, 0, 0, 0, 0 },
 	{ "reminders", "lost_after", p_duration, O(reminders.lost_after), 60,
 	  3650 * DAY, 0 },
+	{ "reminders", "horizon", p_duration, O(reminders.horizon), 3600, 3650 * DAY, 0 },
 
 	{ "smtp", "url", p_smtp_url, 0, 0, 0, 0 },
 	{ "smtp", "from", p_from, 0, 0, 0, 0 },
@@ -1447,6 +1448,7 @@ config_default(void)
 	c->reminders.max_per_day = 3;
 	c->reminders.consent_sms = c->reminders.consent_email = true;
 	c->reminders.lost_after = 30 * DAY;
+	c->reminders.horizon = 7 * DAY;
 
 	c->smtp.url = xstrdup("file:///var/lib/relance/outbox/email");
 	c->smtp.from = xstrdup("Avenir Pro <no-reply@relance.example.org>");

@@ -99,6 +99,7 @@ struct config {
 		int max_per_day;
 		bool consent_sms, consent_email; /* default_consent */
 		int64_t lost_after;      /* lost-student alert after this long (seconds) */
+		int64_t horizon;         /* reminder rows made this long before the appointment */
 	} reminders;
 
 	struct {

@@ -61,6 +61,26 @@ struct job {
 
 static void run(void *arg);
 
+/* Earliest next_at over both channels: 1, 0 none, -1 error. */
+static int
+next_due(struct dispatch *d, int64_t *next)
+{
+	int64_t t;
+	int found = 0, rc;
+	const int chans[] = { CH_EMAIL, CH_SMS };
+
+	for (size_t i = 0; i < ARRAY_SIZE(chans); i++) {
+		rc = store_reminder_next_due(d->st, chans[i], &t);
+		if (rc < 0)
+			return -1;
+		if (rc == 1 && (!found || t < *next)) {
+			*next = t;
+			found = 1;
+		}
+	}
+	return found;
+}
+
 static void
 job_free(struct job *j)
 {
@@ -131,7 +151,7 @@ arm(struct dispatch *d)
 		d->wake_at = now + MAX_SLEEP_MS / 1000;
 		return;
 	}
-	rc = store_reminder_next_due(d->st, &next);
+	rc = next_due(d, &next);
 	if (rc == 1 && next <= now) {
 		d->wake_at = now;
 		loop_timer_set(d->timer, 0);
@@ -154,7 +174,7 @@ dispatch_poke(struct dispatch *d)
 	if (http_inflight(d->http) >= d->cfg->retry.concurrency)
 		return;
 	now = clock_now();
-	if (store_reminder_next_due(d->st, &next) == 1 && next < d->wake_at) {
+	if (next_due(d, &next) == 1 && next < d->wake_at) {
 		d->wake_at = next <= now ? now : next;
 		loop_timer_set(d->timer, next <= now ? 0 : (next - now) * 1000);
 	}
@@ -737,8 +757,21 @@ run(void *arg)
 	if (room > BATCH)
 		room = BATCH;
 	now = clock_now();
-	if (store_reminders_due(d->st, now, room, &v, &n) != 0 || n == 0)
-		goto out;
+	{
+		struct reminder *sms = NULL;
+		size_t nsms = 0;
+		if (store_reminders_due(d->st, CH_EMAIL, now, room, &v, &n) != 0)
+			goto out;
+		if ((size_t)room > n &&
+		    store_reminders_due(d->st, CH_SMS, now, room - (int)n, &sms, &nsms) == 0 && nsms) {
+			v = xrealloc(v, (n + nsms) * sizeof *v);
+			memcpy(v + n, sms, nsms * sizeof *sms);
+			n += nsms;
+			free(sms);
+		}
+		if (n == 0)
+			goto out;
+	}
 	full = n == (size_t)room;
 	ps = xcalloc(n, sizeof *ps);
 	if (store_begin_relaxed(d->st) != 0)

@@ -32,6 +32,8 @@
 #define DEFAULT_CONFIG "/etc/relance/relance.conf"
 #define LOST_CHECK_MS (3600 * 1000)
 #define STATUS_MS 5000
+#define REMIND_MS (60 * 1000)    /* reminder rows of appointments within the horizon */
+#define REMIND_BATCH 2000
 
 struct relanced {
 	struct config *cfg;
@@ -45,7 +47,7 @@ struct relanced {
 	struct feed_writer *writer;
 	struct templates *tpl;
 	struct dispatch *disp;
-	struct loop_timer *watchdog, *status, *lost;
+	struct loop_timer *watchdog, *status, *lost, *remind;
 	int64_t watchdog_ms;
 	int exit_code;
 	char last_status[256];
@@ -135,6 +137,28 @@ on_lost(void *arg)
 		}
 	}
 	loop_timer_set(r->lost, LOST_CHECK_MS);
+}
+
+/* Reminder rows for appointments that came within the horizon, a batch at a
+ * time (the loop goes on between batches), then the dispatcher is told. */
+static void
+on_remind(void *arg)
+{
+	struct relanced *r = arg;
+	int n = -1;
+	if (store_begin_relaxed(r->st) == 0) {
+		n = plan_make_reminders(r->pl, clock_now(), REMIND_BATCH);
+		if (n < 0 || store_commit(r->st)) {
+			store_rollback(r->st);
+			n = -1;
+			log_err("making reminders failed; retried in a minute");
+		}
+	}
+	if (n > 0) {
+		log_debug("reminders made for %d appointments", n);
+		dispatch_poke(r->disp);
+	}
+	loop_timer_set(r->remind, n == REMIND_BATCH ? 10 : REMIND_MS);
 }
 
 /* ---- calendar feeds, /healthz, /metrics -------------------------------------- */
@@ -454,6 +478,8 @@ main(int argc, char **argv)
 	loop_timer_set(r.status, STATUS_MS);
 	r.lost = loop_timer_new(r.loop, on_lost, &r);
 	loop_timer_set(r.lost, 60 * 1000);
+	r.remind = loop_timer_new(r.loop, on_remind, &r);
+	loop_timer_set(r.remind, 0);
 	loop_before_sleep(r.loop, before_sleep, &r);
 
 	log_info("relanced started: store %s, brokers %s, group %s", r.cfg->store.path,
@@ -473,6 +499,7 @@ out:
 	loop_timer_free(r.watchdog);
 	loop_timer_free(r.status);
 	loop_timer_free(r.lost);
+	loop_timer_free(r.remind);
 	plan_free(r.pl);
 	store_close(r.st);
 	loop_free(r.loop);

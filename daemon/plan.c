@@ -135,6 +135,9 @@ plan_reminders(struct planner *p, const struct student *s, const struct appt *a,
 	int which[CONFIG_MAX_OFFSETS];
 	int n, channels[2], nch = 0;
 
+	/* Beyond the horizon: made later by plan_make_reminders(). */
+	if (!a->reminded)
+		return 0;
 	if (s->phone && s->consent_sms && (!only_channel || only_channel == CH_SMS))
 		channels[nch++] = CH_SMS;
 	if (s->email && s->consent_email && (!only_channel || only_channel == CH_EMAIL))
@@ -169,6 +172,7 @@ book_checkin(struct planner *p, const struct student *s, int plan_index, int32_t
 	a->starts_at = start;
 	a->ends_at = end;
 	a->status = APPT_CONFIRMED;
+	a->reminded = start <= now + schedule_reminder_horizon(p->cfg);
 	if (store_appt_insert(p->st, a, p->cfg->calendar.domain, now))
 		return -1;
 	agenda_mark(p->agenda, s->adviser_id, start, end);
@@ -217,6 +221,7 @@ book_dropin(struct planner *p, const struct student *s, int32_t after_day, int64
 	a->ends_at = end;
 	a->status = APPT_CONFIRMED;
 	a->window_key = (char *)p->cfg->dropin.windows[window].key;
+	a->reminded = start <= now + schedule_reminder_horizon(p->cfg);
 	if (store_appt_insert(p->st, a, p->cfg->calendar.domain, now) ||
 	    store_dropin_add(p->st, a->window_key, start, 1))
 		return -1;
@@ -738,6 +743,29 @@ plan_lost_students(struct planner *p, int64_t now)
 	    c.failed)
 		return -1;
 	return c.queued;
+}
+
+int
+plan_make_reminders(struct planner *p, int64_t now, int limit)
+{
+	struct appt *v;
+	size_t n;
+	int rc = 0;
+
+	if (store_appts_to_remind(p->st, now + schedule_reminder_horizon(p->cfg), limit, &v, &n))
+		return -1;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct student s = { 0 };
+		int found = store_student_get(p->st, v[i].student_id, &s);
+
+		v[i].reminded = 1;
+		if (found < 0 || (found == 1 && !s.stopped && plan_reminders(p, &s, &v[i], 0, now)) ||
+		    store_appt_set_reminded(p->st, v[i].id))
+			rc = -1;
+		student_clear(&s);
+	}
+	store_appts_free(v, n);
+	return rc < 0 ? -1 : (int)n;
 }
 
 int

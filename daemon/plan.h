@@ -51,6 +51,12 @@ enum plan_result plan_apply(struct planner *p, const struct event *ev, const cha
  * Returns the number queued or -1. */
 int plan_lost_students(struct planner *p, int64_t now);
 
+/* Makes the reminder rows of confirmed appointments that came within the
+ * reminder horizon (schedule_reminder_horizon), at most limit appointments,
+ * inside the caller's transaction. Returns how many appointments were
+ * handled (limit: call again) or -1. */
+int plan_make_reminders(struct planner *p, int64_t now, int limit);
+
 /* Cancels one appointment (relancectl cancel), inside the caller's
  * transaction: 1 done, 0 no such (or not confirmed), -1 error. */
 int plan_cancel(struct planner *p, const char *uid, const char *why, int64_t now);

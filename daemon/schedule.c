@@ -752,3 +752,19 @@ schedule_reminders(const struct config *cfg, int64_t appt_start, int64_t now,
 	}
 	return out;
 }
+
+int64_t
+schedule_reminder_horizon(const struct config *cfg)
+{
+	int64_t h = cfg->reminders.horizon, max = 0;
+
+	for (int i = 0; i < cfg->reminders.noffsets && i < CONFIG_MAX_OFFSETS; i++) {
+		const struct offset *o = &cfg->reminders.offsets[i];
+		int64_t len = (int64_t)o->days * 86400 + o->secs;
+		if (len > max)
+			max = len;
+	}
+	if (h < max + 2 * 86400)
+		h = max + 2 * 86400;
+	return h;
+}

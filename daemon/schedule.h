@@ -86,5 +86,12 @@ int64_t schedule_quiet_adjust(const struct config *cfg, int64_t due, int64_t app
  */
 int schedule_reminders(const struct config *cfg, int64_t appt_start, int64_t now,
 		       int64_t *due, int *which, int max);
+/*
+ * How long before an appointment its reminder rows are made: [reminders]
+ * horizon, but never less than the largest offset plus two days (quiet
+ * hours move a reminder up to a day earlier; a day in "d" offsets may have
+ * 25 hours), so that a row always exists well before it is due.
+ */
+int64_t schedule_reminder_horizon(const struct config *cfg);
 
 #endif

@@ -75,6 +75,14 @@ static const char *const migrations[] = {
 	"INSERT INTO meta VALUES('rev', '0');",
 	/* 2: reminders by student (daily cap, consent and withdrawal) */
 	"CREATE INDEX reminders_student ON reminders(student_id, status);",
+	/* 3: due reminders per channel (each channel has its own send limit);
+	 * reminder rows made only when their appointment comes within
+	 * [reminders] horizon (appointments already stored have theirs). */
+	"DROP INDEX reminders_pending;"
+	"CREATE INDEX reminders_due ON reminders(channel, next_at) WHERE status = 0;"
+	"ALTER TABLE appointments ADD COLUMN reminded INTEGER NOT NULL DEFAULT 1;"
+	"CREATE INDEX appointments_to_remind ON appointments(starts_at)"
+	" WHERE reminded = 0 AND status = 1;",
 };
 
 /* ---- statements -------------------------------------------------------------- */
@@ -92,12 +100,13 @@ enum stmt_id {
 	S_EACH_BOOKING, S_EACH_DROPIN,
 	S_REV_GET, S_REV_SET,
 	S_ALERT_EXISTS, S_EACH_LOST, S_MARK_LOST, S_EVENT_SEEN,
+	S_APPTS_TO_REMIND, S_APPT_REMINDED,
 	S_COUNT
 };
 
 #define APPT_COLS "id, uid, student_id, adviser_id, uai, kind, plan_index, starts_at, ends_at," \
 	" status, sequence, replaces, replacements, absences, window_key, situation, changed_by," \
-	" created_at, updated_at"
+	" created_at, updated_at, reminded"
 #define STUDENT_COLS "id, given_name, family_name, email, phone, locale, consent_sms," \
 	" consent_email, uai, programme_code, programme_label, session, last_exam_on, adviser_id," \
 	" stopped, feed_token, last_contact_at, lost_alerted_at"
@@ -138,8 +147,8 @@ static const char *const stmt_sql[S_COUNT] = {
 		" WHERE id = ?",
 	[S_APPT_INSERT] = "INSERT INTO appointments(uid, student_id, adviser_id, uai, kind, plan_index,"
 		" starts_at, ends_at, status, sequence, replaces, replacements, absences, window_key,"
-		" situation, changed_by, created_at, updated_at, rev)"
-		" VALUES(?,?,?,?,?,?,?,?,?,0,?,?,?,?,?,?,?,?,?)",
+		" situation, changed_by, created_at, updated_at, rev, reminded)"
+		" VALUES(?,?,?,?,?,?,?,?,?,0,?,?,?,?,?,?,?,?,?,?)",
 	[S_APPT_UPDATE] = "UPDATE appointments SET status = ?, changed_by = ?, updated_at = ?,"
 		" sequence = sequence + 1, rev = ? WHERE id = ?",
 	[S_APPT_UPDATE_TIMES] = "UPDATE appointments SET status = ?, starts_at = ?, ends_at = ?,"
@@ -184,6 +193,9 @@ static const char *const stmt_sql[S_COUNT] = {
 		" AND a.status = 1 AND a.starts_at > ?2)",
 	[S_MARK_LOST] = "UPDATE students SET lost_alerted_at = ? WHERE id = ?",
 	[S_EVENT_SEEN] = "SELECT 1 FROM events WHERE source = ? AND id = ?",
+	[S_APPTS_TO_REMIND] = "SELECT " APPT_COLS " FROM appointments"
+		" WHERE reminded = 0 AND status = 1 AND starts_at <= ? ORDER BY starts_at LIMIT ?",
+	[S_APPT_REMINDED] = "UPDATE appointments SET reminded = 1 WHERE id = ?",
 };
 
 struct store {
@@ -798,6 +810,7 @@ appt_from_row(sqlite3_stmt *s, struct appt *a)
 	a->changed_by = col_text(s, 16);
 	a->created_at = sqlite3_column_int64(s, 17);
 	a->updated_at = sqlite3_column_int64(s, 18);
+	a->reminded = sqlite3_column_int(s, 19);
 }
 
 static uint64_t
@@ -839,6 +852,7 @@ store_appt_insert(struct store *st, struct appt *a, const char *domain, int64_t 
 	sqlite3_bind_int64(s, 16, now);
 	sqlite3_bind_int64(s, 17, now);
 	sqlite3_bind_int64(s, 18, next_rev(st));
+	sqlite3_bind_int(s, 19, a->reminded);
 	if (exec_stmt(st, s, "appointment"))
 		return -1;
 	a->id = sqlite3_last_insert_rowid(st->db);
@@ -937,19 +951,14 @@ store_appt_by_id(struct store *st, int64_t id, struct appt *out)
 	return appt_one(st, s, out);
 }
 
-int
-store_appts_of_student(struct store *st, const char *student_id, struct appt **out, size_t *n)
+/* Steps s (bound) into a new array of appointments. 0 or -1. */
+static int
+appts_collect(struct store *st, sqlite3_stmt *s, struct appt **out, size_t *n, const char *what)
 {
-	sqlite3_stmt *s = stmt(st, S_APPTS_OF_STUDENT);
 	struct appt *v = NULL;
 	size_t len = 0, cap = 0;
 	int rc;
 
-	*out = NULL;
-	*n = 0;
-	if (s == NULL)
-		return -1;
-	bind_text(s, 1, student_id);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (len == cap) {
 			cap = cap ? cap * 2 : 8;
@@ -960,13 +969,50 @@ store_appts_of_student(struct store *st, const char *student_id, struct appt **o
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
 	if (rc != SQLITE_DONE) {
-		store_fail(st, "appointments of student");
+		store_fail(st, what);
 		store_appts_free(v, len);
 		return -1;
 	}
 	*out = v;
 	*n = len;
 	return 0;
+}
+
+int
+store_appts_of_student(struct store *st, const char *student_id, struct appt **out, size_t *n)
+{
+	sqlite3_stmt *s = stmt(st, S_APPTS_OF_STUDENT);
+
+	*out = NULL;
+	*n = 0;
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, student_id);
+	return appts_collect(st, s, out, n, "appointments of student");
+}
+
+int
+store_appts_to_remind(struct store *st, int64_t before, int limit, struct appt **out, size_t *n)
+{
+	sqlite3_stmt *s = stmt(st, S_APPTS_TO_REMIND);
+
+	*out = NULL;
+	*n = 0;
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, before);
+	sqlite3_bind_int(s, 2, limit);
+	return appts_collect(st, s, out, n, "appointments to remind");
+}
+
+int
+store_appt_set_reminded(struct store *st, int64_t id)
+{
+	sqlite3_stmt *s = stmt(st, S_APPT_REMINDED);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	return exec_stmt(st, s, "appointment reminded");
 }
 
 void
@@ -1850,12 +1896,14 @@ store_reminders_requeue_sending(struct store *st)
 }
 
 int
-store_reminder_next_due(struct store *st, int64_t *next_at)
+store_reminder_next_due(struct store *st, int channel, int64_t *next_at)
 {
-	sqlite3_stmt *s = stmt_x(st, 129, "SELECT min(next_at) FROM reminders WHERE status = 0");
+	sqlite3_stmt *s = stmt_x(st, 129, "SELECT min(next_at) FROM reminders"
+				 " WHERE status = 0 AND channel = ?");
 	int rc, found = 0;
 	if (s == NULL)
 		return -1;
+	sqlite3_bind_int(s, 1, channel);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
 		*next_at = sqlite3_column_int64(s, 0);
@@ -1869,10 +1917,12 @@ store_reminder_next_due(struct store *st, int64_t *next_at)
 }
 
 int
-store_reminders_due(struct store *st, int64_t now, int limit, struct reminder **out, size_t *n)
+store_reminders_due(struct store *st, int channel, int64_t now, int limit, struct reminder **out,
+		    size_t *n)
 {
 	sqlite3_stmt *s = stmt_x(st, 130, "SELECT " REM_COLS " FROM reminders"
-				 " WHERE status = 0 AND next_at <= ? ORDER BY next_at, id LIMIT ?");
+				 " WHERE status = 0 AND channel = ? AND next_at <= ?"
+				 " ORDER BY next_at, id LIMIT ?");
 	struct reminder *v = NULL;
 	size_t len = 0;
 	int rc;
@@ -1881,8 +1931,9 @@ store_reminders_due(struct store *st, int64_t now, int limit, struct reminder **
 	*n = 0;
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, now);
-	sqlite3_bind_int(s, 2, limit);
+	sqlite3_bind_int(s, 1, channel);
+	sqlite3_bind_int64(s, 2, now);
+	sqlite3_bind_int(s, 3, limit);
 	v = xcalloc(limit > 0 ? (size_t)limit : 1, sizeof *v);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW && len < (size_t)limit)
 		reminder_from_row(s, &v[len++]);

@@ -57,6 +57,7 @@ struct appt {
 	int situation;             /* enum situation (event.h) */
 	char *changed_by;          /* "exam.completed", "attendance:absent", ... */
 	int64_t created_at, updated_at;
+	int reminded;              /* 0: reminder rows not made yet (beyond the horizon) */
 };
 void appt_clear(struct appt *a);
 
@@ -126,6 +127,11 @@ int store_appt_by_id(struct store *st, int64_t id, struct appt *out);
 /* All appointments of a student, by start time. Caller frees with
  * store_appts_free(). */
 int store_appts_of_student(struct store *st, const char *student_id, struct appt **out, size_t *n);
+/* Confirmed appointments whose reminder rows are not made yet and that
+ * start at or before `before`, earliest first, at most limit. */
+int store_appts_to_remind(struct store *st, int64_t before, int limit, struct appt **out, size_t *n);
+/* The appointment's reminder rows are made (reminded = 1). */
+int store_appt_set_reminded(struct store *st, int64_t id);
 void store_appts_free(struct appt *a, size_t n);
 
 int store_reminder_insert(struct store *st, int64_t appointment_id, const char *student_id,
@@ -260,12 +266,13 @@ int store_ctl_retry(struct store *st, int64_t id, int64_t now, char *why, size_t
 /* Reminders left in status sending (4) by a crash go back to pending:
  * at-least-once. Returns how many, or -1. */
 int store_reminders_requeue_sending(struct store *st);
-/* Earliest next_at of the pending reminders: 1 (in *next_at), 0 none, -1. */
-int store_reminder_next_due(struct store *st, int64_t *next_at);
-/* Pending reminders with next_at <= now, by next_at then id, at most limit.
- * Free with store_reminders_free(). */
-int store_reminders_due(struct store *st, int64_t now, int limit, struct reminder **out,
-			size_t *n);
+/* Earliest next_at of the pending reminders of channel (CH_SMS, CH_EMAIL):
+ * 1 (in *next_at), 0 none, -1. */
+int store_reminder_next_due(struct store *st, int channel, int64_t *next_at);
+/* Pending reminders of channel with next_at <= now, by next_at then id, at
+ * most limit. Free with store_reminders_free(). */
+int store_reminders_due(struct store *st, int channel, int64_t now, int limit,
+			struct reminder **out, size_t *n);
 void store_reminders_free(struct reminder *r, size_t n);
 /* 1 found, 0 not, -1 error. */
 int store_reminder_get(struct store *st, int64_t id, struct reminder *out);
