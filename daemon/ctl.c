@@ -22,6 +22,7 @@
 #include "event.h"
 #include "log.h"
 #include "plan.h"
+#include "schedule.h"
 #include "store.h"
 #include "util.h"
 
@@ -424,11 +425,46 @@ rem_list_free(struct rem_list *l)
 	memset(l, 0, sizeof *l);
 }
 
+/*
+ * The reminders an appointment beyond the horizon will get (its rows are
+ * made later, see plan_make_reminders): computed from the offsets and the
+ * student's channels now, listed with no id and status "scheduled".
+ */
+static void
+rem_scheduled(struct ctx *c, const struct student *s, const struct appt *a, struct rem_list *l)
+{
+	int64_t due[CONFIG_MAX_OFFSETS];
+	int which[CONFIG_MAX_OFFSETS], n, chans[2], nch = 0;
+
+	if (a->status != APPT_CONFIRMED || a->reminded)
+		return;
+	if (s->phone && s->consent_sms)
+		chans[nch++] = CH_SMS;
+	if (s->email && s->consent_email)
+		chans[nch++] = CH_EMAIL;
+	n = schedule_reminders(c->cfg, a->starts_at, c->now, due, which, CONFIG_MAX_OFFSETS);
+	for (int k = 0; k < nch; k++)
+		for (int i = 0; i < n; i++) {
+			struct reminder r = {
+				.appointment_id = a->id, .student_id = s->id, .channel = chans[k],
+				.kind = REM_REMINDER, .status = REM_PENDING, .due_at = due[i],
+				.next_at = due[i],
+			};
+			rem_collect(&r, a->uid, l);
+		}
+}
+
+static const char *
+rem_status(const struct rem_row *x)
+{
+	return x->r.id == 0 ? "scheduled" : NAME(rem_status_names, x->r.status);
+}
+
 static json_t *
 rem_json(const struct rem_row *x, bool with_student)
 {
 	json_t *o = json_object();
-	json_object_set_new(o, "id", json_integer(x->r.id));
+	json_object_set_new(o, "id", x->r.id ? json_integer(x->r.id) : json_null());
 	if (with_student) {
 		json_object_set_new(o, "student_id", jstr(x->r.student_id));
 		json_object_set_new(o, "appointment_uid",
@@ -436,7 +472,7 @@ rem_json(const struct rem_row *x, bool with_student)
 	}
 	json_object_set_new(o, "kind", json_string(NAME(rem_kind_names, x->r.kind)));
 	json_object_set_new(o, "channel", json_string(NAME(channel_names, x->r.channel)));
-	json_object_set_new(o, "status", json_string(NAME(rem_status_names, x->r.status)));
+	json_object_set_new(o, "status", json_string(rem_status(x)));
 	json_object_set_new(o, "due", jtime(x->r.due_at));
 	json_object_set_new(o, "next", jtime(x->r.next_at));
 	json_object_set_new(o, "sent", x->r.status == REM_SENT ? jtime(x->r.sent_at) : json_null());
@@ -451,11 +487,16 @@ rem_text(FILE *f, const char *indent, const struct rem_row *x)
 	char due[17], next[17];
 	text_time(x->r.due_at, due);
 	text_time(x->r.next_at, next);
+	if (x->r.id == 0) {
+		fprintf(f, "%sreminder -  %-14s %-5s due %s  scheduled\n", indent,
+			NAME(rem_kind_names, x->r.kind), NAME(channel_names, x->r.channel), due);
+		return;
+	}
 	fprintf(f, "%sreminder %lld  %-14s %-5s due %s", indent, (long long)x->r.id,
 		NAME(rem_kind_names, x->r.kind), NAME(channel_names, x->r.channel), due);
 	if (x->r.status == REM_PENDING && x->r.next_at != x->r.due_at)
 		fprintf(f, " (next %s)", next);
-	fprintf(f, "  %s, %d attempt%s", NAME(rem_status_names, x->r.status), x->r.attempts,
+	fprintf(f, "  %s, %d attempt%s", rem_status(x), x->r.attempts,
 		x->r.attempts == 1 ? "" : "s");
 	if (x->r.last_error && *x->r.last_error)
 		fprintf(f, ", last error: %s", x->r.last_error);
@@ -494,6 +535,8 @@ cmd_plan(struct ctx *c, const char *student_id)
 		rc = store_error(c);
 		goto out;
 	}
+	for (size_t i = 0; i < n; i++)
+		rem_scheduled(c, &s, &v[i], &l);
 	shown = xcalloc(l.n + 1, sizeof *shown);
 
 	if (c->o->json) {

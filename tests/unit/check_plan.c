@@ -23,6 +23,7 @@
 #include "config.h"
 #include "event.h"
 #include "plan.h"
+#include "schedule.h"
 #include "store.h"
 #include "util.h"
 
@@ -80,23 +81,27 @@ on_conf_error(const char *msg, void *arg)
 }
 
 /* Base configuration: contract defaults, one closure on 2026-09-16 (the
- * +90d target of a 2026-06-18 exam) and one drop-in window. */
-static const char BASE_CONF[] =
-	"[calendar]\n"
-	"timezone = Europe/Paris\n"
-	"domain = test.example.org\n"
-	"[checkins]\n"
-	"offsets = 14d, 45d, 90d, 180d\n"
-	"duration = 30m\n"
-	"office_hours = mon-fri 09:00-12:00 13:30-17:00\n"
-	"closed = 2026-09-16\n"
-	"[dropin]\n"
-	"window = * 2026-07-01..2026-07-03 09:00-12:00 slot=20m capacity=3\n"
-	"[reminders]\n"
-	"offsets = 48h, 2h\n"
-	"quiet_hours = 20:00-08:00\n"
-	"default_consent = sms, email\n"
-	"lost_after = 30d\n";
+ * +90d target of a 2026-06-18 exam) and one drop-in window. The tests using
+ * BASE_CONF make reminder rows at once (horizon of ten years): they check
+ * what is made; LAZY_CONF (the default horizon) checks when. */
+#define BASE_CONF_BODY \
+	"[calendar]\n" \
+	"timezone = Europe/Paris\n" \
+	"domain = test.example.org\n" \
+	"[checkins]\n" \
+	"offsets = 14d, 45d, 90d, 180d\n" \
+	"duration = 30m\n" \
+	"office_hours = mon-fri 09:00-12:00 13:30-17:00\n" \
+	"closed = 2026-09-16\n" \
+	"[dropin]\n" \
+	"window = * 2026-07-01..2026-07-03 09:00-12:00 slot=20m capacity=3\n" \
+	"[reminders]\n" \
+	"offsets = 48h, 2h\n" \
+	"quiet_hours = 20:00-08:00\n" \
+	"default_consent = sms, email\n" \
+	"lost_after = 30d\n"
+static const char BASE_CONF[] = BASE_CONF_BODY "horizon = 3650d\n";
+static const char LAZY_CONF[] = BASE_CONF_BODY;
 
 static void
 fx_open(const char *conf_text, int64_t now)
@@ -595,7 +600,8 @@ static const char EARLY_CONF[] =
 	"[checkins]\n"
 	"office_hours = mon-fri 07:30-12:00\n"
 	"[reminders]\n"
-	"quiet_hours = 20:00-08:00\n";
+	"quiet_hours = 20:00-08:00\n"
+	"horizon = 3650d\n";
 
 START_TEST(test_reminders_quiet_before)
 {
@@ -1214,6 +1220,154 @@ START_TEST(test_update_stop)
 }
 END_TEST
 
+/* ---- reminder horizon ------------------------------------------------------------------------ */
+
+/* plan_make_reminders at now, in its own transaction, like relanced's job. */
+static int
+make_at(int64_t now, int limit)
+{
+	int n;
+	fake_now = now;
+	ck_assert_int_eq(store_begin(F.st), 0);
+	n = plan_make_reminders(F.pl, now, limit);
+	ck_assert_msg(n >= 0, "plan_make_reminders: %s", store_errmsg(F.st));
+	ck_assert_int_eq(store_commit(F.st), 0);
+	return n;
+}
+
+/* The pending reminders of appointment a on channel are exactly those
+ * schedule_reminders() gives at now. */
+static void
+assert_rows_as_scheduled(const struct appt *a, int channel, int64_t now)
+{
+	int64_t due[CONFIG_MAX_OFFSETS];
+	int which[CONFIG_MAX_OFFSETS];
+	int n = schedule_reminders(F.cfg, a->starts_at, now, due, which, CONFIG_MAX_OFFSETS);
+
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_eq(rem_count(a->id, channel, REM_PENDING), n);
+	for (int i = 0; i < n; i++)
+		ck_assert_int_eq(q_int("SELECT count(*) FROM reminders WHERE appointment_id = %lld"
+				       " AND channel = %d AND due_at = %lld AND next_at = due_at",
+				       (long long)a->id, channel, (long long)due[i]), 1);
+}
+
+/* Default horizon (7 days with 48h/2h offsets): no reminder row at
+ * planning; each appointment gets its rows when it comes within 7 days,
+ * once, with the times it would have had. */
+START_TEST(test_horizon_rows_made_later)
+{
+	int64_t now = T("2026-06-18T18:00:00+02:00"), t;
+	int64_t h;
+	struct plan p;
+
+	fx_open(LAZY_CONF, now);
+	h = schedule_reminder_horizon(F.cfg);
+	ck_assert_int_eq(h, 7 * 86400);
+	ck_assert_int_eq(exam_full("e1", "S1", "2026-06-18", "adv1", now), PLAN_APPLIED);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM appointments WHERE reminded = 0 AND status = 1"), 5);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM reminders"), 0);
+	ck_assert_int_eq(make_at(now, 100), 0);
+
+	plan_get("S1", &p);
+	ck_assert_int_eq((int)p.n, 5);
+	/* One minute before the first appointment enters the horizon: nothing. */
+	t = p.v[0].starts_at - h - 60;
+	ck_assert_int_eq(make_at(t, 100), 0);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM reminders"), 0);
+	/* Within it: that appointment only (the next one is a day later). */
+	t += 120;
+	ck_assert_int_gt(p.v[1].starts_at, t + h);
+	ck_assert_int_eq(make_at(t, 100), 1);
+	assert_rows_as_scheduled(&p.v[0], CH_SMS, t);
+	assert_rows_as_scheduled(&p.v[0], CH_EMAIL, t);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM reminders WHERE appointment_id <> %lld",
+			       (long long)p.v[0].id), 0);
+	ck_assert_int_eq(q_int("SELECT reminded FROM appointments WHERE id = %lld",
+			       (long long)p.v[0].id), 1);
+	/* Once. */
+	ck_assert_int_eq(make_at(t + 60, 100), 0);
+	ck_assert_int_eq(rem_count(p.v[0].id, 0, -1), 4);
+	/* A batch limit: the rest comes at the next call. */
+	t = p.v[4].starts_at - 86400;
+	ck_assert_int_eq(make_at(t, 2), 2);
+	ck_assert_int_eq(make_at(t, 100), 2);
+	ck_assert_int_eq(make_at(t, 100), 0);
+	/* Appointments already started when their turn came: no rows. */
+	for (int i = 1; i < 4; i++)
+		ck_assert_int_eq(rem_count(p.v[i].id, 0, -1), 0);
+	assert_rows_as_scheduled(&p.v[4], CH_SMS, t);
+	plan_put(&p);
+}
+END_TEST
+
+/* Contact changes before the rows are made are simply used then; a
+ * withdrawal cancels the appointments and nothing is ever made. */
+START_TEST(test_horizon_follows_student)
+{
+	int64_t now = T("2026-06-18T18:00:00+02:00"), t;
+	struct plan p;
+
+	fx_open(LAZY_CONF, now);
+	ck_assert_int_eq(exam_full("e1", "S1", "2026-06-18", "adv1", now), PLAN_APPLIED);
+	ck_assert_int_eq(exam_full("e2", "S2", "2026-06-18", "adv1", now), PLAN_APPLIED);
+	ck_assert_int_eq(update("u1", "S1", "\"consent\":{\"sms\":false}", now + 60), PLAN_APPLIED);
+	ck_assert_int_eq(update("u2", "S2", "\"follow_up\":\"stop\"", now + 60), PLAN_APPLIED);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM reminders"), 0);
+	plan_get("S1", &p);
+	t = p.v[0].starts_at - 3 * 86400;
+	/* the drop-in and the first check-in, a day apart */
+	ck_assert_int_le(p.v[1].starts_at, t + schedule_reminder_horizon(F.cfg));
+	ck_assert_int_eq(make_at(t, 100), 2);
+	ck_assert_int_eq(rem_count(p.v[0].id, CH_SMS, -1), 0);
+	assert_rows_as_scheduled(&p.v[0], CH_EMAIL, t);
+	plan_put(&p);
+	ck_assert_int_eq(make_at(T("2027-06-01T12:00:00Z"), 100), 3);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM reminders WHERE student_id = 'S2'"), 0);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM reminders WHERE channel = %d", CH_SMS), 0);
+}
+END_TEST
+
+/* A replacement booked for the next days is within the horizon: its rows
+ * are made with it, in the attendance event's transaction. */
+START_TEST(test_horizon_replacement_at_once)
+{
+	int64_t now = T("2026-06-18T18:00:00+02:00");
+	struct plan p;
+	const struct appt *first, *repl;
+	char uid[96];
+
+	fx_open(LAZY_CONF, now);
+	ck_assert_int_eq(exam_full("e1", "S1", "2026-06-18", "adv1", now), PLAN_APPLIED);
+	plan_get("S1", &p);
+	first = nth(&p, KIND_CHECKIN, 0, 0);
+	snprintf(uid, sizeof uid, "%s", first->uid);
+	now = first->starts_at + 3600;
+	plan_put(&p);
+	ck_assert_int_eq(attend_uid("a1", "S1", uid, "absent", NULL, now), PLAN_APPLIED);
+	plan_get("S1", &p);
+	repl = NULL;
+	for (size_t i = 0; i < p.n; i++)
+		if (p.v[i].replaces)
+			repl = &p.v[i];
+	ck_assert_ptr_nonnull(repl);
+	ck_assert_int_le(repl->starts_at, now + schedule_reminder_horizon(F.cfg));
+	ck_assert_int_eq(repl->reminded, 1);
+	assert_rows_as_scheduled(repl, CH_SMS, now);
+	assert_rows_as_scheduled(repl, CH_EMAIL, now);
+	plan_put(&p);
+}
+END_TEST
+
+/* The horizon is never shorter than the largest offset plus two days. */
+START_TEST(test_horizon_minimum)
+{
+	fx_open("[calendar]\ndomain = test.example.org\n"
+		"[reminders]\noffsets = 10d, 2h\nhorizon = 1h\n", T("2026-06-18T18:00:00Z"));
+	ck_assert_int_eq(schedule_reminder_horizon(F.cfg), 12 * 86400);
+}
+END_TEST
+
 /* ---- lost students -------------------------------------------------------------------------- */
 
 static int
@@ -1526,6 +1680,14 @@ plan_suite(void)
 	tcase_add_checked_fixture(tc, NULL, teardown);
 	tcase_add_test(tc, test_lost_students);
 	tcase_add_test(tc, test_lost_needs_pending);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("horizon");
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_add_test(tc, test_horizon_rows_made_later);
+	tcase_add_test(tc, test_horizon_follows_student);
+	tcase_add_test(tc, test_horizon_replacement_at_once);
+	tcase_add_test(tc, test_horizon_minimum);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("consent_given_back");
