@@ -16,7 +16,10 @@ assert_eq "$(wc -l <"$T/events.tsv")" $N "$N events generated"
 produce_keyed avenirpro.exams "$T/events.tsv" || die "produce failed"
 
 # A small drop-in window: most students get none (shortage), none over capacity.
-write_conf "$T/relance.conf" "dropin.window=* $DAY..$DAY 09:00-12:00 slot=20m capacity=50"
+# reminders.horizon=400d: reminder rows are written with their appointments,
+# in the transactions the kill interrupts
+write_conf "$T/relance.conf" "dropin.window=* $DAY..$DAY 09:00-12:00 slot=20m capacity=50" \
+    reminders.horizon=400d
 start_relanced "$T/relance.conf"
 t0=$(date +%s.%N)
 wait_for '[ "$(sql "select count(*) from events")" -gt 10000 ]' 60 ||

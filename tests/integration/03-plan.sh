@@ -21,13 +21,15 @@ start_relanced "$T/relance.conf"
 LAST=$(date -d '-3 days' +%F)
 N=0
 # jp FILE EXPR: a Python expression on the JSON document d (appointments: A,
-# confirmed ones: C)
+# confirmed ones: C; P: the statuses of reminders still to go, "pending"
+# rows and "scheduled" ones of appointments beyond [reminders] horizon)
 jp() {
 	"$PY" -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
 A = d.get("appointments", [])
 C = [a for a in A if a["status"] == "confirmed"]
+P = ("pending", "scheduled")
 print(eval(sys.argv[2]))' "$1" "$2"
 }
 # plan ID: relancectl plan ID --json into $T/ID.N.json, prints the file name
@@ -75,10 +77,19 @@ assert_eq "$(jp "$F" 'all(__import__("datetime").datetime.fromisoformat(a["start
     "check-ins on weekdays within office hours"
 assert_eq "$(jp "$F" 'sorted(len(a["reminders"]) for a in A)')" "[4, 4, 4, 4, 4]" \
     "reminders: 2 offsets x (SMS + email) per appointment"
-assert_eq "$(jp "$F" 'all(r["status"] == "pending" and r["due"] < a["start"] for a in A for r in a["reminders"])')" True \
+assert_eq "$(jp "$F" 'all(r["status"] in P and r["due"] < a["start"] for a in A for r in a["reminders"])')" True \
     "reminders pending, due before their appointment"
 assert_eq "$(jp "$F" 'all("08:00" <= r["due"][11:16] < "20:00" for a in A for r in a["reminders"])')" True \
     "no reminder due inside quiet hours (20:00-08:00)"
+# [reminders] horizon (7 days): appointments further away have no reminder
+# rows yet; relancectl shows their reminders as scheduled, without an id
+assert_eq "$(jp "$F" 'all((r["status"] == "scheduled") == (r["id"] is None) for a in A for r in a["reminders"])')" True \
+    "scheduled reminders have no id, rows have one"
+assert_eq "$(jp "$F" 'sorted(set(r["status"] for a in A for r in a["reminders"] if a["start"][:10] >= "'"$(date -d '+9 days' +%F)"'"))')" \
+    "['scheduled']" "appointments beyond the horizon: reminders scheduled"
+assert_eq "$(sql "select count(*) from reminders r join appointments a on a.id = r.appointment_id
+	where a.student_id = 'P1' and a.starts_at > strftime('%s', 'now') + 8 * 86400")" 0 \
+    "appointments beyond the horizon: no reminder rows in the store"
 assert_eq "$(sql "select count(*) from (select adviser_id, starts_at from appointments
 	where kind = 1 and status = 1 group by 1, 2 having count(*) > 1)")" 0 "4 students of one adviser: no double booking"
 
@@ -90,7 +101,7 @@ applied att-1
 F=$(plan P1)
 assert_eq "$(jp "$F" '[(a["status"], a["sequence"] > 0, a["situation"]) for a in A if a["uid"] == "'"$UID1"'"][0]')" \
     "('missed', True, 'seeking')" "absent: missed, SEQUENCE incremented, situation stored"
-assert_eq "$(jp "$F" '[r["status"] for a in A if a["uid"] == "'"$UID1"'" for r in a["reminders"] if r["status"] == "pending"]')" \
+assert_eq "$(jp "$F" '[r["status"] for a in A if a["uid"] == "'"$UID1"'" for r in a["reminders"] if r["status"] in P]')" \
     "[]" "absent: no pending reminder left on the missed check-in"
 REP1=$(jp "$F" '[a["uid"] for a in A if a["replaces"] == "'"$UID1"'"]')
 assert_eq "$(jp "$F" 'len([a for a in C if a["replaces"] == "'"$UID1"'" and a["kind"] in ("check-in", "drop-in")])')" 1 \
@@ -107,7 +118,7 @@ send $ATT P1 "$(att att-2 P1 present "$REP1" training)"
 applied att-2
 F=$(plan P1)
 assert_eq "$(jp "$F" '[a["status"] for a in A if a["uid"] == "'"$REP1"'"][0]')" attended "present: attended"
-assert_eq "$(jp "$F" '[r["status"] for a in A if a["uid"] == "'"$REP1"'" for r in a["reminders"] if r["status"] == "pending"]')" \
+assert_eq "$(jp "$F" '[r["status"] for a in A if a["uid"] == "'"$REP1"'" for r in a["reminders"] if r["status"] in P]')" \
     "[]" "present: its pending reminders cancelled"
 assert_eq "$(jp "$F" 'len([a for a in A if a["replaces"] == "'"$REP1"'"])')" 0 "present: no replacement"
 
@@ -145,16 +156,16 @@ assert_eq "$(sql "select kind, status, situation from attendance where student_i
 
 # ------------------------------------------------------- SMS consent withdrawn
 F=$(plan P1)
-NEMAIL=$(jp "$F" 'len([r for a in A for r in a["reminders"] if r["channel"] == "email" and r["status"] == "pending"])')
-assert_ne "$(jp "$F" 'len([r for a in A for r in a["reminders"] if r["channel"] == "sms" and r["status"] == "pending"])')" 0 \
+NEMAIL=$(jp "$F" 'len([r for a in A for r in a["reminders"] if r["channel"] == "email" and r["status"] in P])')
+assert_ne "$(jp "$F" 'len([r for a in A for r in a["reminders"] if r["channel"] == "sms" and r["status"] in P])')" 0 \
     "before: SMS reminders pending"
 send $STUDENTS P1 '{"specversion":"1.0","id":"upd-1","source":"/ml/nord-mosellan","type":"avenirpro.student.updated","data":{"student_id":"P1","consent":{"sms":false}}}'
 applied upd-1
 F=$(plan P1)
 assert_eq "$(jp "$F" 'd["student"]["consent"]')" "{'sms': False, 'email': True}" "student.updated: consent stored"
-assert_eq "$(jp "$F" 'len([r for a in A for r in a["reminders"] if r["channel"] == "sms" and r["status"] == "pending"])')" 0 \
+assert_eq "$(jp "$F" 'len([r for a in A for r in a["reminders"] if r["channel"] == "sms" and r["status"] in P])')" 0 \
     "SMS consent withdrawn: no SMS reminder pending"
-assert_eq "$(jp "$F" 'len([r for a in A for r in a["reminders"] if r["channel"] == "email" and r["status"] == "pending"])')" \
+assert_eq "$(jp "$F" 'len([r for a in A for r in a["reminders"] if r["channel"] == "email" and r["status"] in P])')" \
     "$NEMAIL" "SMS consent withdrawn: email reminders untouched"
 
 # ------------------------------------------------------- follow_up stop
@@ -163,7 +174,7 @@ applied upd-2
 F=$(plan P2)
 assert_eq "$(jp "$F" 'd["student"]["stopped"]')" True "stop: the student is stopped"
 assert_eq "$(jp "$F" 'sorted({a["status"] for a in A})')" "['cancelled']" "stop: every future appointment cancelled"
-assert_eq "$(jp "$F" 'len([r for a in A for r in a["reminders"] if r["status"] == "pending"]) + len([r for r in d["other_reminders"] if r["status"] == "pending"])')" \
+assert_eq "$(jp "$F" 'len([r for a in A for r in a["reminders"] if r["status"] in P]) + len([r for r in d["other_reminders"] if r["status"] in P])')" \
     0 "stop: no reminder pending"
 assert_eq "$(jp "$F" 'all(a["sequence"] >= 1 for a in A)')" True "stop: SEQUENCE incremented (calendars see the cancellation)"
 
@@ -183,7 +194,7 @@ assert_eq "$(jp "$F" 'sorted(a["kind"] for a in C)')" "['check-in', 'check-in', 
 assert_eq "$(jp "$F" 'any(a["uid"] in "'"$OLD3"'".split() for a in C)')" False "resit: new appointments have new UIDs"
 assert_eq "$(jp "$F" 'all(a["start"][:10] >= "'"$(date -d "$LAST2 +14 days" +%F)"'" for a in C if a["kind"] == "check-in")')" True \
     "resit: check-ins counted from the new last exam"
-assert_eq "$(jp "$F" 'len([r for a in A if a["status"] == "cancelled" for r in a["reminders"] if r["status"] == "pending"])')" 0 \
+assert_eq "$(jp "$F" 'len([r for a in A if a["status"] == "cancelled" for r in a["reminders"] if r["status"] in P])')" 0 \
     "resit: reminders of the old plan cancelled"
 send $EXAMS P3 "$(exam resit-P3 P3 "$LAST2" +33612340099 p3.resit@example.org)"
 send $EXAMS P3 "$(exam exam-P3 P3 "$LAST" +33612345673)"
@@ -213,3 +224,20 @@ done
 assert_eq "$(sql "select count(*) - 5, sum(sequence) from appointments where student_id != 'P10'")" \
     "$(head -1 "$T/before.counts" | awk -F'|' '{print $1 - 5 "|" $2}')" "restart: no appointment added or changed"
 assert_eq "$(jp "$(plan P10)" 'len(C)')" 5 "after the restart a new student is planned"
+
+# ------------------------------------------------------- the horizon moves
+# 12 days later (relanced's test clock), the job that makes reminder rows
+# has made those of every appointment now within the 7-day horizon.
+stop_relanced 20
+LATER=$(($(date +%s) + 12 * 86400))
+BEFORE=$(sql "select count(*) from reminders")
+RELANCED_ENV="RELANCE_TEST_CLOCK=$LATER" start_relanced "$T/relance.conf"
+AWAIT="select count(*) from appointments where status = 1 and reminded = 0 and starts_at <= $LATER + 7 * 86400"
+wait_for "[ \"\$(sql \"$AWAIT\")\" = 0 ]" 30
+assert_eq "$(sql "$AWAIT")" 0 "12 days later: every appointment within the horizon has its reminder rows"
+assert_eq "$(sql "select count(*) > $BEFORE from reminders")" 1 "12 days later: new reminder rows"
+assert_eq "$(sql "select count(*) from appointments where status = 1 and reminded = 1
+	and starts_at > $LATER + 8 * 86400 and created_at < $LATER - 86400")" 0 \
+    "12 days later: appointments further away still have none"
+assert_eq "$(sql "select count(*) from (select appointment_id, channel, due_at from reminders
+	where status != 3 group by 1, 2, 3 having count(*) > 1)")" 0 "no reminder made twice"

@@ -17,7 +17,9 @@ ctl_rc() { relancectl "$@" >/dev/null; echo $?; }
 
 start_kafka
 DAY=$(date -d '+60 days' +%F)
-write_conf "$T/relance.conf" "dropin.window=* $DAY..$DAY 09:00-12:00 slot=20m capacity=3"
+# reminder rows at once (horizon of 400 days): the commands below act on them
+write_conf "$T/relance.conf" "dropin.window=* $DAY..$DAY 09:00-12:00 slot=20m capacity=3" \
+    reminders.horizon=400d
 start_relanced "$T/relance.conf"
 
 LAST=$(date -d '-3 days' +%F)
@@ -51,7 +53,7 @@ assert_eq "$(jget "$T/status.json" 'd["students"]["total"]')" 2 "status --json: 
 assert_eq "$(jget "$T/status.json" 'd["appointments"]["by_kind"]["check-in"]["confirmed"]')" 8 \
     "status --json: 8 check-ins confirmed"
 assert_eq "$(jget "$T/status.json" 'd["dead_letters"]')" 1 "status --json: dead letters"
-assert_eq "$(jget "$T/status.json" 'd["schema_version"]')" 2 "status --json: schema version"
+assert_eq "$(jget "$T/status.json" 'd["schema_version"]')" 3 "status --json: schema version"
 assert_eq "$(jget "$T/status.json" 'd["reminders"]["sms"]["pending"]')" \
     "$(sql 'select count(*) from reminders where channel = 1 and status = 0')" \
     "status --json: pending SMS reminders as in the store"

@@ -16,9 +16,11 @@ ICSCHECK="$PY $LIB_TESTS/peers/icscheck.py"
 
 start_kafka
 DAY=$(date -d '+20 days' +%F)
+# reminders.horizon=400d: reminder rows at once (the metrics list them)
 write_conf "$T/relance.conf" calendar.refresh=2s \
     "checkins.location=Mission locale, 3 rue de la Gare — Thionville" \
-    "dropin.window=* $DAY..$DAY 09:00-09:20 slot=20m capacity=2"
+    "dropin.window=* $DAY..$DAY 09:00-09:20 slot=20m capacity=2" \
+    reminders.horizon=400d
 start_relanced "$T/relance.conf"
 
 LAST=$(date -d '-1 days' +%F)

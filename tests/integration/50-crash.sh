@@ -126,13 +126,15 @@ note "phase 1: $N1 exam events, phase 3: $N3 updates ($(elapsed)s)"
 
 # ---- the two daemons ----------------------------------------------------------------
 mkdir -p "$T/ref/feeds" "$T/ref/outbox"
+# reminders.horizon=400d: every reminder row is written with its
+# appointment, in the ingest transactions that the kills interrupt.
 write_conf "$T/ref.conf" kafka.group=relance-ref store.path="$T/ref/relance.db" \
     calendar.feeds_dir="$T/ref/feeds" smtp.url="file://$T/ref/outbox" \
-    reminders.default_consent=email daemon.batch=2000
+    reminders.default_consent=email daemon.batch=2000 reminders.horizon=400d
 REF_URL=$RELANCE_URL
 write_conf "$T/relance.conf" kafka.group=relance-victim \
     smtp.url="smtp://127.0.0.1:$SMTP_SINK_PORT" smtp.tls=none reminders.default_consent=email \
-    retry.first=1s retry.max=2s daemon.batch=2000
+    retry.first=1s retry.max=2s daemon.batch=2000 reminders.horizon=400d
 REF_DB=$T/ref/relance.db
 lib_spawn relanced-ref env $CLOCK "$BUILD/relanced" -c "$T/ref.conf"
 REF_PID=$LIB_PID
