@@ -1362,6 +1362,7 @@ static const struct key keys[] = {
 	{ "sms", "dlr_url", p_base_url, O(sms.dlr_url), 0, 0, 0 },
 	{ "sms", "allow_from", p_allow_from, 0, 0, 0, 0 },
 	{ "sms", "header", p_header, 0, 0, 0, KEY_REPEAT },
+	{ "sms", "concurrency", p_int, O(sms.concurrency), 1, 1024, 0 },
 
 	{ "retry", "attempts", p_int, O(retry.attempts), 1, 100, 0 },
 	{ "retry", "first", p_duration, O(retry.first), 1, DAY, 0 },
@@ -1460,6 +1461,7 @@ config_default(void)
 	c->sms.sender = xstrdup("AvenirPro");
 	c->sms.dlr_url = xstrdup(c->calendar.base_url);
 	c->sms.allow_from = xstrdup("127.0.0.1,::1");
+	c->sms.concurrency = 128;
 
 	c->retry.attempts = 8;
 	c->retry.first = 30;

@@ -123,12 +123,13 @@ struct config {
 		struct kv *headers;     /* webhook headers */
 		size_t nheaders;
 		char *allow_from;       /* comma list of IPs allowed on /sms/... (default loopback) */
+		int concurrency;        /* gateway requests in flight (kannel, webhook) */
 	} sms;
 
 	struct {
 		int attempts;
 		int64_t first, max;     /* seconds */
-		int concurrency;        /* sends in flight */
+		int concurrency;        /* emails (SMTP sessions, alerts included) in flight */
 	} retry;
 
 	struct {

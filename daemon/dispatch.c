@@ -32,6 +32,13 @@
 #define BATCH 256
 #define MAX_SLEEP_MS 5000       /* safety net: re-check the store at least this often */
 #define POKE_MS 200
+#define DRAIN_TURN_MS 10        /* dispatch_free: time given to one channel at a time */
+
+/* The two channels, each with its own transfers and limit: emails at
+ * [retry] concurrency (SMTP relays limit sessions per client), SMS at
+ * [sms] concurrency (a Kannel request takes ~40 ms, see README). */
+static const int chans[] = { CH_EMAIL, CH_SMS };
+#define NCHANS ARRAY_SIZE(chans)
 
 struct dispatch {
 	const struct config *cfg;
@@ -39,7 +46,7 @@ struct dispatch {
 	struct store *st;
 	struct loop *loop;
 	struct producer *prod;
-	struct http *http;
+	struct http *http[NCHANS];  /* per channel, index as in chans[] */
 	struct loop_timer *timer;
 	int64_t wake_at;            /* epoch the timer is armed for, 0: now/unknown */
 	int64_t last_poke;          /* mono ms */
@@ -61,15 +68,50 @@ struct job {
 
 static void run(void *arg);
 
-/* Earliest next_at over both channels: 1, 0 none, -1 error. */
+/* Index in chans[] (and d->http[]) of channel ch. */
+static size_t
+chan_index(int ch)
+{
+	size_t i = 0;
+	while (i + 1 < NCHANS && chans[i] != ch)
+		i++;
+	return i;
+}
+
+/* Sends the channel of chans[i] may have in flight. */
+static int
+limit(const struct dispatch *d, size_t i)
+{
+	return chans[i] == CH_SMS ? d->cfg->sms.concurrency : d->cfg->retry.concurrency;
+}
+
+/* How many more sends the channel of chans[i] may start now. */
+static int
+room(const struct dispatch *d, size_t i)
+{
+	return limit(d, i) - http_inflight(d->http[i]);
+}
+
+static int
+inflight(const struct dispatch *d)
+{
+	int n = 0;
+	for (size_t i = 0; i < NCHANS; i++)
+		n += http_inflight(d->http[i]);
+	return n;
+}
+
+/* Earliest next_at over the channels that have room (a full channel is
+ * re-run by a completion): 1, 0 none, -1 error. */
 static int
 next_due(struct dispatch *d, int64_t *next)
 {
 	int64_t t;
 	int found = 0, rc;
-	const int chans[] = { CH_EMAIL, CH_SMS };
 
-	for (size_t i = 0; i < ARRAY_SIZE(chans); i++) {
+	for (size_t i = 0; i < NCHANS; i++) {
+		if (room(d, i) <= 0)
+			continue;
 		rc = store_reminder_next_due(d->st, chans[i], &t);
 		if (rc < 0)
 			return -1;
@@ -136,7 +178,8 @@ load_secrets(struct dispatch *d)
 
 /* ---- timer ------------------------------------------------------------------ */
 
-/* Arms the timer for the next due reminder (at most MAX_SLEEP_MS away). */
+/* Arms the timer for the next due reminder of a channel with room (at
+ * most MAX_SLEEP_MS away). */
 static void
 arm(struct dispatch *d)
 {
@@ -145,12 +188,6 @@ arm(struct dispatch *d)
 
 	if (d->stopping)
 		return;
-	if (http_inflight(d->http) >= d->cfg->retry.concurrency) {
-		/* A completion re-runs us. */
-		loop_timer_set(d->timer, MAX_SLEEP_MS);
-		d->wake_at = now + MAX_SLEEP_MS / 1000;
-		return;
-	}
 	rc = next_due(d, &next);
 	if (rc == 1 && next <= now) {
 		d->wake_at = now;
@@ -171,8 +208,6 @@ dispatch_poke(struct dispatch *d)
 	if (d == NULL || d->stopping || mono - d->last_poke < POKE_MS)
 		return;
 	d->last_poke = mono;
-	if (http_inflight(d->http) >= d->cfg->retry.concurrency)
-		return;
 	now = clock_now();
 	if (next_due(d, &next) == 1 && next < d->wake_at) {
 		d->wake_at = next <= now ? now : next;
@@ -698,7 +733,7 @@ start(struct dispatch *d, const struct reminder *r, struct msg *m, const char *a
 		job_free(j);
 		return;
 	}
-	if (http_submit(d->http, e, on_done, j) != 0) {
+	if (http_submit(d->http[chan_index(r->channel)], e, on_done, j) != 0) {
 		record(d, r->id, appt_uid, SEND_TRANSIENT, "cannot start the transfer", 0);
 		job_free(j);
 	}
@@ -737,42 +772,25 @@ struct pending_send {
 	int go;
 };
 
-static void
-run(void *arg)
+/*
+ * Takes the due reminders of chans[ci], at most the channel's room, and
+ * sends them: 1 when the batch was full (more may be due), else 0.
+ */
+static int
+run_channel(struct dispatch *d, size_t ci, int64_t now)
 {
-	struct dispatch *d = arg;
 	struct reminder *v = NULL;
 	struct pending_send *ps = NULL;
 	size_t n = 0;
-	int64_t now;
-	int room, full = 0;
+	int want = room(d, ci), full = 0;
 
-	if (d->stopping)
-		return;
-	room = d->cfg->retry.concurrency - http_inflight(d->http);
-	if (room <= 0) {
-		arm(d);
-		return;
-	}
-	if (room > BATCH)
-		room = BATCH;
-	now = clock_now();
-	{
-		struct reminder *sms = NULL;
-		size_t nsms = 0;
-		if (store_reminders_due(d->st, CH_EMAIL, now, room, &v, &n) != 0)
-			goto out;
-		if ((size_t)room > n &&
-		    store_reminders_due(d->st, CH_SMS, now, room - (int)n, &sms, &nsms) == 0 && nsms) {
-			v = xrealloc(v, (n + nsms) * sizeof *v);
-			memcpy(v + n, sms, nsms * sizeof *sms);
-			n += nsms;
-			free(sms);
-		}
-		if (n == 0)
-			goto out;
-	}
-	full = n == (size_t)room;
+	if (want <= 0)
+		return 0;
+	if (want > BATCH)
+		want = BATCH;
+	if (store_reminders_due(d->st, chans[ci], now, want, &v, &n) != 0 || n == 0)
+		goto out;
+	full = n == (size_t)want;
 	ps = xcalloc(n, sizeof *ps);
 	if (store_begin_relaxed(d->st) != 0)
 		goto out;
@@ -808,7 +826,24 @@ out:
 		msg_clear(&ps[i].m);
 	free(ps);
 	store_reminders_free(v, n);
-	if (full && http_inflight(d->http) < d->cfg->retry.concurrency) {
+	return full;
+}
+
+/* The timer: each channel sends what is due within its own room. */
+static void
+run(void *arg)
+{
+	struct dispatch *d = arg;
+	int64_t now;
+	int again = 0;
+
+	if (d->stopping)
+		return;
+	now = clock_now();
+	for (size_t i = 0; i < NCHANS; i++)
+		if (run_channel(d, i, now) && room(d, i) > 0)
+			again = 1;
+	if (again) {
 		d->wake_at = now;
 		loop_timer_set(d->timer, 0);
 	} else {
@@ -1002,7 +1037,8 @@ dispatch_new(const struct config *cfg, const struct templates *tpl, struct store
 	d->st = st;
 	d->loop = l;
 	d->prod = prod;
-	d->http = http_new(l, cfg->retry.concurrency);
+	for (size_t i = 0; i < NCHANS; i++)
+		d->http[i] = http_new(l, limit(d, i));
 	d->timer = loop_timer_new(l, run, d);
 	load_secrets(d);
 	n = store_reminders_requeue_sending(st);
@@ -1018,7 +1054,8 @@ dispatch_reconfigure(struct dispatch *d, const struct config *cfg, const struct 
 {
 	d->cfg = cfg;
 	d->tpl = tpl;
-	http_set_concurrency(d->http, cfg->retry.concurrency);
+	for (size_t i = 0; i < NCHANS; i++)
+		http_set_concurrency(d->http[i], limit(d, i));
 	load_secrets(d);
 	loop_timer_set(d->timer, 0);
 }
@@ -1026,22 +1063,29 @@ dispatch_reconfigure(struct dispatch *d, const struct config *cfg, const struct 
 const struct dispatch_stats *
 dispatch_stats(struct dispatch *d)
 {
-	d->stats.inflight = http_inflight(d->http);
+	d->stats.inflight = inflight(d);
 	return &d->stats;
 }
 
 void
 dispatch_free(struct dispatch *d, int timeout_ms)
 {
+	int64_t deadline, left_ms;
 	int left;
 	if (d == NULL)
 		return;
 	d->stopping = 1;
 	loop_timer_stop(d->timer);
-	left = http_drain(d->http, timeout_ms);
+	/* Both channels progress together: short turns until the deadline. */
+	deadline = clock_mono_ms() + timeout_ms;
+	while ((left = inflight(d)) > 0 && (left_ms = deadline - clock_mono_ms()) > 0)
+		for (size_t i = 0; i < NCHANS; i++)
+			http_drain(d->http[i], left_ms < DRAIN_TURN_MS ? (int)left_ms :
+					       DRAIN_TURN_MS);
 	if (left > 0)
 		log_notice("%d sends unfinished at stop: they go again at the next start", left);
-	http_free(d->http);
+	for (size_t i = 0; i < NCHANS; i++)
+		http_free(d->http[i]);
 	loop_timer_free(d->timer);
 	secret_free(&d->smtp_password);
 	secret_free(&d->sms_password);

@@ -6,8 +6,12 @@
  * ones); due reminders are taken in next_at order, checked again at send
  * time (appointment confirmed and not started, student still followed,
  * consent and contact, quiet hours, the per-student daily cap), marked
- * "sending" in the store and sent concurrently through http.c (at most
- * [retry] concurrency in flight). Each attempt's outcome is stored before
+ * "sending" in the store and sent concurrently through http.c, one
+ * transfer set per channel with its own bound: at most [retry] concurrency
+ * emails (SMTP sessions, alerts included) and [sms] concurrency SMS gateway
+ * requests in flight. Each channel takes due reminders only while it has
+ * room, so a full channel neither delays the other nor wakes the loop until
+ * one of its sends completes. Each attempt's outcome is stored before
  * anything else is sent for that reminder; the final outcome is published
  * to [kafka] topic.outcomes as a CloudEvent.
  *

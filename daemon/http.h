@@ -6,8 +6,9 @@
  * transfers (SMTP sessions and HTTP keep-alive are reused), at most
  * `concurrency` transfers and connections at a time.
  *
- * Used for SMTP (smtp.c) and SMS gateways (sms.c); the dispatcher decides
- * what to send and keeps the number in flight at or below the bound.
+ * Used for SMTP (smtp.c) and SMS gateways (sms.c); the dispatcher has one
+ * per channel, decides what to send and keeps the number in flight at or
+ * below each one's bound.
  */
 #ifndef RELANCE_HTTP_H
 #define RELANCE_HTTP_H

@@ -297,6 +297,21 @@ produce_keyed() {
 	kcat -P -q -b "$BROKERS" -t "$topic" -K $'\t' -l "$@" "$file"
 }
 
+# exams_both_channels N: N exam.completed events, one JSON line each, on
+# stdout: students STU1AB..STU<N>AB (French) with an email address, a phone
+# and consent to both channels, one adviser each (adv1...), last exam on
+# 2026-11-23, so every +14d check-in is Monday 2026-12-07 10:30.
+exams_both_channels() {
+	local i
+	for i in $(seq 1 "$1"); do
+		jq -c --arg i "$i" '.id="both-\($i)" | .data.student.id="STU\($i)AB"
+		    | .data.student.email="eleve\($i)@example.org" | .data.student.phone="+3361111111\($i)"
+		    | .data.student.consent={"sms":true,"email":true} | .data.student.locale="fr"
+		    | .data.adviser.id="adv\($i)" | .data.exam.last_exam_on="2026-11-23"' \
+		    "$TOP/tests/fixtures/events/exam-completed.json"
+	done
+}
+
 # consume_all TOPIC [KCAT_ARGS...]: print every message from the beginning
 # as "HEADERS<TAB>VALUE" (headers as n=v,n=v; empty when none), then exit.
 consume_all() {

@@ -3,7 +3,7 @@
 # accents intact (UCS-2 when GSM 03.38 lacks a character), delivery reports
 # recorded, the gateway down for a while (connection refused) retried then
 # sent, a STOP reply from the phone withdraws SMS consent and cancels the
-# pending SMS reminders.
+# pending SMS reminders (horizon 400d: the rows of every check-in exist).
 . "$(dirname "$0")/../lib.sh"
 lib_init sms
 
@@ -11,7 +11,8 @@ start_kafka
 NOW=$(TZ=Europe/Paris date -d '2026-12-07 10:00:00' +%s)
 write_conf "$T/relance.conf" sms.gateway=kannel sms.user=tester \
     retry.first=1s retry.max=2s retry.attempts=20 \
-    checkins.location="Salle Émeraude" reminders.default_consent=sms
+    checkins.location="Salle Émeraude" reminders.default_consent=sms \
+    reminders.horizon=400d
 start_kannel
 sed -i "s|^url = file://$T/outbox/sms|url = $KANNEL_SENDSMS_URL|" "$T/relance.conf"
 awk -v pf="$KANNEL_PASSWORD_FILE" '{print} /^\[sms\]/{print "password_file = " pf}' \

@@ -30,15 +30,8 @@ lib_stop "$KANNEL_SMSBOX_PID"
 KANNEL_SMSBOX_PID=
 assert_ok "SMTP port closed" eval "! port_open $SMTP_PORT"
 
-: >"$T/ev.jsonl"
-for i in $(seq 1 $N); do
-	# One advisor each, so every check-in is today 10:30. Email and SMS.
-	jq -c --arg i "$i" '.id="out-\($i)" | .data.student.id="STU\($i)AB"
-	    | .data.student.email="eleve\($i)@example.org" | .data.student.phone="+3361111111\($i)"
-	    | .data.student.consent={"sms":true,"email":true} | .data.student.locale="fr"
-	    | .data.adviser.id="adv\($i)" | .data.exam.last_exam_on="2026-11-23"' \
-	    "$TOP/tests/fixtures/events/exam-completed.json" >>"$T/ev.jsonl"
-done
+# One advisor each, so every check-in is today 10:30. Email and SMS.
+exams_both_channels $N >"$T/ev.jsonl"
 produce avenirpro.exams "$T/ev.jsonl"
 wait_for "[ \$(sql 'select count(*) from events') = $N ]" 30
 due() { sql "select count(*) from reminders where next_at <= $((NOW + 3600)) and due_at <= $((NOW + 3600)) and channel = $1"; }

@@ -4,9 +4,11 @@ webhook SMS gateways and of Kannel's incoming-SMS get-url.
 
 Each request is appended to --log as one JSON line:
   {"method": ..., "path": ..., "query": {name: [values]}, "headers": {...},
-   "body": "..."}  (query values and body decoded as UTF-8)
+   "body": "...", "concurrent": N}  (query values and body decoded as UTF-8;
+   N: requests being handled when it arrived, itself included)
 and answered with --status (default 200) and --body (default "ok"), except
-the first N requests when --fail-first N CODE is given.
+the first N requests when --fail-first N CODE is given, after --delay
+seconds (default 0: at once).
 --port 0 (default) picks a free port; --ready FILE receives the port.
 Stops on SIGTERM/SIGINT with exit 0.
 """
@@ -17,6 +19,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -28,10 +31,11 @@ def main():
     p.add_argument("--status", type=int, default=200)
     p.add_argument("--body", default="ok")
     p.add_argument("--fail-first", nargs=2, type=int, metavar=("N", "CODE"))
+    p.add_argument("--delay", type=float, default=0.0)
     p.add_argument("--ready")
     args = p.parse_args()
     lock = threading.Lock()
-    state = {"fail": args.fail_first[0] if args.fail_first else 0}
+    state = {"fail": args.fail_first[0] if args.fail_first else 0, "busy": 0}
     out = open(args.log, "a")
 
     class H(BaseHTTPRequestHandler):
@@ -47,12 +51,18 @@ def main():
                    "headers": {k: v for k, v in self.headers.items()},
                    "body": body.decode("utf-8", "replace")}
             with lock:
+                state["busy"] += 1
+                rec["concurrent"] = state["busy"]
                 out.write(json.dumps(rec, ensure_ascii=False) + "\n")
                 out.flush()
                 status = args.status
                 if state["fail"] > 0:
                     state["fail"] -= 1
                     status = args.fail_first[1]
+            if args.delay > 0:
+                time.sleep(args.delay)
+            with lock:
+                state["busy"] -= 1
             data = args.body.encode()
             self.send_response(status)
             self.send_header("Content-Type", "text/plain; charset=UTF-8")

@@ -153,6 +153,7 @@ START_TEST(test_defaults)
 	ck_assert_str_eq(c->sms.dlr_url, "http://127.0.0.1:8470");
 	ck_assert_str_eq(c->sms.allow_from, "127.0.0.1,::1");
 	ck_assert_uint_eq(c->sms.nheaders, 0);
+	ck_assert_int_eq(c->sms.concurrency, 128);
 	ck_assert_int_eq(c->retry.attempts, 8);
 	ck_assert_int_eq(c->retry.first, 30);
 	ck_assert_int_eq(c->retry.max, 3600);
@@ -174,6 +175,7 @@ START_TEST(test_empty_file_is_defaults)
 	ck_assert_str_eq(c->kafka.brokers, "127.0.0.1:9092");
 	ck_assert_int_eq(c->checkins.noffsets, 4);
 	ck_assert_int_eq(c->retry.concurrency, 16);
+	ck_assert_int_eq(c->sms.concurrency, 128);
 	config_free(c);
 }
 END_TEST
@@ -234,6 +236,7 @@ static const char full[] =
 	"allow_from = 10.0.0.1 , fe80::1\n"
 	"header = X-Api-Version: 2\n"
 	"header = Accept:application/json\n"
+	"concurrency = 200\n"
 	"[retry]\n"
 	"attempts = 3\n"
 	"first = 10s\n"
@@ -352,6 +355,7 @@ START_TEST(test_full_file)
 	ck_assert_str_eq(c->sms.headers[0].value, "2");
 	ck_assert_str_eq(c->sms.headers[1].key, "Accept");
 	ck_assert_str_eq(c->sms.headers[1].value, "application/json");
+	ck_assert_int_eq(c->sms.concurrency, 200);
 
 	ck_assert_int_eq(c->retry.attempts, 3);
 	ck_assert_int_eq(c->retry.first, 10);
@@ -386,6 +390,8 @@ START_TEST(test_shipped_example)
 	ck_assert_str_eq(c->sms.url, d->sms.url);
 	ck_assert_str_eq(c->sms.allow_from, d->sms.allow_from);
 	ck_assert_int_eq(c->retry.max, d->retry.max);
+	ck_assert_int_eq(c->retry.concurrency, d->retry.concurrency);
+	ck_assert_int_eq(c->sms.concurrency, d->sms.concurrency);
 	ck_assert_str_eq(c->daemon.log_level, d->daemon.log_level);
 	ck_assert_uint_eq(c->checkins.nclosed, 11);	/* 2026 holidays */
 	config_free(c);
@@ -475,6 +481,17 @@ START_TEST(test_err_bare_number)
 {
 	expect_error("[checkins]\nduration = 30\n", 2,
 	    "[checkins] duration: \"30\" needs a unit (s, m, h, d)");
+}
+END_TEST
+
+START_TEST(test_err_concurrency)
+{
+	expect_error("[sms]\nconcurrency = 0\n", 2,
+	    "[sms] concurrency: \"0\" is not a number from 1 to 1024");
+	teardown();
+	setup();
+	expect_error("[retry]\n\nconcurrency = 1025\n", 3,
+	    "[retry] concurrency: \"1025\" is not a number from 1 to 1024");
 }
 END_TEST
 
@@ -956,6 +973,7 @@ config_suite(void)
 	tcase_add_test(tc, test_err_unknown_section);
 	tcase_add_test(tc, test_err_malformed_duration);
 	tcase_add_test(tc, test_err_bare_number);
+	tcase_add_test(tc, test_err_concurrency);
 	tcase_add_test(tc, test_err_bad_time);
 	tcase_add_test(tc, test_err_office_hours);
 	tcase_add_test(tc, test_err_bad_date);
