@@ -92,6 +92,12 @@ text_check(const unsigned char *s, size_t len, int ctl, size_t *ncp)
 		size_t need;
 		unsigned char lo = 0x80, hi = 0xbf;
 
+		/* Printable ASCII, nearly every byte: nothing to decode. */
+		if (b >= 0x20 && b < 0x7f) {
+			i++;
+			n++;
+			continue;
+		}
 		if (b < 0x80) {
 			cp = b;
 			need = 0;

@@ -307,9 +307,8 @@ wall_format(int64_t t, char out[17])
 /* --- randomness ---------------------------------------------------------- */
 
 static void
-random_bytes(void *buf, size_t n)
+getrandom_all(unsigned char *p, size_t n)
 {
-	unsigned char *p = buf;
 	while (n > 0) {
 		ssize_t r = getrandom(p, n, 0);
 		if (r < 0) {
@@ -319,6 +318,33 @@ random_bytes(void *buf, size_t n)
 		}
 		p += r;
 		n -= (size_t)r;
+	}
+}
+
+/*
+ * Bytes from the kernel's CSPRNG, read 512 at a time into a per-thread
+ * pool: a feed token per student and event no longer costs a system call.
+ * Each byte is handed out once and wiped.
+ */
+static void
+random_bytes(void *buf, size_t n)
+{
+	static __thread unsigned char pool[512];
+	static __thread size_t left;
+	unsigned char *p = buf;
+
+	while (n > 0) {
+		size_t take;
+		if (left == 0) {
+			getrandom_all(pool, sizeof pool);
+			left = sizeof pool;
+		}
+		take = n < left ? n : left;
+		memcpy(p, pool + sizeof pool - left, take);
+		explicit_bzero(pool + sizeof pool - left, take);
+		left -= take;
+		p += take;
+		n -= take;
 	}
 }
 
