@@ -2,10 +2,12 @@
  * consumer.c — Kafka → event → plan → store, one transaction per batch,
  * offsets stored only after the commit (see consumer.h). Contract 1, 5.
  *
- * Parsing and validating a batch (JSON, every rule of section 1) is a third
- * of the work per event and touches no shared state: a worker thread parses
- * the second half of each batch while the loop's thread parses the first;
- * planning and the store stay on the loop's thread, in Kafka order.
+ * Parsing and validating (JSON, every rule of section 1) is a third of the
+ * work per event and touches no shared state, so it runs on a second core:
+ * while the loop's thread applies and commits one batch, a worker thread
+ * parses the next one (step()). Planning and the store stay on the loop's
+ * thread, batch after batch, in Kafka order; a batch the store refuses is
+ * kept with the one behind it and both are retried in order.
  */
 #include <inttypes.h>
 #include <pthread.h>
@@ -35,12 +37,21 @@ struct parsed {
 	char err[160];
 };
 
-/* The worker parsing [from, to) of the batch. state: 0 idle, 1 a range to
- * parse, 2 parsed, 3 quit. */
+/* Messages held, in Kafka order, and their parse. */
+struct batch {
+	rd_kafka_message_t **m;
+	struct parsed *p;
+	size_t n, cap;
+	bool parsed;                /* p[0, n) filled */
+};
+
+/* The worker thread parsing [from, to) of batch b. state: 0 idle, 1 a
+ * range to parse, 2 parsed, 3 quit. */
 struct parser {
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
+	struct batch *b;
 	size_t from, to;
 	int state;
 	bool running;
@@ -55,9 +66,11 @@ struct consumer {
 	rd_kafka_t *rk;
 	rd_kafka_queue_t *q;
 	int fd;
-	rd_kafka_message_t **batch;  /* held messages (a failed batch is kept) */
-	struct parsed *parsed;       /* batch[i] parsed, cap entries */
-	size_t nbatch, cap;
+	/* Two batches: `ready` (polled before, applied next) and `cur` (being
+	 * polled). While `ready` is applied, the worker parses `cur`. Both
+	 * are kept when the store refuses a batch. */
+	struct batch bufs[2];
+	struct batch *ready, *cur;
 	struct parser parser;
 	bool paused;
 	int64_t retry_ms;
@@ -97,26 +110,25 @@ headers_of(rd_kafka_message_t *m, struct event_header *hdrs)
 	return nh;
 }
 
-/* Parses batch[from, to) into parsed[] (either thread). */
+/* Parses b->m[from, to) into b->p (either thread). */
 static void
-parse_range(struct consumer *c, size_t from, size_t to)
+parse_range(struct batch *b, size_t from, size_t to)
 {
 	struct event_header hdrs[MAX_HEADERS];
 
 	for (size_t i = from; i < to; i++) {
-		rd_kafka_message_t *m = c->batch[i];
+		rd_kafka_message_t *m = b->m[i];
 		size_t nh = headers_of(m, hdrs);
-		c->parsed[i].err[0] = '\0';
-		c->parsed[i].ev = event_parse(m->payload, m->len, hdrs, nh, c->parsed[i].err,
-					      sizeof c->parsed[i].err);
+		b->p[i].err[0] = '\0';
+		b->p[i].ev = event_parse(m->payload, m->len, hdrs, nh, b->p[i].err,
+					 sizeof b->p[i].err);
 	}
 }
 
 static void *
 parser_main(void *arg)
 {
-	struct consumer *c = arg;
-	struct parser *p = &c->parser;
+	struct parser *p = arg;
 
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
@@ -125,7 +137,7 @@ parser_main(void *arg)
 		if (p->state == 3)
 			break;
 		pthread_mutex_unlock(&p->mu);
-		parse_range(c, p->from, p->to);
+		parse_range(p->b, p->from, p->to);
 		pthread_mutex_lock(&p->mu);
 		p->state = 2;
 		pthread_cond_broadcast(&p->cv);
@@ -140,7 +152,7 @@ parser_start(struct consumer *c)
 	struct parser *p = &c->parser;
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
-	p->running = pthread_create(&p->thread, NULL, parser_main, c) == 0;
+	p->running = pthread_create(&p->thread, NULL, parser_main, p) == 0;
 	if (!p->running)
 		log_warnx("consumer: no parser thread; parsing on the loop's thread only");
 }
@@ -161,34 +173,67 @@ parser_stop(struct consumer *c)
 	pthread_mutex_destroy(&p->mu);
 }
 
-/* Parses the whole batch, the second half on the worker. */
-static void
-parse_batch(struct consumer *c)
+/* Hands b[from, to) to the worker; false when there is no worker. */
+static bool
+parser_post(struct consumer *c, struct batch *b, size_t from, size_t to)
 {
 	struct parser *p = &c->parser;
-	size_t n = c->nbatch, mid = n / 2;
-
-	if (!p->running || n < 64) {
-		parse_range(c, 0, n);
-		return;
-	}
+	if (!p->running)
+		return false;
 	pthread_mutex_lock(&p->mu);
-	p->from = mid;
-	p->to = n;
+	p->b = b;
+	p->from = from;
+	p->to = to;
 	p->state = 1;
 	pthread_cond_broadcast(&p->cv);
 	pthread_mutex_unlock(&p->mu);
-	parse_range(c, 0, mid);
+	return true;
+}
+
+/* Waits for the range posted last. */
+static void
+parser_wait(struct consumer *c)
+{
+	struct parser *p = &c->parser;
 	pthread_mutex_lock(&p->mu);
-	while (p->state != 2)
+	while (p->state == 1)
 		pthread_cond_wait(&p->cv, &p->mu);
 	p->state = 0;
 	pthread_mutex_unlock(&p->mu);
 }
 
-/* Processes c->batch in one transaction. 0 committed, -1 store failure. */
+/* Parses all of b now, half of it on the worker. */
+static void
+parse_now(struct consumer *c, struct batch *b)
+{
+	size_t mid = b->n / 2;
+
+	if (b->parsed)
+		return;
+	if (b->n >= 64 && parser_post(c, b, mid, b->n)) {
+		parse_range(b, 0, mid);
+		parser_wait(c);
+	} else {
+		parse_range(b, 0, b->n);
+	}
+	b->parsed = true;
+}
+
+/* Frees the parse of b (it is parsed again before being applied). */
+static void
+unparse(struct batch *b)
+{
+	for (size_t i = 0; b->parsed && i < b->n; i++) {
+		event_free(b->p[i].ev);
+		b->p[i].ev = NULL;
+	}
+	b->parsed = false;
+}
+
+/* Applies b (parsed) in one transaction. 0 committed, -1 store failure
+ * (b is then unparsed, its messages kept). */
 static int
-apply_batch(struct consumer *c)
+apply_batch(struct consumer *c, struct batch *b)
 {
 	char err[160];
 	struct event_header hdrs[MAX_HEADERS];
@@ -197,18 +242,17 @@ apply_batch(struct consumer *c)
 	uint64_t applied = 0, dup = 0, rejected = 0, bt[4] = { 0 }, rt[4] = { 0 };
 	size_t i = 0;
 
-	parse_batch(c);
 	if (store_begin(c->st))
 		goto fail_parsed;
-	for (; i < c->nbatch; i++) {
-		rd_kafka_message_t *m = c->batch[i];
+	for (; i < b->n; i++) {
+		rd_kafka_message_t *m = b->m[i];
 		const char *topic = rd_kafka_topic_name(m->rkt);
 		size_t nh;
-		struct event *ev = c->parsed[i].ev;
+		struct event *ev = b->p[i].ev;
 		enum plan_result r;
 
-		c->parsed[i].ev = NULL;
-		snprintf(err, sizeof err, "%s", c->parsed[i].err);
+		b->p[i].ev = NULL;
+		snprintf(err, sizeof err, "%s", b->p[i].err);
 		if (ev == NULL) {
 			r = PLAN_REJECTED;
 		} else {
@@ -253,6 +297,7 @@ fail_ev:
 		log_err("kafka: dead letters not acknowledged yet; they are kept in the store");
 	if (store_commit(c->st))
 		goto fail;
+	b->parsed = false;
 	c->stats.applied += applied;
 	c->stats.duplicates += dup;
 	c->stats.rejected += rejected;
@@ -269,22 +314,19 @@ fail:
 	store_rollback(c->st);
 	plan_reload(c->pl);
 fail_parsed:
-	for (; i < c->nbatch; i++) {
-		event_free(c->parsed[i].ev);
-		c->parsed[i].ev = NULL;
-	}
+	unparse(b);
 	return -1;
 }
 
-/* Stores the offsets of the batch (next offset of each partition). */
+/* Stores the offsets of b (next offset of each partition). */
 static void
-store_offsets(struct consumer *c)
+store_offsets(struct consumer *c, const struct batch *b)
 {
-	rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new((int)c->nbatch);
+	rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new((int)b->n);
 	rd_kafka_resp_err_t e;
 
-	for (size_t i = 0; i < c->nbatch; i++) {
-		rd_kafka_message_t *m = c->batch[i];
+	for (size_t i = 0; i < b->n; i++) {
+		rd_kafka_message_t *m = b->m[i];
 		rd_kafka_topic_partition_t *tp =
 			rd_kafka_topic_partition_list_find(l, rd_kafka_topic_name(m->rkt), m->partition);
 		if (tp == NULL)
@@ -299,37 +341,90 @@ store_offsets(struct consumer *c)
 }
 
 static void
-release_batch(struct consumer *c)
+release_batch(struct batch *b)
 {
-	for (size_t i = 0; i < c->nbatch; i++)
-		rd_kafka_message_destroy(c->batch[i]);
-	c->nbatch = 0;
+	unparse(b);
+	for (size_t i = 0; i < b->n; i++)
+		rd_kafka_message_destroy(b->m[i]);
+	b->n = 0;
 }
 
-/* Applies the held batch; on store failure pauses and schedules a retry. */
-static int
-flush_batch(struct consumer *c)
+static size_t
+held(const struct consumer *c)
 {
-	if (c->nbatch == 0)
-		return 0;
-	if (apply_batch(c) != 0) {
-		c->stats.store_ok = false;
-		snprintf(c->stats.problem, sizeof c->stats.problem, "store: %s",
-			 store_errmsg(c->st));
-		c->retry_ms = c->retry_ms ? (c->retry_ms * 2 > 30000 ? 30000 : c->retry_ms * 2) : 500;
-		log_err("store: batch of %zu messages not applied (%s); retrying in %" PRId64 " ms",
-			c->nbatch, store_errmsg(c->st), c->retry_ms);
-		c->paused = true;
-		loop_timer_set(c->retry, c->retry_ms);
-		return -1;
-	}
+	return c->ready->n + c->cur->n;
+}
+
+/* The store refused a batch: pause and retry later, keeping everything. */
+static void
+store_refused(struct consumer *c, size_t n)
+{
+	c->stats.store_ok = false;
+	snprintf(c->stats.problem, sizeof c->stats.problem, "store: %s", store_errmsg(c->st));
+	c->retry_ms = c->retry_ms ? (c->retry_ms * 2 > 30000 ? 30000 : c->retry_ms * 2) : 500;
+	log_err("store: batch of %zu messages not applied (%s); retrying in %" PRId64 " ms", n,
+		store_errmsg(c->st), c->retry_ms);
+	c->paused = true;
+	loop_timer_set(c->retry, c->retry_ms);
+}
+
+static void
+store_accepted(struct consumer *c, struct batch *b)
+{
 	if (!c->stats.store_ok)
 		log_notice("store: writable again, consumption resumes");
 	c->stats.store_ok = true;
 	c->stats.problem[0] = '\0';
 	c->retry_ms = 0;
-	store_offsets(c);
-	release_batch(c);
+	store_offsets(c, b);
+	release_batch(b);
+}
+
+/*
+ * One step of the pipeline: the worker parses `cur` while this thread
+ * applies `ready`; then `cur` becomes `ready`. 0, or -1 when the store
+ * refused `ready` (both batches kept, consumption paused).
+ */
+static int
+step(struct consumer *c)
+{
+	struct batch *r = c->ready, *n = c->cur;
+	bool posted = false;
+
+	if (n->n > 0 && !n->parsed) {
+		if (r->n > 0)
+			posted = parser_post(c, n, 0, n->n);
+		if (!posted)
+			parse_now(c, n);
+	}
+	if (r->n > 0) {
+		parse_now(c, r);	/* parsed already, unless retried */
+		if (apply_batch(c, r) != 0) {
+			if (posted)
+				parser_wait(c);
+			if (posted)
+				n->parsed = true;
+			store_refused(c, r->n);
+			return -1;
+		}
+		store_accepted(c, r);
+	}
+	if (posted) {
+		parser_wait(c);
+		n->parsed = true;
+	}
+	c->ready = n;
+	c->cur = r;
+	return 0;
+}
+
+/* Applies everything held: 0, or -1 when the store refused a batch. */
+static int
+flush_all(struct consumer *c)
+{
+	while (held(c) > 0)
+		if (step(c))
+			return -1;
 	return 0;
 }
 
@@ -342,10 +437,25 @@ consumer_drain(void *arg)
 
 	if (c->paused)
 		return;
-	if (flush_batch(c))
+	/* After a refusal: what was held goes first, in order. */
+	if (c->retry_ms > 0 && flush_all(c))
 		return;
 	for (int idle = 0;;) {
-		rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, 0);
+		rd_kafka_message_t *m;
+		struct batch *b = c->cur;
+
+		if (b->n >= max) {
+			if (step(c))
+				return;
+			if (clock_mono_ms() - t0 > SLICE_MS) {
+				/* Yield to the loop (HTTP, sends, watchdog)
+				 * and go on at its next turn. */
+				loop_timer_set(c->kick, 0);
+				return;
+			}
+			b = c->cur;
+		}
+		m = rd_kafka_consumer_poll(c->rk, 0);
 		if (m == NULL) {
 			/* A poll that served an internal op (rebalance...)
 			 * returns NULL although messages may follow. */
@@ -360,25 +470,16 @@ consumer_drain(void *arg)
 			rd_kafka_message_destroy(m);
 			continue;
 		}
-		if (c->nbatch == c->cap) {
-			c->cap = c->cap ? c->cap * 2 : 256;
-			c->batch = xrealloc(c->batch, c->cap * sizeof *c->batch);
-			c->parsed = xrealloc(c->parsed, c->cap * sizeof *c->parsed);
+		if (b->n == b->cap) {
+			b->cap = b->cap ? b->cap * 2 : 256;
+			b->m = xrealloc(b->m, b->cap * sizeof *b->m);
+			b->p = xrealloc(b->p, b->cap * sizeof *b->p);
 		}
-		c->batch[c->nbatch++] = m;
+		b->m[b->n++] = m;
 		c->stats.consumed++;
-		if (c->nbatch >= max) {
-			if (flush_batch(c))
-				return;
-			if (clock_mono_ms() - t0 > SLICE_MS) {
-				/* Yield to the loop (HTTP, sends, watchdog)
-				 * and go on at its next turn. */
-				loop_timer_set(c->kick, 0);
-				return;
-			}
-		}
 	}
-	if (flush_batch(c))
+	/* Nothing more queued: apply everything held now. */
+	if (flush_all(c))
 		return;
 	/* librdkafka's I/O event only fires when an empty queue gets an
 	 * element: with internal ops left in it, it may stay silent. Look
@@ -446,6 +547,8 @@ consumer_new(const struct config *cfg, struct store *st, struct planner *pl,
 	rd_kafka_topic_partition_list_t *topics = NULL;
 	rd_kafka_resp_err_t e;
 
+	c->ready = &c->bufs[0];
+	c->cur = &c->bufs[1];
 	c->cfg = cfg;
 	c->st = st;
 	c->pl = pl;
@@ -584,10 +687,11 @@ consumer_close(struct consumer *c)
 	if (c->rk) {
 		/* Finish the batch in hand (unless the store refuses it). */
 		c->paused = false;
-		if (c->nbatch && flush_batch(c))
+		if (held(c) > 0 && flush_all(c))
 			log_err("kafka: %zu messages in hand not applied; they will be redelivered",
-				c->nbatch);
-		release_batch(c);
+				held(c));
+		release_batch(c->ready);
+		release_batch(c->cur);
 		if (c->fd >= 0)
 			kafka_queue_unwatch(c->loop, c->q, c->fd);
 		if (c->stats.subscribed)
@@ -599,8 +703,10 @@ consumer_close(struct consumer *c)
 	loop_timer_free(c->retry);
 	loop_timer_free(c->kick);
 	parser_stop(c);
-	free(c->batch);
-	free(c->parsed);
+	for (int i = 0; i < 2; i++) {
+		free(c->bufs[i].m);
+		free(c->bufs[i].p);
+	}
 	free(c);
 }
 
