@@ -291,7 +291,7 @@ static int
 cmd_status(struct ctx *c)
 {
 	struct status s;
-	int64_t students, stopped, events, dead, size, wal = 0;
+	int64_t students, stopped, events, dead, size, wal = 0, awaiting = 0;
 	int64_t appt_all[6] = { 0 }, alerts[5] = { 0 };
 	char *walpath;
 	struct stat sb;
@@ -303,6 +303,7 @@ cmd_status(struct ctx *c)
 	s.shortages = json_object();
 	if (store_ctl_count_students(c->st, &students, &stopped) ||
 	    store_ctl_count_events(c->st, &events, &dead) ||
+	    store_ctl_count_awaiting(c->st, &awaiting) ||
 	    store_ctl_each_appt_count(c->st, status_appt, &s) ||
 	    store_ctl_each_reminder_count(c->st, status_rem, &s) ||
 	    store_ctl_each_counter(c->st, "dropin_shortage:", status_shortage, &s) ||
@@ -342,6 +343,7 @@ cmd_status(struct ctx *c)
 		for (int ch = CH_SMS; ch <= CH_EMAIL; ch++)
 			json_object_set_new(rem, channel_names[ch], rem_counts(s.rem[REM_REMINDER][ch]));
 		json_object_set_new(doc, "reminders", rem);
+		json_object_set_new(doc, "appointments_awaiting_reminders", json_integer(awaiting));
 		json_object_set_new(doc, "adviser_alerts", rem_counts(alerts));
 		json_object_set_new(doc, "events", json_integer(events));
 		json_object_set_new(doc, "dead_letters", json_integer(dead));
@@ -369,6 +371,9 @@ cmd_status(struct ctx *c)
 		    rem_status_names);
 	text_counts(f, "reminders email", s.rem[REM_REMINDER][CH_EMAIL], REM_PENDING, REM_SENDING,
 		    rem_status_names);
+	fprintf(f, "%-18s%lld appointments beyond the horizon (rows made %lld days before)\n",
+		"reminders later", (long long)awaiting,
+		(long long)(schedule_reminder_horizon(c->cfg) / 86400));
 	text_counts(f, "adviser alerts", alerts, REM_PENDING, REM_SENDING, rem_status_names);
 	fprintf(f, "%-18s%lld\n", "events", (long long)events);
 	fprintf(f, "%-18s%lld\n", "dead letters", (long long)dead);

@@ -1546,7 +1546,7 @@ enum {
 	X_CTL_STUDENTS = 64, X_CTL_EVENTS, X_CTL_APPT_COUNT, X_CTL_REM_COUNT, X_CTL_COUNTERS,
 	X_CTL_DB_SIZE, X_CTL_REM_STUDENT, X_CTL_REM_STATUS, X_CTL_DEAD, X_CTL_INDICATORS,
 	X_CTL_REVOKE_ADVISER, X_CTL_REVOKE_STUDENT, X_CTL_REVOKE_ESTAB,
-	X_CTL_RETRY_GET, X_CTL_RETRY_SET,
+	X_CTL_RETRY_GET, X_CTL_RETRY_SET, X_CTL_AWAITING,
 };
 
 /* Steps a statement that returns one row of int64 columns. */
@@ -1593,6 +1593,14 @@ store_ctl_count_events(struct store *st, int64_t *events, int64_t *dead_letters)
 	sqlite3_stmt *s = stmt_x(st, X_CTL_EVENTS,
 		"SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM dead_letters)");
 	return s ? ctl_one_row(st, s, events, dead_letters) : -1;
+}
+
+int
+store_ctl_count_awaiting(struct store *st, int64_t *appointments)
+{
+	sqlite3_stmt *s = stmt_x(st, X_CTL_AWAITING,
+		"SELECT count(*) FROM appointments WHERE reminded = 0 AND status = 1");
+	return s ? ctl_one_row(st, s, appointments, NULL) : -1;
 }
 
 int

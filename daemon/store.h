@@ -207,6 +207,9 @@ int store_feed_metrics(struct store *st,
 /* Read side of relancectl (read-only connection) and its two actions. */
 int store_ctl_count_students(struct store *st, int64_t *total, int64_t *stopped);
 int store_ctl_count_events(struct store *st, int64_t *events, int64_t *dead_letters);
+/* Confirmed appointments whose reminder rows are not made yet (beyond the
+ * horizon). */
+int store_ctl_count_awaiting(struct store *st, int64_t *appointments);
 /* fn(kind, status, n) per (kind, status) of appointments. */
 int store_ctl_each_appt_count(struct store *st,
 			      void (*fn)(int kind, int status, int64_t n, void *arg), void *arg);

@@ -90,6 +90,12 @@ assert_eq "$(jp "$F" 'sorted(set(r["status"] for a in A for r in a["reminders"] 
 assert_eq "$(sql "select count(*) from reminders r join appointments a on a.id = r.appointment_id
 	where a.student_id = 'P1' and a.starts_at > strftime('%s', 'now') + 8 * 86400")" 0 \
     "appointments beyond the horizon: no reminder rows in the store"
+relancectl status --json >"$T/status.json"
+AWAITING=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["appointments_awaiting_reminders"])' "$T/status.json")
+assert_eq "$AWAITING" \
+    "$(sql 'select count(*) from appointments where status = 1 and reminded = 0')" \
+    "status: appointments awaiting their reminder rows"
+assert_ne "$AWAITING" 0 "status: some are awaiting"
 assert_eq "$(sql "select count(*) from (select adviser_id, starts_at from appointments
 	where kind = 1 and status = 1 group by 1, 2 having count(*) > 1)")" 0 "4 students of one adviser: no double booking"
 
