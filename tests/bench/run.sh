@@ -179,6 +179,22 @@ FULL_BYTES=$(($(stat -c %s "$T/full.db") + $(stat -c %s "$T/full.db-wal" 2>/dev/
 FULL_AWAIT=$(sqlite3 "$T/full.db" 'select count(*) from appointments where reminded = 0 and status = 1')
 note "full: $FULL_AWAIT appointments beyond the 7-day horizon (their reminder rows are made later)"
 
+# The deferred work: relanced on the same store with a horizon of ten years
+# makes every reminder row at once, in the job's batches (2,000 appointments
+# per transaction, the loop running in between)
+write_conf "$T/full-rows.conf" kafka.group=bench-full store.path="$T/full.db" \
+    calendar.feeds_dir="$T/feeds-full" "dropin.window=$DROPIN" reminders.horizon=3650d
+section "ingest: the horizon job makes the reminder rows of the full store"
+start_relanced "$T/full-rows.conf"
+out=$("$PY" "$BENCH/poll.py" "$T/full.db" "select coalesce(max(id), 0) from reminders" \
+    "$((FULL_AWAIT * 4))" 600 200)
+read -r t_first t_done v_first v <<<"$out"
+stop_relanced 60
+JOB_ROWS=$(sqlite3 "$T/full.db" 'select count(*) from reminders')
+assert_eq "$JOB_ROWS" "$((FULL_AWAIT * 4))" "horizon job: 4 reminder rows per appointment (48h, 2h; SMS, email)"
+JOB_RATE=$(fdiv "$((JOB_ROWS - v_first))" "$(sub "$t_done" "$t_first")")
+note "horizon job: $JOB_ROWS rows in $(sub "$t_done" "$t_first") s: $JOB_RATE rows/s"
+
 # (d) the same with every reminder row written in the ingest transaction
 # (horizon of ten years), as before schema 3
 write_conf "$T/eager.conf" kafka.group=bench-eager store.path="$T/eager.db" \
@@ -202,6 +218,8 @@ row "ingest relanced full planning (events/s)" "$FULL_RATE" "kcat $KCAT_RATE" \
     "$(fdiv "$FULL_RATE" "$KCAT_RATE" %.2f)x (>= 10000)" "$(verdict "$FULL_RATE" 10000)"
 row "  full planning, reminder rows at once (events/s)" "$EAGER_RATE" "kcat $KCAT_RATE" \
     "horizon 3650d, $EAGER_REMS rows, RSS $(mb "$EAGER_HWM")" "-"
+row "  horizon job, reminder rows made later (rows/s)" "$JOB_RATE" "-" \
+    "$JOB_ROWS rows for $FULL_AWAIT appointments" "-"
 row "  offsets committed after ingest" "$STORE_OFF / $FULL_OFF" "-" "store-only / full" \
     "$([ "$STORE_OFF/$FULL_OFF" = committed/committed ] && echo ok || echo MISSED)"
 row "  SIGTERM to exit after ingest (s)" "$STORE_STOP / $FULL_STOP" "-" "store-only / full" "-"
