@@ -83,6 +83,9 @@ static const char *const migrations[] = {
 	"ALTER TABLE appointments ADD COLUMN reminded INTEGER NOT NULL DEFAULT 1;"
 	"CREATE INDEX appointments_to_remind ON appointments(starts_at)"
 	" WHERE reminded = 0 AND status = 1;",
+	/* 4: reminders left "sending" by a crash, found at start without
+	 * reading the whole table */
+	"CREATE INDEX reminders_sending ON reminders(id) WHERE status = 4;",
 };
 
 /* ---- statements -------------------------------------------------------------- */

@@ -53,7 +53,7 @@ assert_eq "$(jget "$T/status.json" 'd["students"]["total"]')" 2 "status --json: 
 assert_eq "$(jget "$T/status.json" 'd["appointments"]["by_kind"]["check-in"]["confirmed"]')" 8 \
     "status --json: 8 check-ins confirmed"
 assert_eq "$(jget "$T/status.json" 'd["dead_letters"]')" 1 "status --json: dead letters"
-assert_eq "$(jget "$T/status.json" 'd["schema_version"]')" 3 "status --json: schema version"
+assert_eq "$(jget "$T/status.json" 'd["schema_version"]')" 4 "status --json: schema version"
 assert_eq "$(jget "$T/status.json" 'd["reminders"]["sms"]["pending"]')" \
     "$(sql 'select count(*) from reminders where channel = 1 and status = 0')" \
     "status --json: pending SMS reminders as in the store"
