@@ -151,9 +151,11 @@ on_remind(void *arg)
 		if (n < 0 || store_commit(r->st)) {
 			store_rollback(r->st);
 			n = -1;
-			log_err("making reminders failed; retried in a minute");
 		}
 	}
+	if (n < 0)
+		log_err("store: cannot make the reminder rows of appointments within the horizon"
+			" (%s); retried in a minute", store_errmsg(r->st));
 	if (n > 0) {
 		log_debug("reminders made for %d appointments", n);
 		dispatch_poke(r->disp);
