@@ -208,7 +208,8 @@ parse_now(struct consumer *c, struct batch *b)
 {
 	size_t mid = b->n / 2;
 
-	if (b->parsed)
+	/* An empty batch stays unparsed: messages may be added to it. */
+	if (b->parsed || b->n == 0)
 		return;
 	if (b->n >= 64 && parser_post(c, b, mid, b->n)) {
 		parse_range(b, 0, mid);
@@ -391,6 +392,9 @@ step(struct consumer *c)
 	struct batch *r = c->ready, *n = c->cur;
 	bool posted = false;
 
+	/* Parsed already, unless retried after a refusal (before the worker
+	 * gets n: parse_now uses it too). */
+	parse_now(c, r);
 	if (n->n > 0 && !n->parsed) {
 		if (r->n > 0)
 			posted = parser_post(c, n, 0, n->n);
@@ -398,12 +402,11 @@ step(struct consumer *c)
 			parse_now(c, n);
 	}
 	if (r->n > 0) {
-		parse_now(c, r);	/* parsed already, unless retried */
 		if (apply_batch(c, r) != 0) {
-			if (posted)
+			if (posted) {
 				parser_wait(c);
-			if (posted)
 				n->parsed = true;
+			}
 			store_refused(c, r->n);
 			return -1;
 		}
