@@ -136,8 +136,10 @@ parser_main(void *arg)
 			pthread_cond_wait(&p->cv, &p->mu);
 		if (p->state == 3)
 			break;
+		struct batch *b = p->b;
+		size_t from = p->from, to = p->to;
 		pthread_mutex_unlock(&p->mu);
-		parse_range(p->b, p->from, p->to);
+		parse_range(b, from, to);
 		pthread_mutex_lock(&p->mu);
 		p->state = 2;
 		pthread_cond_broadcast(&p->cv);
