@@ -948,13 +948,18 @@ p_closed(struct ctx *x, const struct key *k, const char *v, char *err,
     size_t el)
 {
 	char *copy = xstrdup(v), **items = NULL;
-	size_t old = x->c->checkins.nclosed, max = strlen(v) / 2 + 2, m = 0;
+	/* Every comma adds an item: at most strlen(v) + 1 of them. */
+	size_t old = x->c->checkins.nclosed, max = strlen(v) + 2, m = 0;
 	int32_t *days = NULL;
 	int n = 0, rc = -1;
 
 	if (*v != '\0' && strcmp(v, "none") != 0) {
 		items = xcalloc(max, sizeof *items);
 		n = split_list(copy, items, (int)max);
+		if (n == -1) {
+			snprintf(err, el, "too many dates");
+			goto out;
+		}
 	}
 	days = xcalloc(old + (size_t)n + 1, sizeof *days);
 	for (int i = 0; i < n; i++) {

@@ -534,6 +534,16 @@ START_TEST(test_err_bad_date)
 	setup();
 	expect_error("[checkins]\nclosed = 14/07/2026\n", 2,
 	    "[checkins] closed: \"14/07/2026\" is not a date (YYYY-MM-DD)");
+	/* More commas than half the line (found by fuzz_config: the list
+	 * overflowed and the dates were sorted out of bounds). */
+	teardown();
+	setup();
+	expect_error("[checkins]\nclosed = 2026-0-110,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,\n", 2,
+	    "[checkins] closed: \"2026-0-110\" is not a date (YYYY-MM-DD)");
+	teardown();
+	setup();
+	expect_error("[checkins]\nclosed = 2026-07-14,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,\n", 2,
+	    "[checkins] closed: \"\" is not a date (YYYY-MM-DD)");
 }
 END_TEST
 
