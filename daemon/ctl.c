@@ -439,14 +439,11 @@ static void
 rem_scheduled(struct ctx *c, const struct student *s, const struct appt *a, struct rem_list *l)
 {
 	int64_t due[CONFIG_MAX_OFFSETS];
-	int which[CONFIG_MAX_OFFSETS], n, chans[2], nch = 0;
+	int which[CONFIG_MAX_OFFSETS], n, chans[2], nch;
 
 	if (a->status != APPT_CONFIRMED || a->reminded)
 		return;
-	if (s->phone && s->consent_sms)
-		chans[nch++] = CH_SMS;
-	if (s->email && s->consent_email)
-		chans[nch++] = CH_EMAIL;
+	nch = plan_channels(s, 0, chans);
 	n = schedule_reminders(c->cfg, a->starts_at, c->now, due, which, CONFIG_MAX_OFFSETS);
 	for (int k = 0; k < nch; k++)
 		for (int i = 0; i < n; i++) {

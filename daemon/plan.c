@@ -125,6 +125,25 @@ today(int64_t now)
 	return day;
 }
 
+int
+plan_channels(const struct student *s, int only_channel, int out[2])
+{
+	int n = 0;
+	if (s->phone && s->consent_sms && (!only_channel || only_channel == CH_SMS))
+		out[n++] = CH_SMS;
+	if (s->email && s->consent_email && (!only_channel || only_channel == CH_EMAIL))
+		out[n++] = CH_EMAIL;
+	return n;
+}
+
+/* An appointment starting at start, booked at now, gets its reminder rows
+ * at once (else plan_make_reminders() makes them later). */
+static int
+within_horizon(const struct planner *p, int64_t start, int64_t now)
+{
+	return start <= now + schedule_reminder_horizon(p->cfg);
+}
+
 /* Plans the reminders of one appointment on every channel the student can
  * receive. */
 static int
@@ -133,15 +152,12 @@ plan_reminders(struct planner *p, const struct student *s, const struct appt *a,
 {
 	int64_t due[CONFIG_MAX_OFFSETS];
 	int which[CONFIG_MAX_OFFSETS];
-	int n, channels[2], nch = 0;
+	int n, channels[2], nch;
 
 	/* Beyond the horizon: made later by plan_make_reminders(). */
 	if (!a->reminded)
 		return 0;
-	if (s->phone && s->consent_sms && (!only_channel || only_channel == CH_SMS))
-		channels[nch++] = CH_SMS;
-	if (s->email && s->consent_email && (!only_channel || only_channel == CH_EMAIL))
-		channels[nch++] = CH_EMAIL;
+	nch = plan_channels(s, only_channel, channels);
 	if (nch == 0)
 		return 0;
 	n = schedule_reminders(p->cfg, a->starts_at, now, due, which, CONFIG_MAX_OFFSETS);
@@ -172,7 +188,7 @@ book_checkin(struct planner *p, const struct student *s, int plan_index, int32_t
 	a->starts_at = start;
 	a->ends_at = end;
 	a->status = APPT_CONFIRMED;
-	a->reminded = start <= now + schedule_reminder_horizon(p->cfg);
+	a->reminded = within_horizon(p, start, now);
 	if (store_appt_insert(p->st, a, p->cfg->calendar.domain, now))
 		return -1;
 	agenda_mark(p->agenda, s->adviser_id, start, end);
@@ -221,7 +237,7 @@ book_dropin(struct planner *p, const struct student *s, int32_t after_day, int64
 	a->ends_at = end;
 	a->status = APPT_CONFIRMED;
 	a->window_key = (char *)p->cfg->dropin.windows[window].key;
-	a->reminded = start <= now + schedule_reminder_horizon(p->cfg);
+	a->reminded = within_horizon(p, start, now);
 	if (store_appt_insert(p->st, a, p->cfg->calendar.domain, now) ||
 	    store_dropin_add(p->st, a->window_key, start, 1))
 		return -1;
@@ -559,7 +575,8 @@ add_channel_reminders(struct planner *p, const struct student *s, int channel, i
 	if (store_appts_of_student(p->st, s->id, &v, &n))
 		return -1;
 	for (size_t i = 0; i < n && rc == 0; i++) {
-		if (v[i].status != APPT_CONFIRMED || v[i].starts_at <= now)
+		/* Beyond the horizon, the rows are made later with every channel. */
+		if (v[i].status != APPT_CONFIRMED || v[i].starts_at <= now || !v[i].reminded)
 			continue;
 		int have = store_reminders_count_appt(p->st, v[i].id, channel);
 		if (have < 0)

@@ -51,6 +51,12 @@ enum plan_result plan_apply(struct planner *p, const struct event *ev, const cha
  * Returns the number queued or -1. */
 int plan_lost_students(struct planner *p, int64_t now);
 
+struct student;
+
+/* The channels (CH_SMS, CH_EMAIL) on which student s can get reminders, or
+ * only only_channel when it is not 0: written to out, count returned. */
+int plan_channels(const struct student *s, int only_channel, int out[2]);
+
 /* Makes the reminder rows of confirmed appointments that came within the
  * reminder horizon (schedule_reminder_horizon), at most limit appointments,
  * inside the caller's transaction. Returns how many appointments were
