@@ -7,7 +7,6 @@
  * 4xx (403 "Not routable", authorization) permanent.
  */
 #include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -209,26 +208,15 @@ sms_outbox_write(const char *dir, int64_t id, const char *sender, const char *to
 {
 	json_t *o = json_pack("{s:I, s:s, s:s, s:s}", "reminder", (json_int_t)id,
 			      "from", sender ? sender : "", "to", to ? to : "", "text", text ? text : "");
-	char *s = NULL, *path = NULL;
+	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	int rc = -1;
-	if (o == NULL)
-		goto out;
-	s = json_dumps(o, JSON_ENSURE_ASCII * 0 | JSON_COMPACT);
-	if (s == NULL)
-		goto out;
-	if (mkdir_p(dir, 0750) != 0 && errno != EEXIST) {
-		log_warn("outbox %s", dir);
-		goto out;
+
+	if (s != NULL) {
+		/* One JSON document per file, ending with a newline. */
+		size_t len = strlen(s);
+		s[len] = '\n';
+		rc = outbox_write(dir, id, "json", s, len + 1);
 	}
-	path = xasprintf("%s/%lld.json", dir, (long long)id);
-	size_t len = strlen(s);
-	s[len] = '\n';
-	rc = file_write_atomic(path, s, len + 1);
-	s[len] = '\0';
-	if (rc != 0)
-		log_warn("outbox: cannot write %s", path);
-out:
-	free(path);
 	free(s);
 	json_decref(o);
 	return rc;

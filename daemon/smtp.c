@@ -7,7 +7,6 @@
  * libcurl. Contract section 4.
  */
 #define _GNU_SOURCE
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -404,16 +403,5 @@ smtp_outbox_dir(const char *url)
 int
 smtp_outbox_write(const char *dir, int64_t id, const char *msg, size_t len)
 {
-	char *path;
-	int rc;
-	if (mkdir_p(dir, 0750) != 0 && errno != EEXIST) {
-		log_warn("outbox %s", dir);
-		return -1;
-	}
-	path = xasprintf("%s/%lld.eml", dir, (long long)id);
-	rc = file_write_atomic(path, msg, len);
-	if (rc != 0)
-		log_warn("outbox: cannot write %s", path);
-	free(path);
-	return rc;
+	return outbox_write(dir, id, "eml", msg, len);
 }

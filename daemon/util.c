@@ -602,3 +602,21 @@ mkdir_p(const char *path, int mode)
 		return -1;
 	return 0;
 }
+
+int
+outbox_write(const char *dir, int64_t id, const char *ext, const void *data, size_t len)
+{
+	char *path;
+	int rc;
+
+	if (mkdir_p(dir, 0750) != 0 && errno != EEXIST) {
+		log_warn("outbox %s", dir);
+		return -1;
+	}
+	path = xasprintf("%s/%lld.%s", dir, (long long)id, ext);
+	rc = file_write_atomic(path, data, len);
+	if (rc != 0)
+		log_warn("outbox: cannot write %s", path);
+	free(path);
+	return rc;
+}

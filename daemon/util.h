@@ -86,5 +86,8 @@ int file_write_atomic(const char *path, const void *data, size_t len);
 int file_write_replace(const char *path, const void *data, size_t len, int sync);
 /* mkdir -p */
 int mkdir_p(const char *path, int mode);
+/* An outbox file (file:// delivery): dir/ID.EXT written atomically, dir
+ * made when missing; failures logged. 0 or -1. */
+int outbox_write(const char *dir, int64_t id, const char *ext, const void *data, size_t len);
 
 #endif
