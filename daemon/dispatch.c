@@ -884,6 +884,23 @@ respond(struct httpd_response *resp, int status, const char *text)
 	resp->content_type = "text/plain; charset=utf-8";
 }
 
+/* What both Kannel callbacks check first: the caller's address and their
+ * two arguments. 1 to go on, else 0 with the answer set (403, 400 missing). */
+static int
+callback_ok(struct dispatch *d, const struct httpd_request *req, struct httpd_response *resp,
+	    const char *a, const char *b, const char *missing)
+{
+	if (!allowed(d, req->client_ip)) {
+		respond(resp, 403, "forbidden\n");
+		return 0;
+	}
+	if (a == NULL || b == NULL) {
+		respond(resp, 400, missing);
+		return 0;
+	}
+	return 1;
+}
+
 static int
 on_dlr(const struct httpd_request *req, struct httpd_response *resp, void *arg)
 {
@@ -896,14 +913,8 @@ on_dlr(const struct httpd_request *req, struct httpd_response *resp, void *arg)
 	int64_t now = clock_now();
 	int found, failed_now = 0;
 
-	if (!allowed(d, req->client_ip)) {
-		respond(resp, 403, "forbidden\n");
+	if (!callback_ok(d, req, resp, ids, sts, "id and status required\n"))
 		return 0;
-	}
-	if (ids == NULL || sts == NULL) {
-		respond(resp, 400, "id and status required\n");
-		return 0;
-	}
 	errno = 0;
 	id = strtoll(ids, &end, 10);
 	if (errno || *end || id <= 0) {
@@ -972,14 +983,8 @@ on_incoming(const struct httpd_request *req, struct httpd_response *resp, void *
 	int64_t now = clock_now();
 	int found;
 
-	if (!allowed(d, req->client_ip)) {
-		respond(resp, 403, "forbidden\n");
+	if (!callback_ok(d, req, resp, from, text, "from and text required\n"))
 		return 0;
-	}
-	if (from == NULL || text == NULL) {
-		respond(resp, 400, "from and text required\n");
-		return 0;
-	}
 	d->stats.incoming++;
 	if (!sms_is_stop(text)) {
 		log_debug("incoming SMS that is not a STOP reply: ignored");

@@ -114,6 +114,16 @@ lib_spawn() {
 	LIB_PIDS+=("$LIB_PID:$name")
 }
 
+# lib_wait_ready NAME FILE WHAT: wait (10 s) until the process just spawned
+# as NAME ($LIB_PID) has written FILE; else print its log and die "WHAT did
+# not start"
+lib_wait_ready() {
+	if ! wait_for "test -s '$2' || ! kill -0 $LIB_PID" 10 || ! [ -s "$2" ]; then
+		cat "$T/$1.log" >&2
+		die "$3 did not start"
+	fi
+}
+
 # lib_forget PID: no longer stop it at exit (it was stopped already)
 lib_forget() {
 	local i
@@ -269,11 +279,7 @@ start_kafka() {
 	rm -f "$T/kafka.ready"
 	lib_spawn kafka "$BUILD/kafka_mock" -p "$parts" -f "$T/kafka.ready" "$@"
 	KAFKA_PID=$LIB_PID
-	if ! wait_for "test -s '$T/kafka.ready' || ! kill -0 $KAFKA_PID" 10 ||
-	    ! [ -s "$T/kafka.ready" ]; then
-		cat "$T/kafka.log" >&2
-		die "kafka mock did not start"
-	fi
+	lib_wait_ready kafka "$T/kafka.ready" "kafka mock"
 	BROKERS=$(head -n1 "$T/kafka.ready")
 	export BROKERS KAFKA_PID
 }
@@ -538,11 +544,7 @@ start_smtpd() {
 	lib_spawn smtpd "$PY" "$LIB_TESTS/peers/smtpd.py" --dir "$SMTP_DIR" \
 	    --ready "$T/smtpd.ready" "${args[@]}"
 	SMTPD_PID=$LIB_PID
-	if ! wait_for "test -s '$T/smtpd.ready' || ! kill -0 $SMTPD_PID" 10 ||
-	    ! [ -s "$T/smtpd.ready" ]; then
-		cat "$T/smtpd.log" >&2
-		die "smtpd did not start"
-	fi
+	lib_wait_ready smtpd "$T/smtpd.ready" smtpd
 	SMTP_PORT=$(cat "$T/smtpd.ready")
 	SMTP_URL=smtp://127.0.0.1:$SMTP_PORT
 	export SMTP_PORT SMTP_DIR SMTP_CA SMTP_URL SMTP_PASSWORD_FILE SMTPD_PID
@@ -744,11 +746,7 @@ start_httprec() {
 	lib_spawn httprec "$PY" "$LIB_TESTS/peers/httprec.py" --log "$HTTPREC_LOG" \
 	    --ready "$T/httprec.ready" "$@"
 	HTTPREC_PID=$LIB_PID
-	if ! wait_for "test -s '$T/httprec.ready' || ! kill -0 $HTTPREC_PID" 10 ||
-	    ! [ -s "$T/httprec.ready" ]; then
-		cat "$T/httprec.log" >&2
-		die "httprec did not start"
-	fi
+	lib_wait_ready httprec "$T/httprec.ready" httprec
 	HTTPREC_PORT=$(cat "$T/httprec.ready")
 	HTTPREC_URL=http://127.0.0.1:$HTTPREC_PORT
 	export HTTPREC_PORT HTTPREC_URL HTTPREC_LOG HTTPREC_PID
