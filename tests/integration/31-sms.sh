@@ -3,7 +3,9 @@
 # accents intact (UCS-2 when GSM 03.38 lacks a character), delivery reports
 # recorded, the gateway down for a while (connection refused) retried then
 # sent, a STOP reply from the phone withdraws SMS consent and cancels the
-# pending SMS reminders (horizon 400d: the rows of every check-in exist).
+# pending SMS reminders (horizon 400d: the rows of every check-in exist);
+# bad receipts get 400/404 and record nothing, receipts from an address not
+# in [sms] allow_from get 403.
 . "$(dirname "$0")/../lib.sh"
 lib_init sms
 
@@ -78,5 +80,29 @@ assert_no_grep '33611111111' "$T/relanced.log" "the phone number is not logged"
 assert_eq "$(curl -s -o /dev/null -w '%{http_code}' "$RELANCE_URL/sms/kannel/dlr?id=1&status=1")" 200 \
     "delivery reports accepted from loopback"
 
+# Bad receipts: a clear answer and nothing recorded
+code() { curl -s -o "$T/answer" -w '%{http_code}' "$RELANCE_URL$1"; }
+# (delivery reports are recorded as attempts named "delivery report N")
+DLRS="select count(*) from attempts where detail like 'delivery report%'"
+ATTEMPTS=$(sql "$DLRS")
+assert_eq "$(code '/sms/kannel/dlr?id=1')" 400 "delivery report without status: 400"
+assert_grep '^id and status required$' "$T/answer" "... saying what is missing"
+assert_eq "$(code '/sms/kannel/dlr?id=x1&status=1')" 400 "delivery report with a bad id: 400"
+assert_eq "$(code '/sms/kannel/dlr?id=999999&status=1')" 404 "delivery report for no SMS reminder: 404"
+assert_eq "$(code '/sms/kannel/incoming?from=%2B33611111111')" 400 "incoming SMS without text: 400"
+assert_grep '^from and text required$' "$T/answer" "... saying what is missing"
+assert_eq "$(sql "$DLRS")" "$ATTEMPTS" "bad receipts record nothing"
+
 stop_relanced
 assert_eq $? 0 "relanced stops cleanly"
+
+# Receipts only from [sms] allow_from: loopback refused when not listed
+sed -i 's|^\[sms\]$|[sms]\nallow_from = 192.0.2.1|' "$T/relance.conf"
+RELANCED_ENV="RELANCE_TEST_CLOCK=$NOW" start_relanced "$T/relance.conf"
+assert_eq "$(code '/sms/kannel/dlr?id=1&status=1')" 403 "delivery report from an address not allowed: 403"
+assert_eq "$(code '/sms/kannel/incoming?from=%2B33622222222&text=STOP')" 403 \
+    "incoming SMS from an address not allowed: 403"
+assert_eq "$(sql "$DLRS")" "$ATTEMPTS" "refused receipts record nothing"
+assert_eq "$(sql "select consent_sms from students where id = 'STU2'")" 1 "a refused STOP changes nothing"
+stop_relanced
+assert_eq $? 0 "relanced stops cleanly (allow_from)"
