@@ -102,7 +102,7 @@ NEV=$((20 + $(wc -l <"$T/attendance.tsv") + 2))
 wait_for "sql 'select count(*) from events' | grep -qx $NEV" 30 || die_demo "relanced did not apply every event"
 # Reminders due at once (tomorrow's session is less than 48 h away).
 wait_for '[ "$(find "$DEMO_DIR/outbox" -type f | wc -l)" -gt 0 ] &&
-    [ "$(sql "select count(*) from reminders where status = 0 and next_at <= strftime(\"%s\", \"now\")")" = 0 ]' 30 ||
+    [ "$(sql "select count(*) from reminders where status in (0, 4) and next_at <= strftime(\"%s\", \"now\")")" = 0 ]' 30 ||
     say "(some reminders are still on their way)"
 
 # ------------------------------------------------------------------ results

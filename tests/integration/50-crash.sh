@@ -227,9 +227,9 @@ assert_eq "$(kill -0 "$REF_PID" 2>/dev/null && echo up)" up "the reference ran w
 
 # ---- due reminders: sent, never lost, at most once more per kill -----------------------
 DUE_LIMIT=$((EPOCH + 86400))
-wait_for "[ \$(sql 'select count(*) from reminders where due_at < $DUE_LIMIT and status = 0') = 0 ]" 60 ||
+wait_for "[ \$(sql 'select count(*) from reminders where due_at < $DUE_LIMIT and status in (0, 4)') = 0 ]" 60 ||
     fail "due reminders still pending"
-wait_for "[ \$(RELANCE_DB=$REF_DB sql 'select count(*) from reminders where due_at < $DUE_LIMIT and status = 0') = 0 ]" 30 ||
+wait_for "[ \$(RELANCE_DB=$REF_DB sql 'select count(*) from reminders where due_at < $DUE_LIMIT and status in (0, 4)') = 0 ]" 30 ||
     fail "reference: due reminders still pending"
 sql "select id from reminders where due_at < $DUE_LIMIT and status = 1 and channel = 2 order by id" >"$T/due-ids.txt"
 NDUEREM=$(wc -l <"$T/due-ids.txt")
