@@ -600,6 +600,7 @@ lib_as_kannel() {
 # Exports KANNEL_SENDSMS_URL, KANNEL_USER, KANNEL_PASSWORD,
 # KANNEL_PASSWORD_FILE ($T/creds/kannel-password), KANNEL_LOG (fakesmsc's
 # output: "Got message N: <from to text ...>" per SMS sent), KANNEL_DIR.
+# KANNEL_CORE_EXTRA: extra lines for the core group (e.g. a queue limit).
 start_kannel() {
 	local admin box smsc sendsms as service
 	[ -x /usr/sbin/bearerbox ] && [ -x "$KANNEL_FAKESMSC" ] ||
@@ -626,6 +627,7 @@ smsbox-interface = 127.0.0.1
 box-allow-ip = "127.0.0.1"
 log-file = "$KANNEL_DIR/bearerbox.log"
 log-level = 1
+${KANNEL_CORE_EXTRA:-}
 
 group = smsc
 smsc = fake
