@@ -705,14 +705,16 @@ static int
 cmd_reminders(struct ctx *c)
 {
 	struct rem_list l = { 0 };
-	int status, rc;
+	int64_t awaiting = 0;
+	int status, rc, w = 11;
 
 	if (c->o->pending == c->o->failed)
 		return usage_error(c, "reminders: give exactly one of --pending or --failed");
 	status = c->o->pending ? REM_PENDING : REM_FAILED;
 	if ((rc = open_store(c, true)))
 		return rc;
-	if (store_ctl_each_reminder(c->st, NULL, status, rem_collect, &l)) {
+	if (store_ctl_each_reminder(c->st, NULL, status, rem_collect, &l) ||
+	    (status == REM_PENDING && store_ctl_count_awaiting(c->st, &awaiting))) {
 		rem_list_free(&l);
 		return store_error(c);
 	}
@@ -720,25 +722,35 @@ cmd_reminders(struct ctx *c)
 		json_t *arr = json_array();
 		for (size_t i = 0; i < l.n; i++)
 			json_array_append_new(arr, rem_json(&l.v[i], true));
-		emit(c, json_pack("{s:s, s:I, s:o}", "status", rem_status_names[status], "count",
-				  (json_int_t)l.n, "reminders", arr));
+		json_t *doc = json_pack("{s:s, s:I, s:o}", "status", rem_status_names[status], "count",
+					(json_int_t)l.n, "reminders", arr);
+		if (status == REM_PENDING)
+			json_object_set_new(doc, "appointments_awaiting_reminders", json_integer(awaiting));
+		emit(c, doc);
 	} else if (l.n == 0) {
 		fprintf(c->out, "no %s reminders\n", rem_status_names[status]);
 	} else {
-		fprintf(c->out, "%-8s %-16s %-36s %-14s %-5s %-16s %-16s %-3s %s\n", "ID", "STUDENT",
-			"APPOINTMENT", "KIND", "CHAN", "DUE", "NEXT", "TRY", "LAST ERROR");
+		for (size_t i = 0; i < l.n; i++)
+			if ((int)strlen(l.v[i].appt_uid) > w)
+				w = (int)strlen(l.v[i].appt_uid);
+		fprintf(c->out, "%-8s %-16s %-*s %-14s %-5s %-16s %-16s %-3s %s\n", "ID", "STUDENT",
+			w, "APPOINTMENT", "KIND", "CHAN", "DUE", "NEXT", "TRY", "LAST ERROR");
 		for (size_t i = 0; i < l.n; i++) {
 			const struct rem_row *x = &l.v[i];
 			char due[17], next[17];
 			text_time(x->r.due_at, due);
 			text_time(x->r.next_at, next);
-			fprintf(c->out, "%-8lld %-16s %-36s %-14s %-5s %-16s %-16s %-3d %s\n",
+			fprintf(c->out, "%-8lld %-16s %-*s %-14s %-5s %-16s %-16s %-3d %s\n",
 				(long long)x->r.id, x->r.student_id ? x->r.student_id : "-",
-				*x->appt_uid ? x->appt_uid : "-", NAME(rem_kind_names, x->r.kind),
+				w, *x->appt_uid ? x->appt_uid : "-", NAME(rem_kind_names, x->r.kind),
 				NAME(channel_names, x->r.channel), due, next, x->r.attempts,
 				x->r.last_error ? x->r.last_error : "");
 		}
 	}
+	if (!c->o->json && awaiting > 0)
+		fprintf(c->out, "and the reminders of %lld appointments beyond the horizon: their rows are"
+			" made %lld days before (relancectl plan STUDENT_ID shows them)\n",
+			(long long)awaiting, (long long)(schedule_reminder_horizon(c->cfg) / 86400));
 	rem_list_free(&l);
 	return CTL_OK;
 }

@@ -96,6 +96,12 @@ assert_eq "$AWAITING" \
     "$(sql 'select count(*) from appointments where status = 1 and reminded = 0')" \
     "status: appointments awaiting their reminder rows"
 assert_ne "$AWAITING" 0 "status: some are awaiting"
+relancectl reminders --pending --json >"$T/pending.json"
+assert_eq "$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["appointments_awaiting_reminders"])' "$T/pending.json")" \
+    "$AWAITING" "reminders --pending --json counts the appointments awaiting their rows"
+relancectl reminders --pending >"$T/pending.txt"
+assert_grep "^and the reminders of $AWAITING appointments beyond the horizon: their rows are made 7 days before" \
+    "$T/pending.txt" "reminders --pending says which reminders are still to come"
 assert_eq "$(sql "select count(*) from (select adviser_id, starts_at from appointments
 	where kind = 1 and status = 1 group by 1, 2 having count(*) > 1)")" 0 "4 students of one adviser: no double booking"
 
