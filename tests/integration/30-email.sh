@@ -32,6 +32,9 @@ produce avenirpro.exams "$T/ev.jsonl"
 
 # The first transaction gets 451 (fail-first): retried within seconds.
 wait_for '[ "$(smtp_count)" -ge 1 ]' 25
+# smtpd stores the message before it answers 250: until relanced has that
+# answer, the reminder is still in flight (status 4).
+wait_for '[ "$(sql "select count(*) from reminders where channel = 2 and status = 4")" = 0 ]' 10
 assert_eq "$(smtp_count)" 1 "one message stored"
 assert_grep '^tls: yes$' "$SMTP_DIR/000001.env" "sent over STARTTLS"
 assert_grep '^auth: relance$' "$SMTP_DIR/000001.env" "sent authenticated"
