@@ -64,6 +64,10 @@ assert_eq "$(sql "select count(*) from reminders where student_id = 'STU2' and s
 wait_for '[ "$(kannel_mt_count)" -gt '"$n0"' ]' 10
 kannel_messages >"$T/mt.tsv"
 assert_grep $'\\+33622222222\tBonjour Léa' "$T/mt.tsv" "the retried SMS reached the SMSC"
+# Its delivery report comes after (bearerbox, smsbox, then relanced): wait
+# for it, or it could land among the receipts counted below.
+assert_ok "the retried SMS's delivery report is recorded" \
+    wait_for '[ "$(sql "select count(*) from attempts a join reminders r on r.id = a.reminder_id where r.student_id = '"'STU2'"' and a.detail like '"'delivery report%'"'")" -ge 1 ]' 15
 
 # A STOP reply from STU1's phone.
 pending=$(sql "select count(*) from reminders where student_id = 'STU1' and channel = 1 and status = 0")
