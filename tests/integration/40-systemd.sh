@@ -145,6 +145,9 @@ MAIN1=$(prop MainPID)
 assert_ok "the notify main process is relanced" \
     grep -q 'relanced' "$SD_ROOT/proc/$MAIN1/cmdline"
 assert_ne "$(sd ps -o user= -p "$MAIN1" | tr -d ' ')" root "relanced runs as a dynamic user, not root"
+# journald reads the unit's stderr on its own: lines written just before
+# READY=1 (or the exit) can reach the journal after systemctl returned.
+wait_for 'journal | grep -q "relanced started"' 10
 assert_grep 'relanced started' <(journal) "the start is logged"
 journal -p warning >"$T/start-warnings.txt"
 assert_no_grep 'smtp: cannot read password_file' "$T/start-warnings.txt" \
@@ -237,6 +240,7 @@ assert_ok "stop within 10 s (took $ms ms)" test "$ms" -lt 10000
 assert_eq "$(tail -n1 "$SD_ROOT/run/relance-test/exit.log")" "success exited 0" \
     "relanced exited with status 0, result success (ExecStopPost's \$SERVICE_RESULT \$EXIT_CODE \$EXIT_STATUS)"
 assert_grep '^watchdog killed ABRT$' "$SD_ROOT/run/relance-test/exit.log" "(the hung one was killed by SIGABRT, result watchdog)"
+wait_for 'journal | grep -q "relanced stopped"' 10
 assert_grep 'relanced stopped' <(journal) "the stop is logged"
 assert_no_grep 'final commit|not applied' <(journal -p warning) "final offset commit acknowledged"
 
