@@ -6,7 +6,7 @@
 #    books a check-in on Tuesday 12-08 09:00; its reminders are not sent at
 #    night but planned for 08:00; one made due at 21:00 by hand is moved to
 #    08:00 by the dispatcher at send time.
-#  - The clock then starts at 07:58 running 60x: at 08:00 the reminders go
+#  - The clock then starts at 07:56 running 60x: at 08:00 the reminders go
 #    out, but max_per_day = 1 lets one through; the others would move to
 #    the next day, after the appointment, so they are cancelled.
 . "$(dirname "$0")/../lib.sh"
@@ -37,10 +37,11 @@ sleep 1
 assert_eq "$(ls "$T/outbox/email" | wc -l)" 0 "nothing is sent at night"
 stop_relanced
 
-# 07:58, 60x: two fake minutes later the reminders are due.
-RELANCED_ENV="RELANCE_TEST_CLOCK=$(at '2026-12-08 07:58:00')x60" start_relanced "$T/relance.conf"
+# 07:56, 60x: four fake minutes (4 s) later the reminders are due; a slow
+# start (sanitizers, a loaded machine) must not reach 08:00 before the check.
+RELANCED_ENV="RELANCE_TEST_CLOCK=$(at '2026-12-08 07:56:00')x60" start_relanced "$T/relance.conf"
 sleep 0.5
-assert_eq "$(ls "$T/outbox/email" | wc -l)" 0 "still nothing at 07:58"
+assert_eq "$(ls "$T/outbox/email" | wc -l)" 0 "still nothing before 08:00"
 wait_for '[ "$(ls "$T/outbox/email" | wc -l)" -ge 1 ]' 15
 wait_for '[ "$(sql "select count(*) from reminders where appointment_id = '"$APPT"' and status in (0, 4)")" = 0 ]' 10
 assert_eq "$(ls "$T/outbox/email" | wc -l)" 1 "at 08:00 one email goes out (max_per_day = 1)"
