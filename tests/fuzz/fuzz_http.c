@@ -32,17 +32,34 @@ health(char *why, size_t whylen, void *arg)
 	return 0;
 }
 
+static char dir[] = "/tmp/relance-fuzz-http.XXXXXX";
+
+/* The store's directory goes when the fuzzer exits. */
+static void
+cleanup(void)
+{
+	static const char *const names[] = { "relance.db", "relance.db-wal", "relance.db-shm" };
+	char path[96];
+
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
 static void
 setup(void)
 {
 	static struct feed_hooks hooks = { health, NULL, NULL };
-	char dir[] = "/tmp/relance-fuzz-http.XXXXXX", path[96], err[256];
+	char path[96], err[256];
 	struct config *cfg = config_default();
 	struct store *st;
 	sqlite3 *db;
 
 	if (mkdtemp(dir) == NULL)
 		abort();
+	atexit(cleanup);
 	snprintf(path, sizeof path, "%s/relance.db", dir);
 	st = store_open(path, false, err, sizeof err);
 	if (st == NULL) {
@@ -61,7 +78,7 @@ setup(void)
 	h = xcalloc(1, sizeof *h);
 	if (feed_register(f, h) != 0)
 		abort();
-	/* The store and the directory live as long as the process. */
+	/* The store lives as long as the process, the directory until exit. */
 }
 
 int
