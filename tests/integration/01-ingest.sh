@@ -277,10 +277,14 @@ printf 'G9\t{"specversion":"1.0","id":"upd-9","source":"/ml/nord-mosellan","type
 wait_for 'sql "select count(*) from students where id = '"'S8'"'" | grep -qx 1' 20
 produce_keyed $STUDENTS "$T/g9.tsv" -p 0
 wait_for "sql \"select locale from students where id = 'S8'\" | grep -qx en" 20
+printf 'G9\t{"specversion":"1.0","id":"att-9","source":"/ml/nord-mosellan","type":"avenirpro.attendance.recorded","data":{"student_id":"S8","kind":"workshop","starts_at":"%sT10:00:00+01:00","status":"present"}}\n' \
+    "$(date -d yesterday +%F)" >"$T/g9att.tsv"
+produce_keyed $ATT "$T/g9att.tsv" -p 0
+wait_for "sql \"select count(*) from attendance where student_id = 'S8'\" | grep -qx 1" 20
 PLAN_S8="$(sql "select count(*) from appointments where student_id = 'S8'")|$(sql "select count(*) from reminders where student_id = 'S8'")"
-AFTER=$(sql "select (select count(*) from events) - 2, (select count(*) from students) - 1,
+AFTER=$(sql "select (select count(*) from events) - 3, (select count(*) from students) - 1,
 	     (select count(*) from appointments) - ${PLAN_S8%|*}, (select count(*) from reminders) - ${PLAN_S8#*|},
-	     (select count(*) from dead_letters), (select count(*) from attendance)")
+	     (select count(*) from dead_letters), (select count(*) from attendance) - 1")
 assert_eq "$AFTER" "$BEFORE" "duplicate delivery changes nothing (events|students|appointments|reminders|dead letters|attendance)"
 assert_eq "$(sql "select sequence from appointments where uid = '$UID3'")" "$SEQ3" "duplicate attendance: SEQUENCE unchanged"
 assert_eq "$(sql "select count(*) from (select student_id, plan_index from appointments
