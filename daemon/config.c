@@ -1466,7 +1466,7 @@ config_default(void)
 	c->sms.sender = xstrdup("AvenirPro");
 	c->sms.dlr_url = xstrdup(c->calendar.base_url);
 	c->sms.allow_from = xstrdup("127.0.0.1,::1");
-	c->sms.concurrency = 128;
+	c->sms.concurrency = 256;
 
 	c->retry.attempts = 8;
 	c->retry.first = 30;

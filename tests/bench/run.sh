@@ -382,7 +382,7 @@ row "email reminders to smtp-sink (/s)" "$EMAIL_RATE" "curl $CURL_SMTP/s" \
     "$(fdiv "$EMAIL_RATE" "$CURL_SMTP" %.2f)x curl (>= 1000/s), $(conf_int retry concurrency 16) in flight" \
     "$(verdict "$EMAIL_RATE" 1000)"
 row "SMS reminders to Kannel (/s)" "$SMS_RATE" "curl $CURL_SMS/s" \
-    "$(fdiv "$SMS_RATE" "$CURL_SMS" %.2f)x curl (>= 1500/s), $(conf_int sms concurrency 128) in flight" \
+    "$(fdiv "$SMS_RATE" "$CURL_SMS" %.2f)x curl (>= 1500/s), $(conf_int sms concurrency 256) in flight" \
     "$(verdict "$SMS_RATE" 1500)"
 stop_kannel
 fi

@@ -153,7 +153,7 @@ START_TEST(test_defaults)
 	ck_assert_str_eq(c->sms.dlr_url, "http://127.0.0.1:8470");
 	ck_assert_str_eq(c->sms.allow_from, "127.0.0.1,::1");
 	ck_assert_uint_eq(c->sms.nheaders, 0);
-	ck_assert_int_eq(c->sms.concurrency, 128);
+	ck_assert_int_eq(c->sms.concurrency, 256);
 	ck_assert_int_eq(c->retry.attempts, 8);
 	ck_assert_int_eq(c->retry.first, 30);
 	ck_assert_int_eq(c->retry.max, 3600);
@@ -175,7 +175,7 @@ START_TEST(test_empty_file_is_defaults)
 	ck_assert_str_eq(c->kafka.brokers, "127.0.0.1:9092");
 	ck_assert_int_eq(c->checkins.noffsets, 4);
 	ck_assert_int_eq(c->retry.concurrency, 16);
-	ck_assert_int_eq(c->sms.concurrency, 128);
+	ck_assert_int_eq(c->sms.concurrency, 256);
 	config_free(c);
 }
 END_TEST
