@@ -45,15 +45,22 @@ struct batch {
 	bool parsed;                /* p[0, n) filled */
 };
 
-/* The worker thread parsing [from, to) of batch b. state: 0 idle, 1 a
- * range to parse, 2 parsed, 3 quit. */
+/* What the worker thread is asked to do, or has done. */
+enum parser_state {
+	PARSER_IDLE,                /* nothing posted */
+	PARSER_POSTED,              /* [from, to) of b to parse */
+	PARSER_DONE,                /* that range is parsed */
+	PARSER_QUIT,
+};
+
+/* The worker thread parsing [from, to) of batch b. */
 struct parser {
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct batch *b;
 	size_t from, to;
-	int state;
+	enum parser_state state;
 	bool running;
 };
 
@@ -132,16 +139,16 @@ parser_main(void *arg)
 
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
-		while (p->state == 0 || p->state == 2)
+		while (p->state == PARSER_IDLE || p->state == PARSER_DONE)
 			pthread_cond_wait(&p->cv, &p->mu);
-		if (p->state == 3)
+		if (p->state == PARSER_QUIT)
 			break;
 		struct batch *b = p->b;
 		size_t from = p->from, to = p->to;
 		pthread_mutex_unlock(&p->mu);
 		parse_range(b, from, to);
 		pthread_mutex_lock(&p->mu);
-		p->state = 2;
+		p->state = PARSER_DONE;
 		pthread_cond_broadcast(&p->cv);
 	}
 	pthread_mutex_unlock(&p->mu);
@@ -165,7 +172,7 @@ parser_stop(struct consumer *c)
 	struct parser *p = &c->parser;
 	if (p->running) {
 		pthread_mutex_lock(&p->mu);
-		p->state = 3;
+		p->state = PARSER_QUIT;
 		pthread_cond_broadcast(&p->cv);
 		pthread_mutex_unlock(&p->mu);
 		pthread_join(p->thread, NULL);
@@ -186,7 +193,7 @@ parser_post(struct consumer *c, struct batch *b, size_t from, size_t to)
 	p->b = b;
 	p->from = from;
 	p->to = to;
-	p->state = 1;
+	p->state = PARSER_POSTED;
 	pthread_cond_broadcast(&p->cv);
 	pthread_mutex_unlock(&p->mu);
 	return true;
@@ -198,9 +205,9 @@ parser_wait(struct consumer *c)
 {
 	struct parser *p = &c->parser;
 	pthread_mutex_lock(&p->mu);
-	while (p->state == 1)
+	while (p->state == PARSER_POSTED)
 		pthread_cond_wait(&p->cv, &p->mu);
-	p->state = 0;
+	p->state = PARSER_IDLE;
 	pthread_mutex_unlock(&p->mu);
 }
 
