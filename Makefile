@@ -49,7 +49,9 @@ all: deps $(BUILD)/relanced $(BUILD)/relancectl $(HELPERBIN)
 deps:
 	@tests/deps.sh
 
-$(BUILD)/%.o: daemon/%.c
+# Objects wait for deps (order only): under make -j the compiler flags come
+# from pkg-config, which must see the packages installed first.
+$(BUILD)/%.o: daemon/%.c | deps
 	@mkdir -p $(BUILD)
 	$(CC) $(FINAL_CFLAGS) -c -o $@ $<
 

@@ -37,24 +37,9 @@ struct ctx {
 
 /* ---- names ------------------------------------------------------------------ */
 
-static const char *const appt_status_names[] = {
-	"unknown", "confirmed", "cancelled", "attended", "missed", "excused"
-};
-static const char *const rem_status_names[] = {
-	"pending", "sent", "failed", "cancelled", "sending"
-};
-static const char *const rem_kind_names[] = {
-	"unknown", "reminder", "alert-absences", "alert-lost"
-};
-static const char *const channel_names[] = { "unknown", "sms", "email" };
-static const char *const kind_names[] = { "unknown", "check-in", "drop-in", "workshop" };
-static const char *const situation_names[] = {
-	"none", "employed", "training", "seeking", "unknown"
-};
 /* indexed by enum ical_feed_kind (ical.h): 1 adviser, 2 student, 3 establishment */
 static const char *const feed_kinds[] = { NULL, "adviser", "student", "establishment" };
 
-#define NAME(tab, i) ((i) >= 0 && (size_t)(i) < ARRAY_SIZE(tab) ? (tab)[i] : "unknown")
 
 /* ---- output helpers --------------------------------------------------------- */
 
@@ -229,8 +214,8 @@ fix_owner(const struct ctx *c)
 /* ---- status ------------------------------------------------------------------- */
 
 struct status {
-	int64_t appt[4][6];            /* [kind][status] */
-	int64_t rem[4][3][5];          /* [kind][channel][status] */
+	int64_t appt[APPT_KIND_N][APPT_STATUS_N];
+	int64_t rem[REM_KIND_N][CHANNEL_N][REM_STATUS_N];
 	json_t *shortages;
 	int64_t nshortages;
 };
@@ -239,7 +224,7 @@ static void
 status_appt(int kind, int status, int64_t n, void *arg)
 {
 	struct status *s = arg;
-	if (kind >= 0 && kind < 4 && status >= 0 && status < 6)
+	if (kind >= 0 && kind < APPT_KIND_N && status >= 0 && status < APPT_STATUS_N)
 		s->appt[kind][status] += n;
 }
 
@@ -247,7 +232,8 @@ static void
 status_rem(int kind, int channel, int status, int64_t n, void *arg)
 {
 	struct status *s = arg;
-	if (kind >= 0 && kind < 4 && channel >= 0 && channel < 3 && status >= 0 && status < 5)
+	if (kind >= 0 && kind < REM_KIND_N && channel >= 0 && channel < CHANNEL_N && status >= 0 &&
+	    status < REM_STATUS_N)
 		s->rem[kind][channel][status] += n;
 }
 
@@ -264,7 +250,7 @@ appt_counts(const int64_t *v)
 {
 	json_t *o = json_object();
 	for (int i = APPT_CONFIRMED; i <= APPT_EXCUSED; i++)
-		json_object_set_new(o, appt_status_names[i], json_integer(v[i]));
+		json_object_set_new(o, appt_status_name(i), json_integer(v[i]));
 	return o;
 }
 
@@ -273,17 +259,17 @@ rem_counts(const int64_t *v)
 {
 	json_t *o = json_object();
 	for (int i = REM_PENDING; i <= REM_SENDING; i++)
-		json_object_set_new(o, rem_status_names[i], json_integer(v[i]));
+		json_object_set_new(o, rem_status_name(i), json_integer(v[i]));
 	return o;
 }
 
 static void
 text_counts(FILE *f, const char *label, const int64_t *v, int from, int to,
-	    const char *const *names)
+	    const char *(*name)(int))
 {
 	fprintf(f, "%-18s", label);
 	for (int i = from; i <= to; i++)
-		fprintf(f, "%s%s %lld", i == from ? "" : ", ", names[i], (long long)v[i]);
+		fprintf(f, "%s%s %lld", i == from ? "" : ", ", name(i), (long long)v[i]);
 	fputc('\n', f);
 }
 
@@ -292,7 +278,7 @@ cmd_status(struct ctx *c)
 {
 	struct status s;
 	int64_t students, stopped, events, dead, size, wal = 0, awaiting = 0;
-	int64_t appt_all[6] = { 0 }, alerts[5] = { 0 };
+	int64_t appt_all[APPT_STATUS_N] = { 0 }, alerts[REM_STATUS_N] = { 0 };
 	char *walpath;
 	struct stat sb;
 	int rc;
@@ -315,18 +301,18 @@ cmd_status(struct ctx *c)
 	if (stat(walpath, &sb) == 0)
 		wal = (int64_t)sb.st_size;
 	free(walpath);
-	for (int k = 0; k < 4; k++)
-		for (int i = 0; i < 6; i++)
+	for (int k = 0; k < APPT_KIND_N; k++)
+		for (int i = 0; i < APPT_STATUS_N; i++)
 			appt_all[i] += s.appt[k][i];
 	for (int k = REM_ALERT_ABSENCES; k <= REM_ALERT_LOST; k++)
-		for (int ch = 0; ch < 3; ch++)
-			for (int i = 0; i < 5; i++)
+		for (int ch = 0; ch < CHANNEL_N; ch++)
+			for (int i = 0; i < REM_STATUS_N; i++)
 				alerts[i] += s.rem[k][ch][i];
 
 	if (c->o->json) {
 		json_t *doc = json_object(), *by_kind = json_object(), *rem = json_object();
 		int64_t total = 0;
-		for (int i = 0; i < 6; i++)
+		for (int i = 0; i < APPT_STATUS_N; i++)
 			total += appt_all[i];
 		json_object_set_new(doc, "schema_version", json_integer(store_schema_version(c->st)));
 		json_object_set_new(doc, "store", json_pack("{s:s, s:I, s:I}", "path",
@@ -337,11 +323,11 @@ cmd_status(struct ctx *c)
 		json_t *ap = appt_counts(appt_all);
 		json_object_set_new(ap, "total", json_integer(total));
 		for (int k = KIND_CHECKIN; k <= KIND_WORKSHOP; k++)
-			json_object_set_new(by_kind, kind_names[k], appt_counts(s.appt[k]));
+			json_object_set_new(by_kind, appt_kind_name(k), appt_counts(s.appt[k]));
 		json_object_set_new(ap, "by_kind", by_kind);
 		json_object_set_new(doc, "appointments", ap);
 		for (int ch = CH_SMS; ch <= CH_EMAIL; ch++)
-			json_object_set_new(rem, channel_names[ch], rem_counts(s.rem[REM_REMINDER][ch]));
+			json_object_set_new(rem, channel_name(ch), rem_counts(s.rem[REM_REMINDER][ch]));
 		json_object_set_new(doc, "reminders", rem);
 		json_object_set_new(doc, "appointments_awaiting_reminders", json_integer(awaiting));
 		json_object_set_new(doc, "adviser_alerts", rem_counts(alerts));
@@ -361,20 +347,20 @@ cmd_status(struct ctx *c)
 		(long long)size, (long long)wal);
 	fprintf(f, "%-18s%lld (%lld followed, %lld stopped)\n", "students", (long long)students,
 		(long long)(students - stopped), (long long)stopped);
-	text_counts(f, "appointments", appt_all, APPT_CONFIRMED, APPT_EXCUSED, appt_status_names);
+	text_counts(f, "appointments", appt_all, APPT_CONFIRMED, APPT_EXCUSED, appt_status_name);
 	for (int k = KIND_CHECKIN; k <= KIND_WORKSHOP; k++) {
 		char label[32];
-		snprintf(label, sizeof label, "  %s", kind_names[k]);
-		text_counts(f, label, s.appt[k], APPT_CONFIRMED, APPT_EXCUSED, appt_status_names);
+		snprintf(label, sizeof label, "  %s", appt_kind_name(k));
+		text_counts(f, label, s.appt[k], APPT_CONFIRMED, APPT_EXCUSED, appt_status_name);
 	}
 	text_counts(f, "reminders sms", s.rem[REM_REMINDER][CH_SMS], REM_PENDING, REM_SENDING,
-		    rem_status_names);
+		    rem_status_name);
 	text_counts(f, "reminders email", s.rem[REM_REMINDER][CH_EMAIL], REM_PENDING, REM_SENDING,
-		    rem_status_names);
+		    rem_status_name);
 	fprintf(f, "%-18s%lld appointments beyond the horizon (rows made %lld days before)\n",
 		"reminders later", (long long)awaiting,
 		(long long)(schedule_reminder_horizon(c->cfg) / 86400));
-	text_counts(f, "adviser alerts", alerts, REM_PENDING, REM_SENDING, rem_status_names);
+	text_counts(f, "adviser alerts", alerts, REM_PENDING, REM_SENDING, rem_status_name);
 	fprintf(f, "%-18s%lld\n", "events", (long long)events);
 	fprintf(f, "%-18s%lld\n", "dead letters", (long long)dead);
 	if (s.nshortages == 0) {
@@ -459,7 +445,7 @@ rem_scheduled(struct ctx *c, const struct student *s, const struct appt *a, stru
 static const char *
 rem_status(const struct rem_row *x)
 {
-	return x->r.id == 0 ? "scheduled" : NAME(rem_status_names, x->r.status);
+	return x->r.id == 0 ? "scheduled" : rem_status_name(x->r.status);
 }
 
 static json_t *
@@ -472,8 +458,8 @@ rem_json(const struct rem_row *x, bool with_student)
 		json_object_set_new(o, "appointment_uid",
 				    x->appt_uid && *x->appt_uid ? jstr(x->appt_uid) : json_null());
 	}
-	json_object_set_new(o, "kind", json_string(NAME(rem_kind_names, x->r.kind)));
-	json_object_set_new(o, "channel", json_string(NAME(channel_names, x->r.channel)));
+	json_object_set_new(o, "kind", json_string(rem_kind_name(x->r.kind)));
+	json_object_set_new(o, "channel", json_string(channel_name(x->r.channel)));
 	json_object_set_new(o, "status", json_string(rem_status(x)));
 	json_object_set_new(o, "due", jtime(x->r.due_at));
 	json_object_set_new(o, "next", jtime(x->r.next_at));
@@ -491,11 +477,11 @@ rem_text(FILE *f, const char *indent, const struct rem_row *x)
 	text_time(x->r.next_at, next);
 	if (x->r.id == 0) {
 		fprintf(f, "%sreminder -  %-14s %-5s due %s  scheduled\n", indent,
-			NAME(rem_kind_names, x->r.kind), NAME(channel_names, x->r.channel), due);
+			rem_kind_name(x->r.kind), channel_name(x->r.channel), due);
 		return;
 	}
 	fprintf(f, "%sreminder %lld  %-14s %-5s due %s", indent, (long long)x->r.id,
-		NAME(rem_kind_names, x->r.kind), NAME(channel_names, x->r.channel), due);
+		rem_kind_name(x->r.kind), channel_name(x->r.channel), due);
 	if (x->r.status == REM_PENDING && x->r.next_at != x->r.due_at)
 		fprintf(f, " (next %s)", next);
 	fprintf(f, "  %s, %d attempt%s", rem_status(x), x->r.attempts,
@@ -566,18 +552,18 @@ cmd_plan(struct ctx *c, const char *student_id)
 			json_t *o = json_object(), *rems = json_array();
 			const char *rep = a->replaces ? uid_of(v, n, a->replaces) : NULL;
 			json_object_set_new(o, "uid", json_string(a->uid));
-			json_object_set_new(o, "kind", json_string(NAME(kind_names, a->kind)));
+			json_object_set_new(o, "kind", json_string(appt_kind_name(a->kind)));
 			json_object_set_new(o, "plan_index", a->plan_index >= 0 ?
 					    json_integer(a->plan_index) : json_null());
 			json_object_set_new(o, "start", jtime(a->starts_at));
 			json_object_set_new(o, "end", jtime(a->ends_at));
-			json_object_set_new(o, "status", json_string(NAME(appt_status_names, a->status)));
+			json_object_set_new(o, "status", json_string(appt_status_name(a->status)));
 			json_object_set_new(o, "sequence", json_integer(a->sequence));
 			json_object_set_new(o, "replaces", jstr(rep));
 			json_object_set_new(o, "adviser_id", jstr(a->adviser_id));
 			json_object_set_new(o, "window", jstr(a->window_key));
 			json_object_set_new(o, "situation", a->situation ?
-					    json_string(NAME(situation_names, a->situation)) : json_null());
+					    json_string(situation_name(a->situation)) : json_null());
 			json_object_set_new(o, "changed_by", jstr(a->changed_by));
 			json_object_set_new(o, "updated", jtime(a->updated_at));
 			for (size_t j = 0; j < l.n; j++)
@@ -619,12 +605,12 @@ cmd_plan(struct ctx *c, const char *student_id)
 		text_time(a->starts_at, start);
 		text_time(a->ends_at, end);
 		fprintf(f, "%s-%s  %-8s %-9s seq %d  %s\n", start, end + 11,
-			NAME(kind_names, a->kind), NAME(appt_status_names, a->status), a->sequence,
+			appt_kind_name(a->kind), appt_status_name(a->status), a->sequence,
 			a->uid);
 		if (rep)
 			fprintf(f, "    replaces %s\n", rep);
 		if (a->situation)
-			fprintf(f, "    situation %s\n", NAME(situation_names, a->situation));
+			fprintf(f, "    situation %s\n", situation_name(a->situation));
 		if (a->changed_by && a->sequence > 0)
 			fprintf(f, "    changed by %s\n", a->changed_by);
 		for (size_t j = 0; j < l.n; j++)
@@ -722,13 +708,13 @@ cmd_reminders(struct ctx *c)
 		json_t *arr = json_array();
 		for (size_t i = 0; i < l.n; i++)
 			json_array_append_new(arr, rem_json(&l.v[i], true));
-		json_t *doc = json_pack("{s:s, s:I, s:o}", "status", rem_status_names[status], "count",
+		json_t *doc = json_pack("{s:s, s:I, s:o}", "status", rem_status_name(status), "count",
 					(json_int_t)l.n, "reminders", arr);
 		if (status == REM_PENDING)
 			json_object_set_new(doc, "appointments_awaiting_reminders", json_integer(awaiting));
 		emit(c, doc);
 	} else if (l.n == 0) {
-		fprintf(c->out, "no %s reminders\n", rem_status_names[status]);
+		fprintf(c->out, "no %s reminders\n", rem_status_name(status));
 	} else {
 		for (size_t i = 0; i < l.n; i++)
 			if ((int)strlen(l.v[i].appt_uid) > w)
@@ -742,8 +728,8 @@ cmd_reminders(struct ctx *c)
 			text_time(x->r.next_at, next);
 			fprintf(c->out, "%-8lld %-16s %-*s %-14s %-5s %-16s %-16s %-3d %s\n",
 				(long long)x->r.id, x->r.student_id ? x->r.student_id : "-",
-				w, *x->appt_uid ? x->appt_uid : "-", NAME(rem_kind_names, x->r.kind),
-				NAME(channel_names, x->r.channel), due, next, x->r.attempts,
+				w, *x->appt_uid ? x->appt_uid : "-", rem_kind_name(x->r.kind),
+				channel_name(x->r.channel), due, next, x->r.attempts,
 				x->r.last_error ? x->r.last_error : "");
 		}
 	}
@@ -865,7 +851,7 @@ ind_json(const struct indicators *in, const char *final_label)
 		rate(in->dropins_attended, in->dropins_missed)));
 	json_object_set_new(sit, "checkin", json_string(final_label));
 	for (int i = 1; i < 5; i++)
-		json_object_set_new(sit, situation_names[i], json_integer(in->situation[i]));
+		json_object_set_new(sit, situation_name(i), json_integer(in->situation[i]));
 	json_object_set_new(sit, "none", json_integer(in->situation[0]));
 	json_object_set_new(o, "final_situation", sit);
 	json_object_set_new(o, "workshops", json_pack("{s:I, s:I}", "present",
@@ -1063,7 +1049,7 @@ cmd_cancel(struct ctx *c, const char *uid)
 	}
 	if (a.status != APPT_CONFIRMED) {
 		rc = fail(c, CTL_NOTFOUND, "appointment %s is %s, not confirmed", uid,
-			  NAME(appt_status_names, a.status));
+			  appt_status_name(a.status));
 		goto rollback;
 	}
 	if (a.starts_at <= c->now) {

@@ -135,12 +135,6 @@ job_free(struct job *j)
 }
 
 static const char *
-channel_name(int ch)
-{
-	return ch == CH_SMS ? "sms" : "email";
-}
-
-static const char *
 kind_name(int kind)
 {
 	return kind == REM_ALERT_ABSENCES ? "alert_absences" :

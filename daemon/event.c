@@ -226,13 +226,14 @@ get_bool(struct pctx *c, json_t *obj, const char *key, const char *path, enum tr
 	return 0;
 }
 
-/* obj.key as one of names[1..n-1]; *out gets the index, 0 when absent. */
+/* obj.key as a name of the model (model.h) whose code is > 0; *out gets the
+ * code, 0 when absent. */
 static int
 get_enum(struct pctx *c, json_t *obj, const char *key, const char *path, int flags,
-	 const char *const *names, size_t nnames, int *out)
+	 int (*parse)(const char *), int *out)
 {
 	char *s = NULL;
-	int ret = -1;
+	int ret = -1, v;
 
 	*out = 0;
 	if (get_text(c, obj, key, path, flags, MAX_SHORT, &s) == -1)
@@ -241,12 +242,10 @@ get_enum(struct pctx *c, json_t *obj, const char *key, const char *path, int fla
 		ret = 0;
 		goto out;
 	}
-	for (size_t i = 1; i < nnames; i++) {
-		if (strcmp(s, names[i]) == 0) {
-			*out = (int)i;
-			ret = 0;
-			goto out;
-		}
+	if ((v = parse(s)) > 0) {
+		*out = v;
+		ret = 0;
+		goto out;
 	}
 	fail(c, path, "unknown value");
 out:
@@ -437,11 +436,6 @@ out:
 	return ret;
 }
 
-static const char *const kind_names[] = { NULL, "check-in", "drop-in", "workshop" };
-static const char *const status_names[] = { NULL, "present", "absent", "excused" };
-static const char *const situation_names[] = { NULL, "employed", "training", "seeking",
-					       "unknown" };
-
 static int
 parse_attendance(struct pctx *c, json_t *data, struct ev_attendance *a)
 {
@@ -452,13 +446,10 @@ parse_attendance(struct pctx *c, json_t *data, struct ev_attendance *a)
 	if (get_id(c, data, "student_id", "data.student_id", &a->student_id) == -1 ||
 	    get_text(c, data, "appointment_uid", "data.appointment_uid", 0, MAX_UID,
 		     &a->appointment_uid) == -1 ||
-	    get_enum(c, data, "kind", "data.kind", 0, kind_names, ARRAY_SIZE(kind_names),
-		     &kind) == -1 ||
+	    get_enum(c, data, "kind", "data.kind", 0, appt_kind_parse, &kind) == -1 ||
 	    get_time(c, data, "starts_at", "data.starts_at", 0, &t, &has_t) == -1 ||
-	    get_enum(c, data, "status", "data.status", F_REQ, status_names,
-		     ARRAY_SIZE(status_names), &status) == -1 ||
-	    get_enum(c, data, "situation", "data.situation", 0, situation_names,
-		     ARRAY_SIZE(situation_names), &sit) == -1)
+	    get_enum(c, data, "status", "data.status", F_REQ, attendance_parse, &status) == -1 ||
+	    get_enum(c, data, "situation", "data.situation", 0, situation_parse, &sit) == -1)
 		return -1;
 	if (a->appointment_uid != NULL && a->appointment_uid[0] == '\0')
 		return fail(c, "data.appointment_uid", "empty");
@@ -554,7 +545,7 @@ static int
 parse_envelope(struct pctx *c, json_t *env, struct event *ev)
 {
 	char *s = NULL;
-	int ret = -1;
+	int ret = -1, k;
 
 	if (get_text(c, env, "specversion", AP(c, "specversion"), F_REQ, MAX_SHORT, &s) == -1)
 		goto out;
@@ -573,12 +564,8 @@ parse_envelope(struct pctx *c, json_t *env, struct event *ev)
 	}
 	if (get_text(c, env, "type", AP(c, "type"), F_REQ | F_NULL_ABSENT, 256, &ev->type) == -1)
 		goto out;
-	if (strcmp(ev->type, "avenirpro.exam.completed") == 0)
-		ev->kind = EV_EXAM_COMPLETED;
-	else if (strcmp(ev->type, "avenirpro.attendance.recorded") == 0)
-		ev->kind = EV_ATTENDANCE_RECORDED;
-	else if (strcmp(ev->type, "avenirpro.student.updated") == 0)
-		ev->kind = EV_STUDENT_UPDATED;
+	if ((k = event_type_parse(ev->type)) > 0)
+		ev->kind = (enum event_type)k;
 	else {
 		fail(c, NULL, "unknown type");
 		goto out;
@@ -830,30 +817,6 @@ event_free(struct event *ev)
 	free(ev->type);
 	free(ev->subject);
 	free(ev);
-}
-
-const char *
-event_kind_name(enum appt_kind k)
-{
-	if ((int)k < 1 || (size_t)k >= ARRAY_SIZE(kind_names))
-		return "unknown";
-	return kind_names[k];
-}
-
-const char *
-event_situation_name(enum situation s)
-{
-	if ((int)s < 1 || (size_t)s >= ARRAY_SIZE(situation_names))
-		return NULL;
-	return situation_names[s];
-}
-
-const char *
-event_status_name(enum attendance_status s)
-{
-	if ((int)s < 1 || (size_t)s >= ARRAY_SIZE(status_names))
-		return "unknown";
-	return status_names[s];
 }
 
 /* --- validators --------------------------------------------------------- */

@@ -13,15 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum event_type {
-	EV_EXAM_COMPLETED = 1,
-	EV_ATTENDANCE_RECORDED,
-	EV_STUDENT_UPDATED,
-};
+#include "model.h"
 
-enum attendance_status { ATT_PRESENT = 1, ATT_ABSENT, ATT_EXCUSED };
-enum appt_kind { KIND_CHECKIN = 1, KIND_DROPIN, KIND_WORKSHOP };
-enum situation { SIT_NONE = 0, SIT_EMPLOYED, SIT_TRAINING, SIT_SEEKING, SIT_UNKNOWN };
 
 /* A tri-state for optional booleans. */
 enum tri { TRI_UNSET = -1, TRI_FALSE = 0, TRI_TRUE = 1 };
@@ -87,9 +80,6 @@ struct event *event_parse(const void *value, size_t len,
 			  char *err, size_t errlen);
 void event_free(struct event *ev);
 
-const char *event_kind_name(enum appt_kind k);       /* "check-in" ... */
-const char *event_situation_name(enum situation s);   /* "employed" ... or NULL */
-const char *event_status_name(enum attendance_status s);
 
 /* Validators shared with other modules (0 valid, -1 not). */
 int event_valid_email(const char *s);

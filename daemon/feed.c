@@ -489,21 +489,6 @@ label_escaped(FILE *out, const char *s)
 	}
 }
 
-static const char *
-appt_status_label(int s)
-{
-	static const char *const n[] = { "unknown", "confirmed", "cancelled", "attended", "missed",
-					 "excused" };
-	return s >= 1 && s <= 5 ? n[s] : n[0];
-}
-
-static const char *
-rem_status_label(int s)
-{
-	static const char *const n[] = { "pending", "sent", "failed", "cancelled", "sending" };
-	return s >= 0 && s <= 4 ? n[s] : "unknown";
-}
-
 static void
 metric_row(const char *what, int a, int b, const char *name, int64_t n, void *arg)
 {
@@ -514,14 +499,14 @@ metric_row(const char *what, int a, int b, const char *name, int64_t n, void *ar
 		if (!m->seen_appt++)
 			fputs("# HELP relance_appointments Appointments in the store by status.\n"
 			      "# TYPE relance_appointments gauge\n", out);
-		fprintf(out, "relance_appointments{status=\"%s\"} %lld\n", appt_status_label(a),
+		fprintf(out, "relance_appointments{status=\"%s\"} %lld\n", appt_status_name(a),
 			(long long)n);
 	} else if (strcmp(what, "reminders") == 0) {
 		if (!m->seen_rem++)
 			fputs("# HELP relance_reminders Reminders in the store by channel and status.\n"
 			      "# TYPE relance_reminders gauge\n", out);
 		fprintf(out, "relance_reminders{channel=\"%s\",status=\"%s\"} %lld\n",
-			a == CH_SMS ? "sms" : a == CH_EMAIL ? "email" : "other", rem_status_label(b),
+			channel_name(a), rem_status_name(b),
 			(long long)n);
 	} else if (strcmp(what, "dead_letters") == 0) {
 		fprintf(out, "# HELP relance_dead_letters_total Events dead-lettered.\n"

@@ -513,7 +513,7 @@ apply_attendance(struct planner *p, const struct event *ev, int64_t now, char *e
 	if (a.status != APPT_CONFIRMED) {
 		/* A correction of an earlier record: the status follows, no
 		 * second replacement is booked. */
-		if (a.status != status &&
+		if ((int)a.status != status &&
 		    store_appt_update(p->st, a.id, status, 0, 0, "attendance:correction", now))
 			goto out;
 		result = PLAN_APPLIED;

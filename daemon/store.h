@@ -16,12 +16,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "model.h"
+
 #define STORE_SCHEMA_VERSION 2
 
-enum appt_status { APPT_CONFIRMED = 1, APPT_CANCELLED, APPT_ATTENDED, APPT_MISSED, APPT_EXCUSED };
-enum rem_status { REM_PENDING = 0, REM_SENT, REM_FAILED, REM_CANCELLED, REM_SENDING };
-enum rem_kind { REM_REMINDER = 1, REM_ALERT_ABSENCES, REM_ALERT_LOST };
-enum channel { CH_SMS = 1, CH_EMAIL = 2 };
 
 struct store;
 
@@ -45,16 +43,16 @@ struct appt {
 	char uid[96];
 	char *student_id, *adviser_id;
 	char uai[9];
-	int kind;                  /* enum appt_kind (event.h) */
+	enum appt_kind kind;
 	int plan_index;            /* offset index for check-ins, -1 otherwise */
 	int64_t starts_at, ends_at;
-	int status;                /* enum appt_status */
+	enum appt_status status;
 	int sequence;
 	int64_t replaces;          /* id of the appointment it replaces, 0 */
 	int replacements;          /* replacements booked for this original chain */
 	int absences;              /* consecutive absences up to this one */
 	char *window_key;          /* drop-in window, NULL for check-ins */
-	int situation;             /* enum situation (event.h) */
+	enum situation situation;
 	char *changed_by;          /* "exam.completed", "attendance:absent", ... */
 	int64_t created_at, updated_at;
 	int reminded;              /* 0: reminder rows not made yet (beyond the horizon) */
@@ -64,7 +62,10 @@ void appt_clear(struct appt *a);
 struct reminder {
 	int64_t id, appointment_id;
 	char *student_id;
-	int channel, kind, status, attempts;
+	enum channel channel;
+	enum rem_kind kind;
+	enum rem_status status;
+	int attempts;
 	int64_t due_at, next_at, sent_at;
 	char *last_error;
 };

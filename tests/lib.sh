@@ -38,6 +38,13 @@ LIB_NFAIL=0
 LIB_NAME=
 T=
 
+# The codes of the domain model (daemon/model.h), as shell variables named
+# like the C enums: "status = $REM_SENT", "kind = $KIND_DROPIN". Tests use
+# these names, never the numbers.
+eval "$(awk '/^[[:space:]]*X\([A-Z_]+, -?[0-9]+, "/ {
+	sub(/^[[:space:]]*X\(/, ""); split($0, f, ", "); printf "%s=%d\n", f[1], f[2] }' \
+	"$TOP/daemon/model.h")"
+
 # Sanitizer settings for our own binaries under build/san.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:exitcode=66}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}

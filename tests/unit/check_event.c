@@ -275,7 +275,7 @@ START_TEST(test_attendance_bad)
 	for (int i = 0; i < 4; i++) {
 		struct event *ev = ACCEPT(mut(A, "data.situation", STR(sit[i])));
 		ck_assert_int_eq(ev->u.att.situation, (enum situation)(i + 1));
-		ck_assert_str_eq(event_situation_name(ev->u.att.situation), sit[i]);
+		ck_assert_str_eq(situation_name(ev->u.att.situation), sit[i]);
 		event_free(ev);
 	}
 }
@@ -1027,19 +1027,27 @@ END_TEST
 
 START_TEST(test_names)
 {
-	ck_assert_str_eq(event_kind_name(KIND_CHECKIN), "check-in");
-	ck_assert_str_eq(event_kind_name(KIND_DROPIN), "drop-in");
-	ck_assert_str_eq(event_kind_name(KIND_WORKSHOP), "workshop");
-	ck_assert_str_eq(event_kind_name((enum appt_kind)0), "unknown");
-	ck_assert_str_eq(event_status_name(ATT_PRESENT), "present");
-	ck_assert_str_eq(event_status_name(ATT_ABSENT), "absent");
-	ck_assert_str_eq(event_status_name(ATT_EXCUSED), "excused");
-	ck_assert_str_eq(event_status_name((enum attendance_status)9), "unknown");
-	ck_assert_str_eq(event_situation_name(SIT_EMPLOYED), "employed");
-	ck_assert_str_eq(event_situation_name(SIT_TRAINING), "training");
-	ck_assert_str_eq(event_situation_name(SIT_SEEKING), "seeking");
-	ck_assert_str_eq(event_situation_name(SIT_UNKNOWN), "unknown");
-	ck_assert_ptr_null(event_situation_name(SIT_NONE));
+	ck_assert_str_eq(appt_kind_name(KIND_CHECKIN), "check-in");
+	ck_assert_str_eq(appt_kind_name(KIND_DROPIN), "drop-in");
+	ck_assert_str_eq(appt_kind_name(KIND_WORKSHOP), "workshop");
+	ck_assert_str_eq(appt_kind_name((enum appt_kind)0), "unknown");
+	ck_assert_str_eq(attendance_name(ATT_PRESENT), "present");
+	ck_assert_str_eq(attendance_name(ATT_ABSENT), "absent");
+	ck_assert_str_eq(attendance_name(ATT_EXCUSED), "excused");
+	ck_assert_str_eq(attendance_name((enum attendance_status)9), "unknown");
+	ck_assert_str_eq(situation_name(SIT_EMPLOYED), "employed");
+	ck_assert_str_eq(situation_name(SIT_TRAINING), "training");
+	ck_assert_str_eq(situation_name(SIT_SEEKING), "seeking");
+	ck_assert_str_eq(situation_name(SIT_UNKNOWN), "unknown");
+	ck_assert_str_eq(situation_name(SIT_NONE), "none");
+	ck_assert_int_eq(situation_parse("employed"), SIT_EMPLOYED);
+	ck_assert_int_eq(appt_status_parse("cancelled"), APPT_CANCELLED);
+	ck_assert_int_eq(rem_status_parse("sending"), REM_SENDING);
+	ck_assert_int_eq(channel_parse("email"), CH_EMAIL);
+	ck_assert_int_eq(channel_parse("fax"), -1);
+	ck_assert_int_eq(rem_kind_parse(NULL), -1);
+	ck_assert_str_eq(rem_kind_name(REM_ALERT_LOST), "alert-lost");
+	ck_assert_str_eq(event_type_name(EV_STUDENT_UPDATED), "avenirpro.student.updated");
 	event_free(NULL);
 }
 END_TEST

@@ -319,7 +319,7 @@ static const struct appt *
 nth(const struct plan *p, int kind, int status, int i)
 {
 	for (size_t k = 0; k < p->n; k++)
-		if (p->v[k].kind == kind && (status == 0 || p->v[k].status == status) && i-- == 0)
+		if ((int)p->v[k].kind == kind && (status == 0 || (int)p->v[k].status == status) && i-- == 0)
 			return &p->v[k];
 	return NULL;
 }
@@ -329,7 +329,7 @@ count(const struct plan *p, int kind, int status)
 {
 	int c = 0;
 	for (size_t k = 0; k < p->n; k++)
-		if ((kind == 0 || p->v[k].kind == kind) && (status == 0 || p->v[k].status == status))
+		if ((kind == 0 || (int)p->v[k].kind == kind) && (status == 0 || (int)p->v[k].status == status))
 			c++;
 	return c;
 }
