@@ -20,6 +20,7 @@
 #include "httpd.h"
 #include "ical.h"
 #include "log.h"
+#include "policy.h"
 #include "loop.h"
 #include "producer.h"
 #include "schedule.h"
@@ -33,6 +34,7 @@
 #define MAX_SLEEP_MS 5000       /* safety net: re-check the store at least this often */
 #define POKE_MS 200
 #define DRAIN_TURN_MS 10        /* dispatch_free: time given to one channel at a time */
+#define STORE_RETRY_SECS 30     /* a reminder whose state could not be read goes again then */
 
 /* The two channels, each with its own transfers and limit: emails at
  * [retry] concurrency (SMTP relays limit sessions per client), SMS at
@@ -244,7 +246,9 @@ publish_outcome(struct dispatch *d, const struct reminder *r, const char *appt_u
 
 /* ---- SMS to email fallback ------------------------------------------------------- */
 
-static void
+/* Adds an email reminder for the failed SMS reminder r when the student
+ * can get one: 0 (done or nothing to do), -1 on a store error. */
+static int
 fallback_email(struct dispatch *d, const struct reminder *r, int64_t now)
 {
 	struct student s = { 0 };
@@ -252,28 +256,30 @@ fallback_email(struct dispatch *d, const struct reminder *r, int64_t now)
 	int rc;
 
 	if (r->kind != REM_REMINDER || r->channel != CH_SMS || r->appointment_id == 0)
-		return;
-	if (store_student_get(d->st, r->student_id, &s) != 1)
-		return;
+		return 0;
+	if ((rc = store_student_get(d->st, r->student_id, &s)) <= 0)
+		return rc;
 	if (s.stopped || s.email == NULL || !s.consent_email) {
 		log_info("reminder %lld: SMS failed, no email to fall back to", (long long)r->id);
 		goto out;
 	}
-	if (store_appt_by_id(d->st, r->appointment_id, &a) != 1 || a.status != APPT_CONFIRMED ||
-	    a.starts_at <= now)
+	rc = store_appt_by_id(d->st, r->appointment_id, &a);
+	if (rc <= 0 || a.status != APPT_CONFIRMED || a.starts_at <= now)
 		goto out;
 	rc = store_reminder_twin(d->st, r->appointment_id, CH_EMAIL, r->due_at);
 	if (rc == 1) {
 		log_info("reminder %lld: SMS failed; an email reminder exists already",
 			 (long long)r->id);
+		rc = 0;
 		goto out;
 	}
-	if (rc == 0 && store_reminder_insert(d->st, r->appointment_id, r->student_id, CH_EMAIL,
-					     REM_REMINDER, now, now) == 0)
+	if (rc == 0 && (rc = store_reminder_insert(d->st, r->appointment_id, r->student_id,
+						   CH_EMAIL, REM_REMINDER, now, now)) == 0)
 		log_info("reminder %lld: SMS failed, falling back to email", (long long)r->id);
 out:
 	student_clear(&s);
 	appt_clear(&a);
+	return rc < 0 ? -1 : 0;
 }
 
 /* ---- results -------------------------------------------------------------------------- */
@@ -333,9 +339,9 @@ record(struct dispatch *d, int64_t rid, const char *appt_uid, enum send_result r
 			goto fail;
 		d->stats.retried++;
 	} else {
-		if (store_reminder_set(d->st, rid, REM_FAILED, attempts, now, 0, why))
+		if (store_reminder_set(d->st, rid, REM_FAILED, attempts, now, 0, why) ||
+		    fallback_email(d, &r, now))
 			goto fail;
-		fallback_email(d, &r, now);
 		final = 2;
 	}
 	if (store_commit(d->st) != 0)
@@ -475,16 +481,39 @@ msg_clear(struct msg *m)
 	memset(m, 0, sizeof *m);
 }
 
-/* Builds the message of a student reminder. */
-static int
-build_reminder(struct dispatch *d, const struct reminder *r, const struct student *s,
-	       const struct appt *a, int64_t now, struct msg *m)
+/* What prepare() reads for one reminder before asking the policy. */
+struct state {
+	struct student s;
+	struct appt a;
+	int have_student, have_appt;
+	struct appt *all;           /* alerts without an appointment: the student's */
+	size_t nall;
+	char *aname, *aemail;       /* the adviser's contact */
+	int sent_today;
+};
+
+static void
+state_clear(struct state *x)
 {
+	student_clear(&x->s);
+	appt_clear(&x->a);
+	store_appts_free(x->all, x->nall);
+	free(x->aname);
+	free(x->aemail);
+	memset(x, 0, sizeof *x);
+}
+
+/* Builds the message of a student reminder. */
+static void
+build_reminder(struct dispatch *d, const struct reminder *r, const struct state *x, int64_t now,
+	       struct msg *m)
+{
+	const struct student *s = &x->s;
+	const struct appt *a = &x->a;
+	const char *aname = x->aname, *aemail = x->aemail;
 	struct vars v = { .n = 0 };
-	char *aname = NULL, *aemail = NULL;
 	int en = strcmp(s->locale, "en") == 0;
 
-	store_adviser_contact(d->st, a->adviser_id ? a->adviser_id : s->adviser_id, &aname, &aemail);
 	var(&v, "given_name", s->given_name);
 	var(&v, "family_name", s->family_name);
 	var(&v, "location", appt_location(d->cfg, a));
@@ -512,26 +541,31 @@ build_reminder(struct dispatch *d, const struct reminder *r, const struct studen
 		if (m->ics == NULL)
 			log_warnx("reminder %lld: no calendar attachment", (long long)r->id);
 	}
-	free(aname);
-	free(aemail);
-	return 0;
 }
 
-/* Builds an adviser alert (French). a may be NULL. */
-static int
-build_alert(struct dispatch *d, const struct reminder *r, const struct student *s,
-	    const struct appt *a, struct msg *m, char *why, size_t whylen)
+/* The appointment an alert is about: its own, else the student's next one
+ * (NULL when none). */
+static const struct appt *
+alert_appt(const struct state *x, int64_t now)
 {
-	struct vars v = { .n = 0 };
-	char *aname = NULL, *aemail = NULL;
+	if (x->have_appt)
+		return &x->a;
+	for (size_t i = 0; i < x->nall; i++)
+		if (x->all[i].status == APPT_CONFIRMED && x->all[i].starts_at > now)
+			return &x->all[i];
+	return NULL;
+}
 
-	if (store_adviser_contact(d->st, s->adviser_id, &aname, &aemail) != 1 || aemail == NULL ||
-	    *aemail == '\0') {
-		snprintf(why, whylen, "adviser has no email address");
-		free(aname);
-		free(aemail);
-		return -1;
-	}
+/* Builds an adviser alert (French) to the adviser's address (taken from x). */
+static void
+build_alert(struct dispatch *d, const struct reminder *r, struct state *x, int64_t now,
+	    struct msg *m)
+{
+	const struct student *s = &x->s;
+	const struct appt *a = alert_appt(x, now);
+	const char *aname = x->aname;
+	struct vars v = { .n = 0 };
+
 	snprintf(v.student_name, sizeof v.student_name, "%s%s%s", s->given_name,
 		 s->family_name ? " " : "", s->family_name ? s->family_name : "");
 	snprintf(v.absences, sizeof v.absences, "%d", a ? (a->absences ? a->absences : 2) : 0);
@@ -552,133 +586,136 @@ build_alert(struct dispatch *d, const struct reminder *r, const struct student *
 		var(&v, "location", appt_location(d->cfg, a));
 		time_vars(&v, a->starts_at, 0);
 	}
-	m->to = aemail;
+	m->to = x->aemail;
+	x->aemail = NULL;
 	m->cc = d->cfg->smtp.alerts_to ? xstrdup(d->cfg->smtp.alerts_to) : NULL;
 	m->text = template_render(d->tpl, r->kind == REM_ALERT_LOST ? TPL_ALERT_LOST :
 				  TPL_ALERT_ABSENCES, "fr", v.v, v.n, &m->subject);
-	free(aname);
-	return 0;
 }
 
 /* ---- one reminder at send time ------------------------------------------------------------ */
 
 enum verdict { V_SEND, V_DONE };
 
-static void
-cancel(struct dispatch *d, const struct reminder *r, const char *why, int64_t now)
+/* Reads what the verdict on r needs into x: 0, or -1 on a store error. */
+static int
+load_state(struct dispatch *d, const struct reminder *r, int64_t now, struct state *x)
 {
-	store_reminder_set(d->st, r->id, REM_CANCELLED, r->attempts, r->next_at, now, why);
-	d->stats.cancelled++;
-	log_info("reminder %lld (%s): cancelled: %s", (long long)r->id, channel_name(r->channel), why);
+	const char *adviser;
+	int rc;
+
+	if ((rc = store_student_get(d->st, r->student_id, &x->s)) <= 0)
+		return rc;
+	x->have_student = 1;
+	if (r->appointment_id && (rc = store_appt_by_id(d->st, r->appointment_id, &x->a)) != 0) {
+		if (rc < 0)
+			return -1;
+		x->have_appt = 1;
+	}
+	if (r->kind == REM_REMINDER && !x->have_appt)
+		return 0;       /* cancelled: nothing more to read */
+	if (r->kind != REM_REMINDER && !x->have_appt &&
+	    store_appts_of_student(d->st, x->s.id, &x->all, &x->nall))
+		return -1;
+	adviser = r->kind == REM_REMINDER && x->a.adviser_id ? x->a.adviser_id : x->s.adviser_id;
+	if (store_adviser_contact(d->st, adviser, &x->aname, &x->aemail) < 0)
+		return -1;
+	if (r->kind == REM_REMINDER && d->cfg->reminders.max_per_day > 0) {
+		int64_t from, to;
+		policy_today(now, &from, &to);
+		x->sent_today = store_reminders_sent_between(d->st, x->s.id, from, to);
+		if (x->sent_today < 0)
+			return -1;
+	}
+	return 0;
 }
 
+/* Writes the state of r decided at send time: 0, or -1 (logged; r stays
+ * as it was and is taken again). */
+static int
+settle(struct dispatch *d, const struct reminder *r, int status, int64_t next_at, int64_t sent_at,
+       const char *why)
+{
+	if (store_reminder_set(d->st, r->id, status, r->attempts, next_at, sent_at, why) == 0)
+		return 0;
+	log_err("reminder %lld: cannot record it as %s (%s); taken again later", (long long)r->id,
+		rem_status_name(status), why);
+	return -1;
+}
+
+/* Writes a verdict other than POLICY_SEND. */
 static void
-defer(struct dispatch *d, const struct reminder *r, int64_t when, const char *why)
+write_verdict(struct dispatch *d, const struct reminder *r, const struct policy_verdict *v,
+	      int64_t now)
 {
 	char t[17];
-	store_reminder_set(d->st, r->id, REM_PENDING, r->attempts, when, 0, why);
-	d->stats.deferred++;
-	wall_format(when, t);
-	log_info("reminder %lld (%s): %s, moved to %s", (long long)r->id, channel_name(r->channel),
-		 why, t);
+
+	switch (v->action) {
+	case POLICY_SEND:
+		break;
+	case POLICY_DEFER:
+		if (settle(d, r, REM_PENDING, v->at, 0, v->reason))
+			return;
+		d->stats.deferred++;
+		wall_format(v->at, t);
+		log_info("reminder %lld (%s): %s, moved to %s", (long long)r->id,
+			 channel_name(r->channel), v->reason, t);
+		break;
+	case POLICY_CANCEL:
+	case POLICY_SKIP:
+		if (settle(d, r, REM_CANCELLED, r->next_at, now, v->reason))
+			return;
+		d->stats.cancelled++;
+		log_info("reminder %lld (%s): cancelled: %s", (long long)r->id,
+			 channel_name(r->channel), v->reason);
+		break;
+	case POLICY_FAIL:
+		if (settle(d, r, REM_FAILED, now, 0, v->reason))
+			return;
+		d->stats.failed++;
+		log_warnx("reminder %lld (%s): failed: %s", (long long)r->id, kind_name(r->kind),
+			  v->reason);
+		break;
+	}
 }
 
 /*
- * Checks reminder r at now and builds its message into m: V_SEND, or V_DONE
- * when it was cancelled, deferred or failed here (store updated).
+ * Checks reminder r at now (policy_send_verdict) and builds its message
+ * into m: V_SEND, or V_DONE when it was cancelled, deferred or failed here
+ * (store updated), or left for later after a store error: a store error
+ * never cancels or fails a reminder.
  */
 static enum verdict
-prepare(struct dispatch *d, const struct reminder *r, int64_t now, struct msg *m,
+prepare(struct dispatch *d, const struct reminder *r, int64_t now, int superseded, struct msg *m,
 	char *appt_uid, size_t uidlen)
 {
-	struct student s = { 0 };
-	struct appt a = { 0 };
-	enum verdict v = V_DONE;
-	int have_appt = 0;
-	char why[200] = "alerts go by email";
+	struct state x;
+	struct policy_send_input in = { .r = r, .superseded = superseded };
+	struct policy_verdict v;
 
-	if (store_student_get(d->st, r->student_id, &s) != 1) {
-		cancel(d, r, "unknown student", now);
-		goto out;
+	memset(&x, 0, sizeof x);
+	if (load_state(d, r, now, &x) != 0) {
+		log_err("reminder %lld: cannot read its student or appointment: %s; retried in %ds",
+			(long long)r->id, store_errmsg(d->st), STORE_RETRY_SECS);
+		settle(d, r, REM_PENDING, now + STORE_RETRY_SECS, 0, r->last_error);
+		state_clear(&x);
+		return V_DONE;
 	}
-	if (r->appointment_id)
-		have_appt = store_appt_by_id(d->st, r->appointment_id, &a) == 1;
-	if (have_appt)
-		snprintf(appt_uid, uidlen, "%s", a.uid);
-
-	if (r->kind != REM_REMINDER) {
-		struct appt *next = have_appt ? &a : NULL;
-		struct appt *all = NULL;
-		size_t n = 0;
-		if (next == NULL && store_appts_of_student(d->st, s.id, &all, &n) == 0) {
-			for (size_t i = 0; i < n; i++)
-				if (all[i].status == APPT_CONFIRMED && all[i].starts_at > now) {
-					next = &all[i];
-					break;
-				}
-		}
-		if (r->channel != CH_EMAIL || build_alert(d, r, &s, next, m, why, sizeof why) != 0) {
-			store_reminder_set(d->st, r->id, REM_FAILED, r->attempts, now, 0, why);
-			d->stats.failed++;
-			log_warnx("reminder %lld (%s): failed: %s", (long long)r->id, kind_name(r->kind),
-				  why);
-		} else {
-			v = V_SEND;
-		}
-		store_appts_free(all, n);
-		goto out;
-	}
-
-	if (!have_appt || a.status != APPT_CONFIRMED) {
-		cancel(d, r, "appointment no longer confirmed", now);
-		goto out;
-	}
-	if (a.starts_at <= now) {
-		cancel(d, r, "appointment started", now);
-		goto out;
-	}
-	if (s.stopped) {
-		cancel(d, r, "follow-up stopped", now);
-		goto out;
-	}
-	if (r->channel == CH_SMS && (s.phone == NULL || !s.consent_sms)) {
-		cancel(d, r, "no SMS consent or phone", now);
-		goto out;
-	}
-	if (r->channel == CH_EMAIL && (s.email == NULL || !s.consent_email)) {
-		cancel(d, r, "no email consent or address", now);
-		goto out;
-	}
-	if (schedule_in_quiet(d->cfg, now)) {
-		int64_t t = schedule_quiet_adjust(d->cfg, now, a.starts_at);
-		if (t > now && t < a.starts_at && !schedule_in_quiet(d->cfg, t))
-			defer(d, r, t, "quiet hours");
-		else
-			cancel(d, r, "quiet hours until the appointment", now);
-		goto out;
-	}
-	if (d->cfg->reminders.max_per_day > 0) {
-		int32_t day;
-		int minute, n;
-		epoch_to_wall(now, &day, &minute);
-		n = store_reminders_sent_between(d->st, s.id, wall_to_epoch(day, 0),
-						 wall_to_epoch(day + 1, 0));
-		if (n >= d->cfg->reminders.max_per_day) {
-			int64_t tomorrow = wall_to_epoch(day + 1, 0);
-			int64_t t = schedule_quiet_adjust(d->cfg, tomorrow, a.starts_at);
-			if (t >= tomorrow && t < a.starts_at)
-				defer(d, r, t, "daily cap reached");
-			else
-				cancel(d, r, "daily cap reached", now);
-			goto out;
-		}
-	}
-	build_reminder(d, r, &s, &a, now, m);
-	v = V_SEND;
-out:
-	student_clear(&s);
-	appt_clear(&a);
-	return v;
+	if (x.have_appt)
+		snprintf(appt_uid, uidlen, "%s", x.a.uid);
+	in.s = x.have_student ? &x.s : NULL;
+	in.a = x.have_appt ? &x.a : NULL;
+	in.sent_today = x.sent_today;
+	in.adviser_email = x.aemail && *x.aemail;
+	v = policy_send_verdict(d->cfg, &in, now);
+	if (v.action == POLICY_SEND && r->kind == REM_REMINDER)
+		build_reminder(d, r, &x, now, m);
+	else if (v.action == POLICY_SEND)
+		build_alert(d, r, &x, now, m);
+	else
+		write_verdict(d, r, &v, now);
+	state_clear(&x);
+	return v.action == POLICY_SEND ? V_SEND : V_DONE;
 }
 
 /* Starts the transfer of a prepared message; the reminder is "sending". */
@@ -790,14 +827,15 @@ run_channel(struct dispatch *d, size_t ci, int64_t now)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		ps[i].r = &v[i];
-		if (prepare(d, &v[i], now, &ps[i].m, ps[i].appt_uid, sizeof ps[i].appt_uid) != V_SEND)
+		if (prepare(d, &v[i], now, 0, &ps[i].m, ps[i].appt_uid,
+			    sizeof ps[i].appt_uid) != V_SEND)
+			continue;
+		/* Marked "sending" before anything goes out. */
+		if (settle(d, &v[i], REM_SENDING, v[i].next_at, 0, v[i].last_error))
 			continue;
 		ps[i].go = 1;
 		ps[i].outbox = smtp_outbox_dir(v[i].channel == CH_EMAIL ? d->cfg->smtp.url :
 					       d->cfg->sms.url);
-		/* Marked "sending" before anything goes out. */
-		store_reminder_set(d->st, v[i].id, REM_SENDING, v[i].attempts, v[i].next_at, 0,
-				   v[i].last_error);
 	}
 	if (store_commit(d->st) != 0) {
 		store_rollback(d->st);
@@ -1041,6 +1079,8 @@ dispatch_new(const struct config *cfg, const struct templates *tpl, struct store
 	d->timer = loop_timer_new(l, run, d);
 	load_secrets(d);
 	n = store_reminders_requeue_sending(st);
+	if (n < 0)
+		log_err("dispatch: cannot requeue the reminders left \"sending\": %s", store_errmsg(st));
 	if (n > 0)
 		log_notice("%d reminders were being sent when relanced stopped: sending them again", n);
 	d->wake_at = clock_now();

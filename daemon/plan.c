@@ -15,12 +15,10 @@
 #include "event.h"
 #include "log.h"
 #include "plan.h"
+#include "policy.h"
 #include "schedule.h"
 #include "store.h"
 #include "util.h"
-
-#define MAX_REPLACEMENTS 2
-#define ABSENCES_ALERT 2
 
 struct planner {
 	const struct config *cfg;
@@ -128,12 +126,7 @@ today(int64_t now)
 int
 plan_channels(const struct student *s, int only_channel, int out[2])
 {
-	int n = 0;
-	if (s->phone && s->consent_sms && (!only_channel || only_channel == CH_SMS))
-		out[n++] = CH_SMS;
-	if (s->email && s->consent_email && (!only_channel || only_channel == CH_EMAIL))
-		out[n++] = CH_EMAIL;
-	return n;
+	return policy_channels(s, only_channel, out);
 }
 
 /* An appointment starting at start, booked at now, gets its reminder rows
@@ -150,24 +143,18 @@ static int
 plan_reminders(struct planner *p, const struct student *s, const struct appt *a, int only_channel,
 	       int64_t now)
 {
-	int64_t due[CONFIG_MAX_OFFSETS];
-	int which[CONFIG_MAX_OFFSETS];
-	int n, channels[2], nch;
+	struct policy_due due[POLICY_MAX_REMINDERS];
+	int n;
 
 	/* Beyond the horizon: made later by plan_make_reminders(). */
 	if (!a->reminded)
 		return 0;
-	nch = plan_channels(s, only_channel, channels);
-	if (nch == 0)
-		return 0;
-	n = schedule_reminders(p->cfg, a->starts_at, now, due, which, CONFIG_MAX_OFFSETS);
-	for (int c = 0; c < nch; c++) {
-		for (int i = 0; i < n; i++) {
-			if (store_reminder_insert(p->st, a->id, s->id, channels[c], REM_REMINDER,
-						  due[i], now))
-				return -1;
-			p->stats.reminders++;
-		}
+	n = policy_reminders(p->cfg, s, a, only_channel, now, due, POLICY_MAX_REMINDERS);
+	for (int i = 0; i < n; i++) {
+		if (store_reminder_insert(p->st, a->id, s->id, due[i].channel, REM_REMINDER,
+					  due[i].due_at, now))
+			return -1;
+		p->stats.reminders++;
 	}
 	return 0;
 }
@@ -196,7 +183,8 @@ book_checkin(struct planner *p, const struct student *s, int plan_index, int32_t
 	return 0;
 }
 
-static void
+/* Counts a student without a drop-in slot: 0 or -1. */
+static int
 count_shortage(struct planner *p, int window)
 {
 	const struct dropin_window *w;
@@ -204,15 +192,17 @@ count_shortage(struct planner *p, int window)
 
 	p->stats.dropin_shortages++;
 	if (window < 0)
-		return;
+		return 0;
 	w = &p->cfg->dropin.windows[window];
 	snprintf(name, sizeof name, "dropin_shortage:%s", w->key);
-	store_counter_add(p->st, name, 1);
+	if (store_counter_add(p->st, name, 1))
+		return -1;
 	if (!p->shortage_logged[window]) {
 		p->shortage_logged[window] = 1;
 		log_warnx("drop-in window \"%s\" is full: students without a slot are counted "
 			  "(relancectl status)", w->key);
 	}
+	return 0;
 }
 
 /* Books a drop-in slot on a day after after_day; 0 booked, 1 none, -1 error. */
@@ -224,8 +214,8 @@ book_dropin(struct planner *p, const struct student *s, int32_t after_day, int64
 	int64_t start, end;
 
 	if (dropins_find(p->dropins, s->uai, after_day, now, &window, &start, &end, &full) != 0) {
-		if (full >= 0)
-			count_shortage(p, full);
+		if (full >= 0 && count_shortage(p, full))
+			return -1;
 		return 1;
 	}
 	a->student_id = s->id;
@@ -395,57 +385,39 @@ out:
 
 /* ---- attendance ---------------------------------------------------------------------- */
 
-/* Consecutive absences of the student ending with appointment `last`
- * (excused appointments neither count nor break the run). */
-static int
-consecutive_absences(struct planner *p, const char *student_id, int64_t last_id, int *count)
+/* The student of an attendance or update event: PLAN_APPLIED when found (s
+ * filled), PLAN_REJECTED (unknown, reason in err) or PLAN_STORE_ERROR. */
+static enum plan_result
+known_student(struct planner *p, const char *id, struct student *s, char *err, size_t errlen)
 {
-	struct appt *v;
-	size_t n;
-	int run = 0;
-
-	if (store_appts_of_student(p->st, student_id, &v, &n))
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if (v[i].status == APPT_MISSED)
-			run++;
-		else if (v[i].status == APPT_ATTENDED)
-			run = 0;
-		if (v[i].id == last_id)
-			break;
+	int found = store_student_get(p->st, id, s);
+	if (found < 0)
+		return PLAN_STORE_ERROR;
+	if (found == 0) {
+		snprintf(err, errlen, "unknown student");
+		return PLAN_REJECTED;
 	}
-	store_appts_free(v, n);
-	*count = run;
-	return 0;
+	return PLAN_APPLIED;
 }
 
 static int
 book_replacement(struct planner *p, const struct student *s, const struct appt *orig,
-		 char *why, int64_t now)
+		 const char *why, int64_t now)
 {
 	struct appt a;
+	char changed_by[32];
+	int32_t from = policy_replacement_from(orig, now);
 	int rc;
 
-	if (orig->replacements >= MAX_REPLACEMENTS) {
-		log_info("appointment %s: no replacement (already %d)", orig->uid, orig->replacements);
-		return 0;
-	}
-	if (s->stopped)
-		return 0;
 	memset(&a, 0, sizeof a);
+	snprintf(changed_by, sizeof changed_by, "%s", why);
 	a.replaces = orig->id;
 	a.replacements = orig->replacements + 1;
-	a.changed_by = why;
-	/* From the next working day, and never the slot just missed or
-	 * excused (an excuse may come in advance). */
-	int32_t from = today(now), missed_day;
-	epoch_to_wall(orig->starts_at, &missed_day, NULL);
-	if (missed_day > from)
-		from = missed_day;
+	a.changed_by = changed_by;
 	if (orig->kind == KIND_DROPIN)
 		rc = book_dropin(p, s, from, now, &a);
 	else
-		rc = book_checkin(p, s, orig->plan_index, from + 1, now, &a);
+		rc = book_checkin(p, s, orig->plan_index, from, now, &a);
 	if (rc < 0)
 		return -1;
 	if (rc > 0) {
@@ -456,47 +428,108 @@ book_replacement(struct planner *p, const struct student *s, const struct appt *
 	return plan_reminders(p, s, &a, 0, now);
 }
 
+/* Workshops at school are recorded for the indicators only. */
+static enum plan_result
+apply_workshop(struct planner *p, const struct event *ev, const struct student *s, int64_t now)
+{
+	const struct ev_attendance *e = &ev->u.att;
+
+	if (remember(p, ev, now) < 0 ||
+	    store_attendance_record(p->st, s->id, 0, KIND_WORKSHOP, e->starts_at, e->status,
+				    e->situation, ev->source, ev->id, now) ||
+	    store_student_touch_contact(p->st, s->id, now))
+		return PLAN_STORE_ERROR;
+	return PLAN_APPLIED;
+}
+
+/* The appointment an attendance record names: 1 found, 0 not, -1 error. */
+static int
+attended_appt(struct planner *p, const struct ev_attendance *e, struct appt *a)
+{
+	if (e->appointment_uid)
+		return store_appt_by_uid(p->st, e->appointment_uid, a);
+	return store_appt_by_start(p->st, e->student_id, e->kind, e->starts_at, a);
+}
+
+/* What the rule needs to know of an absence at a confirmed appointment a:
+ * the run of absences it ends and whether the alert was raised. 0 or -1. */
+static int
+absence_facts(struct planner *p, const struct student *s, const struct appt *a,
+	      struct policy_att_input *in)
+{
+	struct appt *v;
+	size_t n;
+	int exists;
+
+	if (in->status != ATT_ABSENT || a->status != APPT_CONFIRMED)
+		return 0;
+	if (store_appts_of_student(p->st, s->id, &v, &n))
+		return -1;
+	in->absences = policy_consecutive_absences(v, n, a->id, APPT_MISSED);
+	store_appts_free(v, n);
+	exists = store_alert_exists(p->st, s->id, REM_ALERT_ABSENCES);
+	if (exists < 0)
+		return -1;
+	in->alert_exists = exists;
+	return 0;
+}
+
+/* Writes the outcome o of an attendance record at appointment a. 0 or -1. */
+static int
+write_attendance(struct planner *p, const struct student *s, struct appt *a,
+		 const struct policy_att_outcome *o, int absences, int64_t now)
+{
+	if (o->update && store_appt_update(p->st, a->id, o->status, 0, 0, o->changed_by, now))
+		return -1;
+	if (o->cancel_reminders && store_reminders_cancel_appt(p->st, a->id, 0, o->changed_by, now))
+		return -1;
+	if (o->free_slot)
+		agenda_unmark(p->agenda, a->adviser_id, a->starts_at, a->ends_at);
+	if (o->no_replace)
+		log_info("appointment %s: no replacement (already %d)", a->uid, a->replacements);
+	a->status = o->status;
+	if (o->replace && book_replacement(p, s, a, o->replace_why, now))
+		return -1;
+	if (o->alert) {
+		if (store_reminder_insert(p->st, a->id, s->id, CH_EMAIL, REM_ALERT_ABSENCES, now, now))
+			return -1;
+		p->stats.alerts++;
+		log_info("student %s: %d consecutive absences, adviser alert queued", s->id, absences);
+	}
+	return 0;
+}
+
+/* Reads the state, asks policy_attendance(), writes the answer. */
 static enum plan_result
 apply_attendance(struct planner *p, const struct event *ev, int64_t now, char *err, size_t errlen)
 {
 	const struct ev_attendance *e = &ev->u.att;
+	struct policy_att_input in = { .student_id = e->student_id, .status = e->status };
+	struct policy_att_outcome o;
 	struct student s;
 	struct appt a;
-	int found, status, absences;
-	enum plan_result result = PLAN_STORE_ERROR;
-	const char *why;
+	int found;
+	enum plan_result result;
 
 	memset(&a, 0, sizeof a);
-	found = store_student_get(p->st, e->student_id, &s);
-	if (found < 0)
-		return PLAN_STORE_ERROR;
-	if (found == 0) {
-		snprintf(err, errlen, "unknown student");
-		return PLAN_REJECTED;
-	}
+	result = known_student(p, e->student_id, &s, err, errlen);
+	if (result != PLAN_APPLIED)
+		return result;
 	if (e->appointment_uid == NULL && e->kind == KIND_WORKSHOP) {
-		/* Workshops at school are recorded for the indicators only. */
-		if (remember(p, ev, now) < 0 ||
-		    store_attendance_record(p->st, s.id, 0, KIND_WORKSHOP, e->starts_at, e->status,
-					    e->situation, ev->source, ev->id, now) ||
-		    store_student_touch_contact(p->st, s.id, now))
-			goto out;
-		result = PLAN_APPLIED;
+		result = apply_workshop(p, ev, &s, now);
 		goto out;
 	}
-	if (e->appointment_uid)
-		found = store_appt_by_uid(p->st, e->appointment_uid, &a);
-	else
-		found = store_appt_by_start(p->st, e->student_id, e->kind, e->starts_at, &a);
+	result = PLAN_STORE_ERROR;
+	found = attended_appt(p, e, &a);
 	if (found < 0)
 		goto out;
-	if (found == 0 || strcmp(a.student_id, e->student_id) != 0) {
-		snprintf(err, errlen, "unknown appointment");
-		result = PLAN_REJECTED;
+	in.a = found ? &a : NULL;
+	in.student_stopped = s.stopped;
+	if (found && absence_facts(p, &s, &a, &in))
 		goto out;
-	}
-	if (a.status == APPT_CANCELLED) {
-		snprintf(err, errlen, "appointment cancelled");
+	o = policy_attendance(&in, now);
+	if (o.reject) {
+		snprintf(err, errlen, "%s", o.reject);
 		result = PLAN_REJECTED;
 		goto out;
 	}
@@ -507,54 +540,8 @@ apply_attendance(struct planner *p, const struct event *ev, int64_t now, char *e
 		goto out;
 	if (e->situation != SIT_NONE && store_appt_set_situation(p->st, a.id, e->situation))
 		goto out;
-
-	status = e->status == ATT_PRESENT ? APPT_ATTENDED :
-		 e->status == ATT_ABSENT ? APPT_MISSED : APPT_EXCUSED;
-	if (a.status != APPT_CONFIRMED) {
-		/* A correction of an earlier record: the status follows, no
-		 * second replacement is booked. */
-		if ((int)a.status != status &&
-		    store_appt_update(p->st, a.id, status, 0, 0, "attendance:correction", now))
-			goto out;
+	if (write_attendance(p, &s, &a, &o, in.absences, now) == 0)
 		result = PLAN_APPLIED;
-		goto out;
-	}
-	why = status == APPT_ATTENDED ? "attendance:present" :
-	      status == APPT_MISSED ? "attendance:absent" : "attendance:excused";
-	if (store_appt_update(p->st, a.id, status, 0, 0, why, now) ||
-	    store_reminders_cancel_appt(p->st, a.id, 0, why, now))
-		goto out;
-	if (a.kind == KIND_CHECKIN && a.adviser_id && a.starts_at > now) {
-		/* Recorded before it happened (e.g. excused in advance): the
-		 * slot is free again. */
-		agenda_unmark(p->agenda, a.adviser_id, a.starts_at, a.ends_at);
-	}
-	if (status == APPT_ATTENDED) {
-		result = PLAN_APPLIED;
-		goto out;
-	}
-	a.status = status;
-	if (book_replacement(p, &s, &a, status == APPT_MISSED ? "replacement:absent" :
-				       "replacement:excused", now))
-		goto out;
-	if (status == APPT_MISSED) {
-		if (consecutive_absences(p, s.id, a.id, &absences))
-			goto out;
-		if (absences >= ABSENCES_ALERT) {
-			int exists = store_alert_exists(p->st, s.id, REM_ALERT_ABSENCES);
-			if (exists < 0)
-				goto out;
-			if (!exists) {
-				if (store_reminder_insert(p->st, a.id, s.id, CH_EMAIL,
-							  REM_ALERT_ABSENCES, now, now))
-					goto out;
-				p->stats.alerts++;
-				log_info("student %s: %d consecutive absences, adviser alert queued",
-					 s.id, absences);
-			}
-		}
-	}
-	result = PLAN_APPLIED;
 out:
 	appt_clear(&a);
 	student_clear(&s);
@@ -601,17 +588,13 @@ apply_update(struct planner *p, const struct event *ev, int64_t now, char *err, 
 {
 	const struct ev_update *e = &ev->u.upd;
 	struct student s;
-	int found, could_sms, could_email, can_sms, can_email;
+	int could_sms, could_email, can_sms, can_email;
 	int phone_changed = 0, email_changed = 0;
-	enum plan_result result = PLAN_STORE_ERROR;
+	enum plan_result result = known_student(p, e->student_id, &s, err, errlen);
 
-	found = store_student_get(p->st, e->student_id, &s);
-	if (found < 0)
-		return PLAN_STORE_ERROR;
-	if (found == 0) {
-		snprintf(err, errlen, "unknown student");
-		return PLAN_REJECTED;
-	}
+	if (result != PLAN_APPLIED)
+		return result;
+	result = PLAN_STORE_ERROR;
 	if (remember(p, ev, now) < 0)
 		goto out;
 	could_sms = s.phone && s.consent_sms;
@@ -792,7 +775,7 @@ plan_cancel(struct planner *p, const char *uid, const char *why, int64_t now)
 	int found = store_appt_by_uid(p->st, uid, &a), rc;
 	if (found <= 0)
 		return found;
-	if (a.status != APPT_CONFIRMED) {
+	if (policy_cancel_check(&a, now) != POLICY_CANCEL_OK) {
 		appt_clear(&a);
 		return 0;
 	}
