@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "dispatch.h"
+#include "dispatch_msg.h"
 #include "event.h"
 #include "http.h"
 #include "httpd.h"
@@ -399,88 +400,6 @@ on_done(CURL *e, CURLcode rc, long code, const char *body, size_t len, void *arg
 		loop_timer_set(d->timer, 0);
 }
 
-/* ---- message building ----------------------------------------------------------------- */
-
-struct vars {
-	struct tpl_var v[24];
-	size_t n;
-	char date[32], time[16], weekday[16], absences[24], days[24], student_name[256];
-};
-
-static void
-var(struct vars *v, const char *name, const char *value)
-{
-	if (v->n < ARRAY_SIZE(v->v)) {
-		v->v[v->n].name = name;
-		v->v[v->n].value = value;
-		v->n++;
-	}
-}
-
-static const char *
-appt_kind_text(int kind, int en)
-{
-	switch (kind) {
-	case KIND_DROPIN:
-		return en ? "drop-in" : "permanence";
-	case KIND_WORKSHOP:
-		return en ? "workshop" : "atelier";
-	default:
-		return en ? "check-in" : "entretien de suivi";
-	}
-}
-
-static void
-time_vars(struct vars *v, int64_t t, int en)
-{
-	static const char *const fr_days[] = { "lundi", "mardi", "mercredi", "jeudi", "vendredi",
-					       "samedi", "dimanche" };
-	static const char *const en_days[] = { "Monday", "Tuesday", "Wednesday", "Thursday",
-					       "Friday", "Saturday", "Sunday" };
-	static const char *const en_months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul",
-						 "Aug", "Sep", "Oct", "Nov", "Dec" };
-	int32_t day;
-	int minute, y, m, dd;
-
-	epoch_to_wall(t, &day, &minute);
-	civil_from_days(day, &y, &m, &dd);
-	if (en) {
-		snprintf(v->date, sizeof v->date, "%d %s %d", dd, en_months[(m - 1) % 12], y);
-		snprintf(v->time, sizeof v->time, "%02d:%02d", minute / 60, minute % 60);
-	} else {
-		snprintf(v->date, sizeof v->date, "%02d/%02d/%d", dd, m, y);
-		snprintf(v->time, sizeof v->time, "%02dh%02d", minute / 60, minute % 60);
-	}
-	snprintf(v->weekday, sizeof v->weekday, "%s",
-		 (en ? en_days : fr_days)[weekday_of_day(day)]);
-	var(v, "date", v->date);
-	var(v, "time", v->time);
-	var(v, "weekday", v->weekday);
-}
-
-static const char *
-appt_location(const struct config *cfg, const struct appt *a)
-{
-	return a->kind == KIND_DROPIN ? cfg->dropin.location : cfg->checkins.location;
-}
-
-/* What a prepared send needs. */
-struct msg {
-	char *to, *cc, *subject, *text, *ics;
-	size_t ics_len;
-};
-
-static void
-msg_clear(struct msg *m)
-{
-	free(m->to);
-	free(m->cc);
-	free(m->subject);
-	free(m->text);
-	free(m->ics);
-	memset(m, 0, sizeof *m);
-}
-
 /* What prepare() reads for one reminder before asking the policy. */
 struct state {
 	struct student s;
@@ -503,46 +422,6 @@ state_clear(struct state *x)
 	memset(x, 0, sizeof *x);
 }
 
-/* Builds the message of a student reminder. */
-static void
-build_reminder(struct dispatch *d, const struct reminder *r, const struct state *x, int64_t now,
-	       struct msg *m)
-{
-	const struct student *s = &x->s;
-	const struct appt *a = &x->a;
-	const char *aname = x->aname, *aemail = x->aemail;
-	struct vars v = { .n = 0 };
-	int en = strcmp(s->locale, "en") == 0;
-
-	var(&v, "given_name", s->given_name);
-	var(&v, "family_name", s->family_name);
-	var(&v, "location", appt_location(d->cfg, a));
-	var(&v, "adviser_name", aname ? aname : "");
-	var(&v, "kind", appt_kind_text(a->kind, en));
-	time_vars(&v, a->starts_at, en);
-	if (r->channel == CH_SMS) {
-		m->to = xstrdup(s->phone);
-		m->text = template_render(d->tpl, TPL_SMS_REMINDER, s->locale, v.v, v.n, NULL);
-	} else {
-		struct ical_appt ia = {
-			.uid = a->uid, .kind = a->kind, .status = a->status, .sequence = a->sequence,
-			.starts_at = a->starts_at, .ends_at = a->ends_at,
-			.created_at = a->created_at, .updated_at = a->updated_at,
-			.locale = en ? "en" : "fr",
-			.student_given_name = s->given_name, .student_family_name = s->family_name,
-			.student_id = s->id, .adviser_name = aname, .adviser_email = aemail,
-			.adviser_id = a->adviser_id, .location = appt_location(d->cfg, a),
-			.situation = a->situation,
-		};
-		m->to = xstrdup(s->email);
-		m->text = template_render(d->tpl, TPL_EMAIL_REMINDER, s->locale, v.v, v.n,
-					  &m->subject);
-		m->ics = ical_render_one(d->cfg, &ia, now, &m->ics_len);
-		if (m->ics == NULL)
-			log_warnx("reminder %lld: no calendar attachment", (long long)r->id);
-	}
-}
-
 /* The appointment an alert is about: its own, else the student's next one
  * (NULL when none). */
 static const struct appt *
@@ -554,43 +433,6 @@ alert_appt(const struct state *x, int64_t now)
 		if (x->all[i].status == APPT_CONFIRMED && x->all[i].starts_at > now)
 			return &x->all[i];
 	return NULL;
-}
-
-/* Builds an adviser alert (French) to the adviser's address (taken from x). */
-static void
-build_alert(struct dispatch *d, const struct reminder *r, struct state *x, int64_t now,
-	    struct msg *m)
-{
-	const struct student *s = &x->s;
-	const struct appt *a = alert_appt(x, now);
-	const char *aname = x->aname;
-	struct vars v = { .n = 0 };
-
-	snprintf(v.student_name, sizeof v.student_name, "%s%s%s", s->given_name,
-		 s->family_name ? " " : "", s->family_name ? s->family_name : "");
-	snprintf(v.absences, sizeof v.absences, "%d", a ? (a->absences ? a->absences : 2) : 0);
-	snprintf(v.days, sizeof v.days, "%lld", (long long)(d->cfg->reminders.lost_after / 86400));
-	var(&v, "adviser_name", aname ? aname : "");
-	var(&v, "student_name", v.student_name);
-	var(&v, "student_id", s->id);
-	var(&v, "given_name", s->given_name);
-	var(&v, "family_name", s->family_name);
-	var(&v, "email", s->email);
-	var(&v, "phone", s->phone);
-	var(&v, "absences", v.absences);
-	var(&v, "days", v.days);
-	var(&v, "establishment", s->uai);
-	var(&v, "programme", s->programme_label);
-	if (a) {
-		var(&v, "kind", appt_kind_text(a->kind, 0));
-		var(&v, "location", appt_location(d->cfg, a));
-		time_vars(&v, a->starts_at, 0);
-	}
-	m->to = x->aemail;
-	x->aemail = NULL;
-	m->cc = d->cfg->smtp.alerts_to ? xstrdup(d->cfg->smtp.alerts_to) : NULL;
-	m->text = template_render(d->tpl, r->kind == REM_ALERT_LOST ? TPL_ALERT_LOST :
-				  TPL_ALERT_ABSENCES, "fr", v.v, v.n, &m->subject);
 }
 
 /* ---- one reminder at send time ------------------------------------------------------------ */
@@ -709,9 +551,9 @@ prepare(struct dispatch *d, const struct reminder *r, int64_t now, int supersede
 	in.adviser_email = x.aemail && *x.aemail;
 	v = policy_send_verdict(d->cfg, &in, now);
 	if (v.action == POLICY_SEND && r->kind == REM_REMINDER)
-		build_reminder(d, r, &x, now, m);
+		msg_reminder(d->cfg, d->tpl, r, &x.s, &x.a, x.aname, x.aemail, now, m);
 	else if (v.action == POLICY_SEND)
-		build_alert(d, r, &x, now, m);
+		msg_alert(d->cfg, d->tpl, r, &x.s, alert_appt(&x, now), x.aname, x.aemail, m);
 	else
 		write_verdict(d, r, &v, now);
 	state_clear(&x);
@@ -735,15 +577,7 @@ start(struct dispatch *d, const struct reminder *r, struct msg *m, const char *a
 	j->student_id = xstrdup(r->student_id);
 	snprintf(j->appt_uid, sizeof j->appt_uid, "%s", appt_uid);
 	if (r->channel == CH_EMAIL) {
-		char mid[160];
-		snprintf(mid, sizeof mid, "reminder-%lld@%s", (long long)r->id,
-			 d->cfg->calendar.domain);
-		struct smtp_msg sm = {
-			.from = d->cfg->smtp.from, .to = m->to, .cc = m->cc,
-			.subject = m->subject ? m->subject : "", .body = m->text,
-			.ics = m->ics, .ics_len = m->ics_len, .message_id = mid, .date = clock_now(),
-		};
-		j->up.data = smtp_build(&sm, &j->up.len);
+		j->up.data = msg_email(d->cfg, r->id, m, &j->up.len);
 		e = smtp_easy(d->cfg, d->smtp_password, m->to, m->cc, &j->up);
 	} else {
 		char *body = NULL;
@@ -776,17 +610,8 @@ to_outbox(struct dispatch *d, const struct reminder *r, struct msg *m, const cha
 {
 	int rc;
 	if (r->channel == CH_EMAIL) {
-		char mid[160];
 		size_t len;
-		char *data;
-		snprintf(mid, sizeof mid, "reminder-%lld@%s", (long long)r->id,
-			 d->cfg->calendar.domain);
-		struct smtp_msg sm = {
-			.from = d->cfg->smtp.from, .to = m->to, .cc = m->cc,
-			.subject = m->subject ? m->subject : "", .body = m->text,
-			.ics = m->ics, .ics_len = m->ics_len, .message_id = mid, .date = clock_now(),
-		};
-		data = smtp_build(&sm, &len);
+		char *data = msg_email(d->cfg, r->id, m, &len);
 		rc = smtp_outbox_write(dir, r->id, data, len);
 		free(data);
 	} else {

@@ -1,0 +1,177 @@
+/*
+ * dispatch_msg.c — the messages the dispatcher sends (dispatch_msg.h): a
+ * student reminder (SMS text, or email with its iCalendar attachment, in
+ * the student's language) and an adviser alert (French email), from the
+ * templates; and the MIME form of an email. Reads nothing from the store:
+ * dispatch.c passes what it read.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "dispatch_msg.h"
+#include "ical.h"
+#include "log.h"
+#include "smtp.h"
+#include "store.h"
+#include "template.h"
+#include "util.h"
+
+struct vars {
+	struct tpl_var v[24];
+	size_t n;
+	char date[32], time[16], weekday[16], absences[24], days[24], student_name[256];
+};
+
+static void
+var(struct vars *v, const char *name, const char *value)
+{
+	if (v->n < ARRAY_SIZE(v->v)) {
+		v->v[v->n].name = name;
+		v->v[v->n].value = value;
+		v->n++;
+	}
+}
+
+static const char *
+appt_kind_text(int kind, int en)
+{
+	switch (kind) {
+	case KIND_DROPIN:
+		return en ? "drop-in" : "permanence";
+	case KIND_WORKSHOP:
+		return en ? "workshop" : "atelier";
+	default:
+		return en ? "check-in" : "entretien de suivi";
+	}
+}
+
+static void
+time_vars(struct vars *v, int64_t t, int en)
+{
+	static const char *const fr_days[] = { "lundi", "mardi", "mercredi", "jeudi", "vendredi",
+					       "samedi", "dimanche" };
+	static const char *const en_days[] = { "Monday", "Tuesday", "Wednesday", "Thursday",
+					       "Friday", "Saturday", "Sunday" };
+	static const char *const en_months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul",
+						 "Aug", "Sep", "Oct", "Nov", "Dec" };
+	int32_t day;
+	int minute, y, m, dd;
+
+	epoch_to_wall(t, &day, &minute);
+	civil_from_days(day, &y, &m, &dd);
+	if (en) {
+		snprintf(v->date, sizeof v->date, "%d %s %d", dd, en_months[(m - 1) % 12], y);
+		snprintf(v->time, sizeof v->time, "%02d:%02d", minute / 60, minute % 60);
+	} else {
+		snprintf(v->date, sizeof v->date, "%02d/%02d/%d", dd, m, y);
+		snprintf(v->time, sizeof v->time, "%02dh%02d", minute / 60, minute % 60);
+	}
+	snprintf(v->weekday, sizeof v->weekday, "%s",
+		 (en ? en_days : fr_days)[weekday_of_day(day)]);
+	var(v, "date", v->date);
+	var(v, "time", v->time);
+	var(v, "weekday", v->weekday);
+}
+
+static const char *
+appt_location(const struct config *cfg, const struct appt *a)
+{
+	return a->kind == KIND_DROPIN ? cfg->dropin.location : cfg->checkins.location;
+}
+
+void
+msg_clear(struct msg *m)
+{
+	free(m->to);
+	free(m->cc);
+	free(m->subject);
+	free(m->text);
+	free(m->ics);
+	memset(m, 0, sizeof *m);
+}
+
+void
+msg_reminder(const struct config *cfg, const struct templates *tpl, const struct reminder *r,
+	     const struct student *s, const struct appt *a, const char *aname,
+	     const char *aemail, int64_t now, struct msg *m)
+{
+	struct vars v = { .n = 0 };
+	int en = strcmp(s->locale, "en") == 0;
+
+	var(&v, "given_name", s->given_name);
+	var(&v, "family_name", s->family_name);
+	var(&v, "location", appt_location(cfg, a));
+	var(&v, "adviser_name", aname ? aname : "");
+	var(&v, "kind", appt_kind_text(a->kind, en));
+	time_vars(&v, a->starts_at, en);
+	if (r->channel == CH_SMS) {
+		m->to = xstrdup(s->phone);
+		m->text = template_render(tpl, TPL_SMS_REMINDER, s->locale, v.v, v.n, NULL);
+	} else {
+		struct ical_appt ia = {
+			.uid = a->uid, .kind = a->kind, .status = a->status, .sequence = a->sequence,
+			.starts_at = a->starts_at, .ends_at = a->ends_at,
+			.created_at = a->created_at, .updated_at = a->updated_at,
+			.locale = en ? "en" : "fr",
+			.student_given_name = s->given_name, .student_family_name = s->family_name,
+			.student_id = s->id, .adviser_name = aname, .adviser_email = aemail,
+			.adviser_id = a->adviser_id, .location = appt_location(cfg, a),
+			.situation = a->situation,
+		};
+		m->to = xstrdup(s->email);
+		m->text = template_render(tpl, TPL_EMAIL_REMINDER, s->locale, v.v, v.n,
+					  &m->subject);
+		m->ics = ical_render_one(cfg, &ia, now, &m->ics_len);
+		if (m->ics == NULL)
+			log_warnx("reminder %lld: no calendar attachment", (long long)r->id);
+	}
+}
+
+void
+msg_alert(const struct config *cfg, const struct templates *tpl, const struct reminder *r,
+	  const struct student *s, const struct appt *a, const char *aname, const char *aemail,
+	  struct msg *m)
+{
+	struct vars v = { .n = 0 };
+
+	snprintf(v.student_name, sizeof v.student_name, "%s%s%s", s->given_name,
+		 s->family_name ? " " : "", s->family_name ? s->family_name : "");
+	snprintf(v.absences, sizeof v.absences, "%d", a ? (a->absences ? a->absences : 2) : 0);
+	snprintf(v.days, sizeof v.days, "%lld", (long long)(cfg->reminders.lost_after / 86400));
+	var(&v, "adviser_name", aname ? aname : "");
+	var(&v, "student_name", v.student_name);
+	var(&v, "student_id", s->id);
+	var(&v, "given_name", s->given_name);
+	var(&v, "family_name", s->family_name);
+	var(&v, "email", s->email);
+	var(&v, "phone", s->phone);
+	var(&v, "absences", v.absences);
+	var(&v, "days", v.days);
+	var(&v, "establishment", s->uai);
+	var(&v, "programme", s->programme_label);
+	if (a) {
+		var(&v, "kind", appt_kind_text(a->kind, 0));
+		var(&v, "location", appt_location(cfg, a));
+		time_vars(&v, a->starts_at, 0);
+	}
+	m->to = xstrdup(aemail);
+	m->cc = cfg->smtp.alerts_to ? xstrdup(cfg->smtp.alerts_to) : NULL;
+	m->text = template_render(tpl, r->kind == REM_ALERT_LOST ? TPL_ALERT_LOST :
+				  TPL_ALERT_ABSENCES, "fr", v.v, v.n, &m->subject);
+}
+
+char *
+msg_email(const struct config *cfg, int64_t rid, const struct msg *m, size_t *len)
+{
+	char mid[160];
+
+	snprintf(mid, sizeof mid, "reminder-%lld@%s", (long long)rid, cfg->calendar.domain);
+	struct smtp_msg sm = {
+		.from = cfg->smtp.from, .to = m->to, .cc = m->cc,
+		.subject = m->subject ? m->subject : "", .body = m->text,
+		.ics = m->ics, .ics_len = m->ics_len, .message_id = mid, .date = clock_now(),
+	};
+	return smtp_build(&sm, len);
+}
