@@ -248,26 +248,21 @@ uid_of(const struct appt *v, size_t n, int64_t id)
 static json_t *
 student_json(const struct student *s)
 {
-	json_t *st = json_object();
 	char day[11];
 
 	date_format(s->last_exam_on, day);
-	json_object_set_new(st, "id", ctl_jstr(s->id));
-	json_object_set_new(st, "given_name", ctl_jstr(s->given_name));
-	json_object_set_new(st, "family_name", ctl_jstr(s->family_name));
-	json_object_set_new(st, "email", ctl_jstr(s->email));
-	json_object_set_new(st, "phone", ctl_jstr(s->phone));
-	json_object_set_new(st, "locale", ctl_jstr(s->locale));
-	json_object_set_new(st, "consent", json_pack("{s:o, s:o}", "sms",
-		ctl_jbool(s->consent_sms), "email", ctl_jbool(s->consent_email)));
-	json_object_set_new(st, "uai", ctl_jstr(s->uai));
-	json_object_set_new(st, "programme", json_pack("{s:o, s:o}", "code",
-		ctl_jstr(s->programme_code), "label", ctl_jstr(s->programme_label)));
-	json_object_set_new(st, "session", ctl_jstr(s->session));
-	json_object_set_new(st, "last_exam_on", json_string(day));
-	json_object_set_new(st, "adviser_id", ctl_jstr(s->adviser_id));
-	json_object_set_new(st, "stopped", ctl_jbool(s->stopped));
-	return st;
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:{s:o, s:o}, s:o, s:{s:o, s:o}, s:o, s:s,"
+			 " s:o, s:o}",
+			 "id", ctl_jstr(s->id), "given_name", ctl_jstr(s->given_name),
+			 "family_name", ctl_jstr(s->family_name), "email", ctl_jstr(s->email),
+			 "phone", ctl_jstr(s->phone), "locale", ctl_jstr(s->locale),
+			 "consent", "sms", ctl_jbool(s->consent_sms), "email",
+			 ctl_jbool(s->consent_email),
+			 "uai", ctl_jstr(s->uai),
+			 "programme", "code", ctl_jstr(s->programme_code), "label",
+			 ctl_jstr(s->programme_label),
+			 "session", ctl_jstr(s->session), "last_exam_on", day,
+			 "adviser_id", ctl_jstr(s->adviser_id), "stopped", ctl_jbool(s->stopped));
 }
 
 /* One student's appointments v[0..n) and reminders l, as they are shown. */
