@@ -51,7 +51,10 @@ struct policy_send_input {
 	int sent_today;             /* student reminders sent (or being sent) today */
 	int adviser_email;          /* alerts: the adviser has an email address */
 	int superseded;             /* a later reminder of the same appointment and
-				     * channel is due too (after an outage) */
+				     * channel is due too (after an outage). dispatch.c
+				     * passes 0 for now: skipping changes what
+				     * tests/integration/32-quiet.sh asserts (the daily
+				     * cap cancels the others) */
 };
 
 /* The verdict on in->r at now. */
