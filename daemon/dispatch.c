@@ -310,13 +310,20 @@ record(struct dispatch *d, int64_t rid, const char *appt_uid, enum send_result r
 {
 	struct reminder r = { 0 };
 	int64_t now = clock_now();
-	int attempts, final = 0, in_tx = 0;
+	int attempts, final = 0, in_tx = 0, found;
 
 	if (store_begin_relaxed(d->st) != 0)
 		goto fail;
 	in_tx = 1;
-	if (store_reminder_get(d->st, rid, &r) != 1)
+	if ((found = store_reminder_get(d->st, rid, &r)) < 0)
 		goto fail;
+	if (found == 0) {
+		/* Deleted meanwhile (not done by relance itself): nothing to record. */
+		store_rollback(d->st);
+		log_warnx("reminder %lld: gone from the store before its outcome was recorded",
+			  (long long)rid);
+		return;
+	}
 	attempts = r.attempts + 1;
 	if (store_attempt_add(d->st, rid, now, r.channel,
 			      res == SEND_OK ? "sent" : res == SEND_TRANSIENT ? "transient" : "permanent",
