@@ -178,7 +178,7 @@ note "phase 1 consumed by both ($(elapsed)s), $NKILL kills"
 # Phase 2: attendance for check-ins of even advisers' students, from the
 # reference store; some name no appointment (dead letters).
 RELANCE_DB=$REF_DB sql "select a.student_id, s.adviser_id, a.starts_at from appointments a
-    join students s on s.id = a.student_id where a.kind = 1 and a.plan_index = 0
+    join students s on s.id = a.student_id where a.kind = $KIND_CHECKIN and a.plan_index = 0
     and s.adviser_id like 'adv%' and cast(substr(s.adviser_id, 4) as integer) % 2 = 0
     order by a.student_id" >"$T/att-src.txt"
 "$PY" - "$SEED" "$T" "$NATT" "$NBAD" <<'PYEOF' || die "attendance generation failed"
@@ -227,11 +227,11 @@ assert_eq "$(kill -0 "$REF_PID" 2>/dev/null && echo up)" up "the reference ran w
 
 # ---- due reminders: sent, never lost, at most once more per kill -----------------------
 DUE_LIMIT=$((EPOCH + 86400))
-wait_for "[ \$(sql 'select count(*) from reminders where due_at < $DUE_LIMIT and status in (0, 4)') = 0 ]" 60 ||
+wait_for "[ \$(sql 'select count(*) from reminders where due_at < $DUE_LIMIT and status in ($REM_PENDING, $REM_SENDING)') = 0 ]" 60 ||
     fail "due reminders still pending"
-wait_for "[ \$(RELANCE_DB=$REF_DB sql 'select count(*) from reminders where due_at < $DUE_LIMIT and status in (0, 4)') = 0 ]" 30 ||
+wait_for "[ \$(RELANCE_DB=$REF_DB sql 'select count(*) from reminders where due_at < $DUE_LIMIT and status in ($REM_PENDING, $REM_SENDING)') = 0 ]" 30 ||
     fail "reference: due reminders still pending"
-sql "select id from reminders where due_at < $DUE_LIMIT and status = 1 and channel = 2 order by id" >"$T/due-ids.txt"
+sql "select id from reminders where due_at < $DUE_LIMIT and status = $REM_SENT and channel = $CH_EMAIL order by id" >"$T/due-ids.txt"
 NDUEREM=$(wc -l <"$T/due-ids.txt")
 assert_ok "some reminders were due and sent ($NDUEREM)" [ "$NDUEREM" -ge "$NDUE" ]
 grep -rhoaE '^Message-I[dD]: *<reminder-[0-9]+@' "$SMTP_SINK_DIR" 2>/dev/null |
@@ -272,7 +272,7 @@ for what in events appointments reminders dead_letters; do
 done
 assert_ok "dead letters were recorded" [ "$(wc -l <"$REF_DB.dead_letters")" -ge $((3 * NBAD)) ]
 assert_ok "replacements were booked" [ "$(sql 'select count(*) from appointments where replaces is not null')" -gt 0 ]
-assert_ok "appointments were cancelled" [ "$(sql 'select count(*) from appointments where status != 1')" -gt 0 ]
+assert_ok "appointments were cancelled" [ "$(sql "select count(*) from appointments where status != $APPT_CONFIRMED")" -gt 0 ]
 
 stop_relanced
 assert_eq $? 0 "victim stops cleanly"
