@@ -109,42 +109,50 @@ KINDS = {
 _BOOLS = {"consent_sms", "consent_email"}
 
 
-def _strip(d):
-    """d without its _ABSENT fields, and without objects left empty by that
-    (an object given empty on purpose stays)."""
-    out = {}
-    for k, v in d.items():
-        if v is _ABSENT:
-            continue
-        if type(v) is dict and v:
-            v = _strip(v)
-            if not v:
-                continue
-        out[k] = v
-    return out
+def _drop(ev, path):
+    """Leave the field at the dotted path out, and the objects that this
+    leaves empty (an object given empty on purpose stays)."""
+    keys = path.split(".")
+    chain = [ev]
+    for k in keys[:-1]:
+        d = chain[-1].get(k)
+        if not isinstance(d, dict):
+            return
+        chain.append(d)
+    chain[-1].pop(keys[-1], None)
+    for i in range(len(chain) - 1, 0, -1):
+        if chain[i]:
+            break
+        del chain[i - 1][keys[i - 1]]
 
 
-def build(kind, fields=None, **kw):
-    """The event of KIND (exam, attendance, update) as a dict. fields and kw:
+def build(_kind, _fields=None, **kw):
+    """The event of _KIND (exam, attendance, update) as a dict. _fields and kw:
     short name or dotted path -> value (None is JSON null); DROP leaves the
     field out."""
-    make, names = KINDS[kind]
-    given = dict(fields or {}, **kw)
-    short = {}
-    paths = []
+    make, names = KINDS[_kind]
+    leaves = _LEAVES[_kind]
+    given = dict(_fields, **kw) if _fields else kw
+    absent = []
+
+    def g(n, default):
+        v = given.get(n, default)
+        if v is _ABSENT:
+            absent.append(names[n])
+        return v
+    ev = make(g)
+    for p in absent:
+        _drop(ev, p)
+    # dotted paths, and short names of objects (consent): set or dropped whole
     for k, v in given.items():
-        if k in names:
-            short[k] = v
+        if k in leaves:
+            continue
+        p = names.get(k, k)
+        if v is _ABSENT:
+            _drop(ev, p)
         else:
-            paths.append((k, v))
-    ev = make(short.get)
-    # a short name of an object (consent) replaces or drops it whole
-    for k, v in short.items():
-        if k not in _LEAVES[kind]:
-            paths.append((names[k], v))
-    for p, v in paths:
-        _set(ev, p, v)
-    return _strip(ev)
+            _set(ev, p, v)
+    return ev
 
 
 def _set(ev, path, v):
@@ -159,7 +167,7 @@ def _set(ev, path, v):
 
 def _leaves(kind):
     """Short names that the layout's g() reads (the others are objects)."""
-    make, names = KINDS[kind]
+    make = KINDS[kind][0]
     seen = set()
 
     def g(n, default):
@@ -172,16 +180,16 @@ def _leaves(kind):
 _LEAVES = {k: _leaves(k) for k in KINDS}
 
 
-def exam(fields=None, **kw):
-    return build("exam", fields, **kw)
+def exam(_fields=None, **kw):
+    return build("exam", _fields, **kw)
 
 
-def attendance(fields=None, **kw):
-    return build("attendance", fields, **kw)
+def attendance(_fields=None, **kw):
+    return build("attendance", _fields, **kw)
 
 
-def update(fields=None, **kw):
-    return build("update", fields, **kw)
+def update(_fields=None, **kw):
+    return build("update", _fields, **kw)
 
 
 def dumps(ev):
