@@ -6,9 +6,22 @@
 #   start_kafka
 #   write_conf "$T/relance.conf" reminders.max_per_day=2
 #   start_relanced "$T/relance.conf"
+#   ev_exam id=e1 student=S1 given_name=Axel last_exam_on=2026-06-19 >"$T/events.jsonl"
 #   produce avenirpro.exams "$T/events.jsonl"
-#   wait_for 'sql "select count(*) from ..." | grep -qx 3' 20
-#   assert_eq "$(sql 'select 1')" 1 "store readable"
+#   wait_for 'sql "select count(*) from reminders where status = $REM_PENDING" | grep -qx 8' 20
+#   assert_eq "$(sql "select status from appointments where id = 1")" "$APPT_CONFIRMED" "booked"
+#
+# Model codes: every code of daemon/model.h is a shell variable named like
+# its C enum ($REM_SENT, $APPT_CANCELLED, $KIND_DROPIN, $CH_SMS, $ATT_ABSENT,
+# $SIT_NONE, $EV_EXAM_COMPLETED ...), read from the X(...) lists of
+# model.h. SQL in tests names codes this way, never by number
+# ("status IN ($REM_PENDING, $REM_SENDING)"); inside a single-quoted
+# wait_for string the names are expanded when wait_for evals it.
+#
+# Events: ev_exam, ev_attendance and ev_update (section "events" below) are
+# the one builder of test events (tests/helpers/events.py, which the Python
+# generators import too): defaults plus FIELD=VALUE, FIELD:=JSON and -FIELD
+# overrides, one compact CloudEvent JSON line each, "KEY<TAB>JSON" with -k.
 #
 # Real peers on 127.0.0.1 only: librdkafka's mock cluster (kafka_mock),
 # aiosmtpd (peers/smtpd.py), postfix's smtp-sink, Kannel with fakesmsc.
