@@ -78,23 +78,23 @@ n=0
 for s in 070123401AB 070123402AB 070123403AB 070123405AB 070123406AB 070123408AB \
     070123410AB 070123411AB 070123413AB 070123414AB 070123417AB 070123420AB; do
 	n=$((n + 1))
-	sit=
-	case $s in 070123403AB|070123414AB) sit=',"situation":"seeking"' ;; 070123417AB) sit=',"situation":"training"' ;; esac
-	printf '%s\t{"specversion":"1.0","id":"ml-ws-%02d","source":"/ml/nord-mosellan","type":"avenirpro.attendance.recorded","data":{"student_id":"%s","kind":"workshop","starts_at":"%sT10:00:00%s","status":"present"%s}}\n' \
-	    "$s" "$n" "$s" "$YDAY" "$OFF" "$sit"
+	sit=-situation
+	case $s in 070123403AB|070123414AB) sit=situation=seeking ;; 070123417AB) sit=situation=training ;; esac
+	ev_attendance -k "$s" id="$(printf 'ml-ws-%02d' $n)" student="$s" kind=workshop \
+	    starts_at="${YDAY}T10:00:00$OFF" status=present $sit
 done >"$T/attendance.tsv"
 EXCUSED=$(sql "select a.student_id || ' ' || a.uid from appointments a join students s on s.id = a.student_id
-	where a.kind = 2 and a.status = 1 and date(a.starts_at, 'unixepoch', 'localtime') = '$SOON'
+	where a.kind = $KIND_DROPIN and a.status = $APPT_CONFIRMED and date(a.starts_at, 'unixepoch', 'localtime') = '$SOON'
 	order by a.starts_at desc, a.student_id limit 1")
 if [ -n "$EXCUSED" ]; then
-	printf '%s\t{"specversion":"1.0","id":"ml-att-excused-1","source":"/ml/nord-mosellan","type":"avenirpro.attendance.recorded","data":{"student_id":"%s","appointment_uid":"%s","status":"excused"}}\n' \
-	    "${EXCUSED% *}" "${EXCUSED% *}" "${EXCUSED#* }" >>"$T/attendance.tsv"
+	ev_attendance -k "${EXCUSED% *}" id=ml-att-excused-1 student="${EXCUSED% *}" uid="${EXCUSED#* }" \
+	    status=excused >>"$T/attendance.tsv"
 fi
 produce_keyed avenirpro.attendance "$T/attendance.tsv"
-printf '%s\n' \
-    $'070123406AB\t{"specversion":"1.0","id":"ml-upd-1","source":"/ml/nord-mosellan","type":"avenirpro.student.updated","data":{"student_id":"070123406AB","consent":{"sms":false}}}' \
-    $'070123416AB\t{"specversion":"1.0","id":"ml-upd-2","source":"/ml/nord-mosellan","type":"avenirpro.student.updated","data":{"student_id":"070123416AB","follow_up":"stop"}}' \
-    >"$T/updates.tsv"
+{
+	ev_update -k 070123406AB id=ml-upd-1 student=070123406AB consent_sms=false
+	ev_update -k 070123416AB id=ml-upd-2 student=070123416AB follow_up=stop
+} >"$T/updates.tsv"
 produce_keyed avenirpro.students "$T/updates.tsv"
 say "produced $(wc -l <"$T/attendance.tsv") attendance events (a CV workshop yesterday${EXCUSED:+, one excused drop-in})"
 say "produced 2 student.updated events (Zoé withdraws SMS consent, Kévin leaves the programme)"
@@ -102,7 +102,7 @@ NEV=$((20 + $(wc -l <"$T/attendance.tsv") + 2))
 wait_for "sql 'select count(*) from events' | grep -qx $NEV" 30 || die_demo "relanced did not apply every event"
 # Reminders due at once (tomorrow's session is less than 48 h away).
 wait_for '[ "$(find "$DEMO_DIR/outbox" -type f | wc -l)" -gt 0 ] &&
-    [ "$(sql "select count(*) from reminders where status in (0, 4) and next_at <= strftime(\"%s\", \"now\")")" = 0 ]' 30 ||
+    [ "$(sql "select count(*) from reminders where status in ($REM_PENDING, $REM_SENDING) and next_at <= strftime(\"%s\", \"now\")")" = 0 ]' 30 ||
     say "(some reminders are still on their way)"
 
 # ------------------------------------------------------------------ results
@@ -110,7 +110,7 @@ step "3. What relanced holds now"
 ctl status
 
 STUDENT=$(sql "select a.student_id from appointments a join students s on s.id = a.student_id
-	where a.kind = 2 and a.status = 1 and s.phone is not null and s.email is not null
+	where a.kind = $KIND_DROPIN and a.status = $APPT_CONFIRMED and s.phone is not null and s.email is not null
 	and a.starts_at < strftime('%s', 'now') + 2 * 86400 order by a.starts_at, a.student_id limit 1")
 [ -n "$STUDENT" ] || STUDENT=070123401AB
 step "4. One student's plan: 4 check-ins with an adviser, 1 drop-in, their reminders"

@@ -6,9 +6,22 @@
 #   start_kafka
 #   write_conf "$T/relance.conf" reminders.max_per_day=2
 #   start_relanced "$T/relance.conf"
+#   ev_exam id=e1 student=S1 given_name=Axel last_exam_on=2026-06-19 >"$T/events.jsonl"
 #   produce avenirpro.exams "$T/events.jsonl"
-#   wait_for 'sql "select count(*) from ..." | grep -qx 3' 20
-#   assert_eq "$(sql 'select 1')" 1 "store readable"
+#   wait_for 'sql "select count(*) from reminders where status = $REM_PENDING" | grep -qx 8' 20
+#   assert_eq "$(sql "select status from appointments where id = 1")" "$APPT_CONFIRMED" "booked"
+#
+# Model codes: every code of daemon/model.h is a shell variable named like
+# its C enum ($REM_SENT, $APPT_CANCELLED, $KIND_DROPIN, $CH_SMS, $ATT_ABSENT,
+# $SIT_NONE, $EV_EXAM_COMPLETED ...), read from the X(...) lists of
+# model.h. SQL in tests names codes this way, never by number
+# ("status IN ($REM_PENDING, $REM_SENDING)"); inside a single-quoted
+# wait_for string the names are expanded when wait_for evals it.
+#
+# Events: ev_exam, ev_attendance and ev_update (section "events" below) are
+# the one builder of test events (tests/helpers/events.py, which the Python
+# generators import too): defaults plus FIELD=VALUE, FIELD:=JSON and -FIELD
+# overrides, one compact CloudEvent JSON line each, "KEY<TAB>JSON" with -k.
 #
 # Real peers on 127.0.0.1 only: librdkafka's mock cluster (kafka_mock),
 # aiosmtpd (peers/smtpd.py), postfix's smtp-sink, Kannel with fakesmsc.
@@ -310,19 +323,50 @@ produce_keyed() {
 	kcat -P -q -b "$BROKERS" -t "$topic" -K $'\t' -l "$@" "$file"
 }
 
-# exams_both_channels N: N exam.completed events, one JSON line each, on
-# stdout: students STU1AB..STU<N>AB (French) with an email address, a phone
-# and consent to both channels, one adviser each (adv1...), last exam on
-# 2026-11-23, so every +14d check-in is Monday 2026-12-07 10:30.
+# ---------------------------------------------------------------- events
+
+# The one event builder (tests/helpers/events.py, also imported by the
+# Python generators): each prints one CloudEvent as one compact JSON line.
+#   ev_exam       [-k KEY] [-n N] [FIELD=VALUE | FIELD:=JSON | -FIELD]...
+#   ev_attendance [-k KEY] [-n N] [...]      (same arguments)
+#   ev_update     [-k KEY] [-n N] [...]
+# FIELD=VALUE sets a string (any bytes: quotes and spaces are safe), or
+# true/false for consent_sms/consent_email; FIELD:=JSON any JSON value
+# (last_exam_on:=20260619, consent:='{}'); -FIELD leaves the field out.
+# -k KEY prints "KEY<TAB>JSON" (for produce_keyed); -n N prints N events,
+# with {i} in KEY and in every argument replaced by 1..N. FIELD is a short
+# name or a dotted path (data.student.id, data.exam; added if missing):
+#   all three    id source type time subject student
+#   ev_exam      given_name family_name email phone locale consent
+#                consent_sms consent_email uai school (the establishment's
+#                name) programme_code programme_label session last_exam_on
+#                adviser adviser_name adviser_email
+#   ev_attendance  uid (data.appointment_uid) kind starts_at status situation
+#   ev_update    email phone locale consent consent_sms consent_email follow_up
+# Defaults: ev_exam: student 070123456AB, id exam-STUDENT, Axel Belvalette,
+# email STUDENT@example.org, phone +33612345678, locale fr, consent to SMS
+# and email, UAI 0570123X (source /sis/UAI) "Lycée La Briquerie", programme
+# BP-RC, session 2026, last exam 2026-06-19, adviser acomelli (Amélie
+# Comelli); no time, no subject. ev_attendance: id att-STUDENT, source
+# /ml/nord-mosellan, status present, nothing else. ev_update: id
+# upd-STUDENT, source /ml/nord-mosellan, data.student_id only.
+#   ev_exam id=e1 student=S1 given_name=Axel last_exam_on=2026-06-19 consent_sms=false -phone
+#   ev_attendance -k S1 id=a1 student=S1 uid="$UID" status=absent situation=seeking
+#   ev_update id=u1 student=S1 follow_up=stop
+ev_exam() { "$PY" "$LIB_TESTS/helpers/events.py" exam "$@"; }
+ev_attendance() { "$PY" "$LIB_TESTS/helpers/events.py" attendance "$@"; }
+ev_update() { "$PY" "$LIB_TESTS/helpers/events.py" update "$@"; }
+
+# exams_both_channels N [FIELD=VALUE...]: N exam.completed events (ev_exam,
+# extra arguments override): students STU1AB..STU<N>AB (French) with an
+# email address, a phone and consent to both channels, one adviser each
+# (adv1...), last exam on 2026-11-23, so every +14d check-in is Monday
+# 2026-12-07 10:30.
 exams_both_channels() {
-	local i
-	for i in $(seq 1 "$1"); do
-		jq -c --arg i "$i" '.id="both-\($i)" | .data.student.id="STU\($i)AB"
-		    | .data.student.email="eleve\($i)@example.org" | .data.student.phone="+3361111111\($i)"
-		    | .data.student.consent={"sms":true,"email":true} | .data.student.locale="fr"
-		    | .data.adviser.id="adv\($i)" | .data.exam.last_exam_on="2026-11-23"' \
-		    "$TOP/tests/fixtures/events/exam-completed.json"
-	done
+	local n=$1; shift
+	ev_exam -n "$n" id=both-{i} time=2026-06-19T16:05:00+02:00 student=STU{i}AB \
+	    email=eleve{i}@example.org phone=+3361111111{i} adviser=adv{i} \
+	    last_exam_on=2026-11-23 "$@"
 }
 
 # consume_all TOPIC [KCAT_ARGS...]: print every message from the beginning

@@ -11,7 +11,11 @@ it includes kcat's own batching (linger 5 ms), the broker, relanced's fetch,
 parse, planning, the transaction commit with fsync, and half a poll interval
 on average. Prints "p50_ms p99_ms max_ms seen sent".
 """
-import json, sqlite3, subprocess, sys, threading, time
+import os, sqlite3, subprocess, sys, threading, time
+
+# the events come from tests/helpers/events.py, the builder behind lib.sh's ev_exam
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "helpers"))
+import events  # noqa: E402
 
 db, brokers, topic = sys.argv[1], sys.argv[2], sys.argv[3]
 rate, secs = int(sys.argv[4]), float(sys.argv[5])
@@ -24,19 +28,13 @@ done = threading.Event()
 
 
 def event(i):
-    ev = {
-        "specversion": "1.0", "id": "lat-%08d" % i, "source": SOURCE,
-        "type": "avenirpro.exam.completed",
-        "data": {
-            "student": {"id": "S%09dAB" % (900000000 + i), "given_name": "Léa", "family_name": "Martin",
-                        "email": "l%d@example.org" % i, "phone": "+337%08d" % i, "locale": "fr"},
-            "establishment": {"uai": "0579999X", "name": "Lycée latence"},
-            "programme": {"code": "BP-RC", "label": "Bac pro réparation des carrosseries"},
-            "exam": {"session": "2026", "last_exam_on": "2026-12-01"},
-            "adviser": {"id": "adv%04d" % (i % 200), "name": "Conseiller", "email": "adv@ml.example.org"},
-        },
-    }
-    return ("S%09dAB\t" % (900000000 + i) + json.dumps(ev, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+    sid = "S%09dAB" % (900000000 + i)
+    ev = events.exam(id="lat-%08d" % i, source=SOURCE, student=sid, given_name="Léa", family_name="Martin",
+                     email="l%d@example.org" % i, phone="+337%08d" % i, consent=events.DROP,
+                     uai="0579999X", school="Lycée latence", last_exam_on="2026-12-01",
+                     adviser="adv%04d" % (i % 200), adviser_name="Conseiller",
+                     adviser_email="adv@ml.example.org")
+    return (sid + "\t" + events.dumps(ev) + "\n").encode()
 
 
 def poller():

@@ -176,7 +176,7 @@ FULL_SHORT=$(sqlite3 "$T/full.db" "select coalesce(sum(value), 0) from counters 
 assert_eq "$FULL_APPTS" "$((N * 5))" "full: 5 appointments per student (4 check-ins + 1 drop-in)"
 note "full: $FULL_APPTS appointments, $FULL_REMS reminders, drop-in shortage $FULL_SHORT"
 FULL_BYTES=$(($(stat -c %s "$T/full.db") + $(stat -c %s "$T/full.db-wal" 2>/dev/null || echo 0)))
-FULL_AWAIT=$(sqlite3 "$T/full.db" 'select count(*) from appointments where reminded = 0 and status = 1')
+FULL_AWAIT=$(sqlite3 "$T/full.db" "select count(*) from appointments where reminded = 0 and status = $APPT_CONFIRMED")
 note "full: $FULL_AWAIT appointments beyond the 7-day horizon (their reminder rows are made later)"
 
 # The deferred work: relanced on the same store with a horizon of ten years
@@ -282,8 +282,8 @@ mkdir -p "$T/feeds-rem"
 "$PY" "$BENCH/gen_events.py" "$N_REM" 5 "$FIRST_DAY" >"$T/rem.tsv"
 "$BUILD/plan_bench" "$T/rem.conf" "$T/rem.tsv" >"$T/plan_bench-rem.log" 2>&1 ||
     die "plan_bench failed: $(tail -3 "$T/plan_bench-rem.log")"
-REM_EMAILS=$(sqlite3 "$T/rem.db" 'select count(*) from reminders where channel = 2 and status = 0')
-REM_SMS=$(sqlite3 "$T/rem.db" 'select count(*) from reminders where channel = 1 and status = 0')
+REM_EMAILS=$(sqlite3 "$T/rem.db" "select count(*) from reminders where channel = $CH_EMAIL and status = $REM_PENDING")
+REM_SMS=$(sqlite3 "$T/rem.db" "select count(*) from reminders where channel = $CH_SMS and status = $REM_PENDING")
 note "planned: $REM_EMAILS email and $REM_SMS SMS reminders"
 
 # Feed: first render over HTTP, then the cached one
@@ -347,30 +347,30 @@ assert_eq "$(grep -c '^202$' "$T/curl-sms.out")" "$N_BASE" "curl sendsms: every 
 note "curl sendsms: $N_BASE SMS in $(sub "$t1" "$t0") s: $CURL_SMS/s"
 wait_for "[ \$(kannel_mt_count) -ge $((mt0 + N_BASE)) ]" 120 || note "fakesmsc got only $(($(kannel_mt_count) - mt0)) of $N_BASE"
 
-# remind_run CHANNEL NAME: make every pending reminder of CHANNEL due now,
-# start relanced, time status=1 (sent) from the first to the last; sets RATE
+# remind_run CHANNEL NAME (CHANNEL: $CH_EMAIL or $CH_SMS): make every pending reminder of CHANNEL due now,
+# start relanced, time status REM_SENT from the first to the last; sets RATE
 remind_run() {
 	local ch=$1 name=$2 n out t_first t_done v_first v
-	sqlite3 "$T/rem.db" "update reminders set next_at = strftime('%s', 'now') - 1 where channel = $ch and status = 0"
-	n=$(sqlite3 "$T/rem.db" "select count(*) from reminders where channel = $ch and status = 0")
+	sqlite3 "$T/rem.db" "update reminders set next_at = strftime('%s', 'now') - 1 where channel = $ch and status = $REM_PENDING"
+	n=$(sqlite3 "$T/rem.db" "select count(*) from reminders where channel = $ch and status = $REM_PENDING")
 	start_relanced "$T/rem.conf"
-	out=$("$PY" "$BENCH/poll.py" "$T/rem.db" "select count(*) from reminders where channel = $ch and status = 1" \
+	out=$("$PY" "$BENCH/poll.py" "$T/rem.db" "select count(*) from reminders where channel = $ch and status = $REM_SENT" \
 	    "$n" 300 100)
 	read -r t_first t_done v_first v <<<"$out"
 	assert_eq "$v" "$n" "$name: every due reminder sent"
 	RATE=$(fdiv "$((n - v_first))" "$(sub "$t_done" "$t_first")")
-	note "$name: $n in $(sub "$t_done" "$t_first") s: $RATE/s (failed: $(sqlite3 "$T/rem.db" "select count(*) from reminders where channel = $ch and status = 2"))"
+	note "$name: $n in $(sub "$t_done" "$t_first") s: $RATE/s (failed: $(sqlite3 "$T/rem.db" "select count(*) from reminders where channel = $ch and status = $REM_FAILED"))"
 	stop_relanced 30
 }
 section "reminders: relanced email to smtp-sink"
 sink0=$(find "$SMTP_SINK_DIR" -type f | wc -l)
-remind_run 2 email
+remind_run $CH_EMAIL email
 EMAIL_RATE=$RATE
 sink1=$(find "$SMTP_SINK_DIR" -type f | wc -l)
 assert_eq "$((sink1 - sink0))" "$REM_EMAILS" "smtp-sink stored one file per email reminder"
 section "reminders: relanced SMS to Kannel"
 mt0=$(kannel_mt_count)
-remind_run 1 sms
+remind_run $CH_SMS sms
 SMS_RATE=$RATE
 wait_for "[ \$(kannel_mt_count) -ge $((mt0 + REM_SMS)) ]" 120 ||
     note "fakesmsc got only $(($(kannel_mt_count) - mt0)) of $REM_SMS"
@@ -401,7 +401,7 @@ mkdir -p "$T/feeds-rss"
 "$BUILD/plan_bench" "$T/rss.conf" "$T/rss.tsv" >"$T/plan_bench-rss.log" 2>&1 ||
     die "plan_bench failed: $(tail -3 "$T/plan_bench-rss.log")"
 PB_RATE=$(awk '/events\/s/ {print $(NF-1)}' "$T/plan_bench-rss.log")
-PENDING=$(sqlite3 "$T/rss.db" 'select count(*) from reminders where status = 0')
+PENDING=$(sqlite3 "$T/rss.db" "select count(*) from reminders where status = $REM_PENDING")
 note "plan_bench: $(tail -1 "$T/plan_bench-rss.log"); $PENDING pending reminders"
 start_relanced "$T/rss.conf"
 # Let the first feed pass run (every student's and adviser's feed file),

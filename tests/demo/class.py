@@ -10,7 +10,11 @@ Mission locale du Nord Mosellan; most students have a phone and an email,
 some only one of them; one event is broken on purpose (a phone number
 typed the French way, not E.164), so it goes to the dead-letter topic.
 """
-import json, sys
+import os, sys
+
+# the events come from tests/helpers/events.py, the builder behind lib.sh's ev_exam
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "helpers"))
+import events  # noqa: E402
 
 UAI, LYCEE = "0570123X", "Lycée La Briquerie"
 PROG = {"code": "BP-MELEC", "label": "Bac pro Métiers de l'électricité et de ses environnements connectés"}
@@ -46,26 +50,19 @@ BAD = ("070123421AB", "Théo", "Lambert", "06 12 34 01 21", None, "fr")
 
 def exam(n, s, last):
     sid, given, family, phone, email, locale = s
-    student = {"id": sid, "given_name": given, "family_name": family, "locale": locale,
-               "consent": {"sms": True, "email": True}}
-    if phone:
-        student["phone"] = phone
-    if email:
-        student["email"] = email
-    return {
-        "specversion": "1.0", "id": "sis-0570123X-2026-%04d" % n, "source": "/sis/" + UAI,
-        "type": "avenirpro.exam.completed", "time": last + "T15:05:00Z",
-        "data": {"student": student, "establishment": {"uai": UAI, "name": LYCEE},
-                 "programme": PROG, "exam": {"session": "2026", "last_exam_on": last},
-                 "adviser": ADVISERS[n % 2]},
-    }
+    return events.exam(id="sis-0570123X-2026-%04d" % n, uai=UAI, time=last + "T15:05:00Z",
+                       student=sid, given_name=given, family_name=family, locale=locale,
+                       phone=phone or events.DROP, email=email or events.DROP,
+                       school=LYCEE, programme_code=PROG["code"], programme_label=PROG["label"],
+                       last_exam_on=last, adviser=ADVISERS[n % 2]["id"],
+                       adviser_name=ADVISERS[n % 2]["name"], adviser_email=ADVISERS[n % 2]["email"])
 
 
 def main():
     if len(sys.argv) == 3 and sys.argv[1] == "exams":
         for n, s in enumerate(CLASS + [BAD]):
             ev = exam(n, s, sys.argv[2])
-            print(s[0] + "\t" + json.dumps(ev, ensure_ascii=False, separators=(",", ":")))
+            print(s[0] + "\t" + events.dumps(ev))
     elif len(sys.argv) == 2 and sys.argv[1] == "students":
         for s in CLASS:
             name = "%s %s" % (s[1], s[2])

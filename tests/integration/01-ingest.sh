@@ -21,10 +21,10 @@ write_conf "$T/relance.conf"
 start_relanced "$T/relance.conf"
 
 LAST=$(date -d '-3 days' +%F)
-exam() {	# exam EVENT_ID STUDENT_ID GIVEN_NAME
-	printf '{"specversion":"1.0","id":"%s","source":"/sis/0570123X","type":"avenirpro.exam.completed","data":{"student":{"id":"%s","given_name":"%s","family_name":"Kieffer","email":"%s@example.org","phone":"+33687654321"},"establishment":{"uai":"0570123X","name":"Lycée La Briquerie"},"programme":{"code":"BP-RC","label":"Bac pro"},"exam":{"session":"2026","last_exam_on":"%s"},"adviser":{"id":"acomelli","name":"Amélie Comelli","email":"a.comelli@ml.example.org"}}}' \
-	    "$1" "$2" "$3" "$2" "$LAST"
-}
+# good exam.completed events (ev_exam): the Kieffer family, no locale, no consent
+GOOD=(family_name=Kieffer phone=+33687654321 -locale -consent programme_label="Bac pro" last_exam_on="$LAST")
+# bad ones: only the fields that matter
+MINIMAL=(-family_name -phone -locale -consent -school -data.programme -session -adviser_name -adviser_email)
 # kv KEY FILE: "KEY<TAB>contents of FILE" (one message for produce_keyed)
 kv() { printf '%s\t' "$1"; cat "$2"; echo; }
 # binary KEY TOPIC VALUE_FILE HEADER...: one binary-mode message on partition 0
@@ -45,7 +45,7 @@ counts() {
 {
 	kv G1 "$FIX/exam-completed.json"
 	kv G2 "$FIX/exam-minimal.json"
-	printf 'G3\t%s\n' "$(exam good-3 S3 'Léna')"
+	ev_exam -k G3 "${GOOD[@]}" id=good-3 student=S3 given_name='Léna'
 } >"$T/good-exams.tsv"
 produce_keyed $EXAMS "$T/good-exams.tsv" -p 0
 cp "$FIX/exam-binary-data.json" "$T/bin-good.json"
@@ -66,7 +66,7 @@ assert_eq "$(sql "select email, phone, locale, consent_sms from students where i
     "axel.new@example.org|+33611111111|en|0" "student.updated: contact, locale and consent applied"
 assert_eq "$(sql "select count(*) from events where source = '/sis/0570123X' and id = 'bin-good-1'")" 1 \
     "binary-mode event remembered by (source, id)"
-assert_eq "$(sql "select count(*) from appointments where student_id = 'S3' and kind = 1 and status = 1")" 4 \
+assert_eq "$(sql "select count(*) from appointments where student_id = 'S3' and kind = $KIND_CHECKIN and status = $APPT_CONFIRMED")" 4 \
     "exam.completed: 4 check-ins planned"
 
 # ------------------------------------------------------------- bad events
@@ -101,23 +101,21 @@ badfix B09 $EXAMS '^data\.establishment\.uai: invalid' bad-uai.json
 badfix B10 $EXAMS '^data\.student\.phone: invalid' bad-phone.json
 badfix B11 $EXAMS 'invalid UTF-8' bad-utf8.json
 bad B12 $EXAMS '^data\.student\.email: invalid' \
-    '{"specversion":"1.0","id":"x-12","source":"/sis/0570123X","type":"avenirpro.exam.completed","data":{"student":{"id":"070999994ZZ","given_name":"Mallory","email":"mallory @example.org"},"establishment":{"uai":"0570123X"},"exam":{"last_exam_on":"2026-06-19"},"adviser":{"id":"acomelli"}}}'
+    "$(ev_exam "${MINIMAL[@]}" id=x-12 student=070999994ZZ given_name=Mallory 'email=mallory @example.org')"
 bad B13 $EXAMS '^id: (missing|empty)' \
     '{"specversion":"1.0","source":"/sis/0570123X","type":"avenirpro.exam.completed","data":{}}'
 bad B14 $EXAMS '^data: (missing|must be an object)' \
     '{"specversion":"1.0","id":"x-14","source":"/sis/0570123X","type":"avenirpro.exam.completed","data":"x"}'
 bad B15 $EXAMS '^data\.student\.given_name: too long' \
-    "{\"specversion\":\"1.0\",\"id\":\"x-15\",\"source\":\"/sis/0570123X\",\"type\":\"avenirpro.exam.completed\",\"data\":{\"student\":{\"id\":\"070999993ZZ\",\"given_name\":\"$(printf 'A%.0s' {1..101})\",\"email\":\"long@example.org\"},\"establishment\":{\"uai\":\"0570123X\"},\"exam\":{\"last_exam_on\":\"2026-06-19\"},\"adviser\":{\"id\":\"acomelli\"}}}"
+    "$(ev_exam "${MINIMAL[@]}" id=x-15 student=070999993ZZ given_name="$(printf 'A%.0s' {1..101})" email=long@example.org)"
 bad B16 $EXAMS '^data\.exam\.last_exam_on' \
-    '{"specversion":"1.0","id":"x-16","source":"/sis/0570123X","type":"avenirpro.exam.completed","data":{"student":{"id":"070999992ZZ","given_name":"Bob","phone":"+33600000000"},"establishment":{"uai":"0570123X"},"exam":{"last_exam_on":20260619},"adviser":{"id":"acomelli"}}}'
+    "$(ev_exam "${MINIMAL[@]}" id=x-16 student=070999992ZZ given_name=Bob -email phone=+33600000000 last_exam_on:=20260619)"
 badfix B20 $ATT '^unknown appointment' attendance-uid.json
 badfix B21 $ATT '^unknown appointment' attendance-absent.json
 badfix B22 $ATT '^data: appointment_uid or kind and starts_at required' bad-attendance-no-appointment.json
-bad B23 $ATT '^data\.status' \
-    '{"specversion":"1.0","id":"x-23","source":"/ml/nord-mosellan","type":"avenirpro.attendance.recorded","data":{"student_id":"070123456AB","appointment_uid":"a@b","status":"late"}}'
+bad B23 $ATT '^data\.status' "$(ev_attendance id=x-23 student=070123456AB uid=a@b status=late)"
 badfix B30 $STUDENTS '^data: nothing to update' bad-update-nothing.json
-bad B31 $STUDENTS '^data\.follow_up: must be stop' \
-    '{"specversion":"1.0","id":"x-31","source":"/ml/nord-mosellan","type":"avenirpro.student.updated","data":{"student_id":"070123456AB","follow_up":"pause"}}'
+bad B31 $STUDENTS '^data\.follow_up: must be stop' "$(ev_update id=x-31 student=070123456AB follow_up=pause)"
 produce_keyed $EXAMS "$T/bad-exams.tsv" -p 0
 produce_keyed $ATT "$T/bad-att.tsv" -p 0
 produce_keyed $STUDENTS "$T/bad-students.tsv" -p 0
@@ -141,13 +139,13 @@ printf '%s\t%s\t%s\n' B43 $EXAMS '^(ce_type: )?unknown type' >>"$T/expected.tsv"
 NBAD=$(wc -l <"$T/expected.tsv")
 
 # A good event after all the bad ones, on the same partition.
-printf 'G6\t%s\n' "$(exam good-6 S6 'Maëlys')" >"$T/after.tsv"
+ev_exam -k G6 "${GOOD[@]}" id=good-6 student=S6 given_name='Maëlys' >"$T/after.tsv"
 produce_keyed $EXAMS "$T/after.tsv" -p 0
 wait_for "sql \"select count(*) from dead_letters\" | grep -qx $NBAD" 20
 wait_for 'sql "select count(*) from students where id = '"'S6'"'" | grep -qx 1' 20
 assert_eq "$(sql "select count(*) from students where id = 'S6'")" 1 \
     "consumption goes on: a good event after $NBAD bad ones is applied"
-assert_eq "$(sql "select count(*) from appointments where student_id = 'S6' and kind = 1")" 4 \
+assert_eq "$(sql "select count(*) from appointments where student_id = 'S6' and kind = $KIND_CHECKIN")" 4 \
     "consumption goes on: the good event after the bad ones is planned"
 assert_eq "$(sql 'select count(*) from dead_letters')" "$NBAD" "dead_letters: one row per bad message"
 wait_for "[ \$(consume_count $DLQ) -ge $NBAD ]" 15
@@ -256,11 +254,10 @@ done
 
 # -------------------------------------------------- duplicate delivery
 # Attendance by UID on S3's first check-in, then everything again.
-UID3=$(sql "select uid from appointments where student_id = 'S3' and kind = 1 order by starts_at limit 1")
-printf 'G7\t{"specversion":"1.0","id":"att-good-7","source":"/ml/nord-mosellan","type":"avenirpro.attendance.recorded","data":{"student_id":"S3","appointment_uid":"%s","status":"present","situation":"training"}}\n' \
-    "$UID3" >"$T/good-att.tsv"
+UID3=$(sql "select uid from appointments where student_id = 'S3' and kind = $KIND_CHECKIN order by starts_at limit 1")
+ev_attendance -k G7 id=att-good-7 student=S3 uid="$UID3" status=present situation=training >"$T/good-att.tsv"
 produce_keyed $ATT "$T/good-att.tsv" -p 0
-wait_for "sql \"select status from appointments where uid = '$UID3'\" | grep -qx 3" 15
+wait_for "sql \"select status from appointments where uid = '$UID3'\" | grep -qx $APPT_ATTENDED" 15
 assert_eq "$(sql "select count(*) from attendance where student_id = 'S3'")" 1 "attendance: recorded"
 BEFORE=$(counts)
 SEQ3=$(sql "select sequence from appointments where uid = '$UID3'")
@@ -271,14 +268,14 @@ produce_keyed $EXAMS "$T/after.tsv" -p 0
 produce_keyed $STUDENTS "$T/good-students.tsv" -p 0
 produce_keyed $ATT "$T/good-att.tsv" -p 0
 # Then a new good event on each partition, to know the duplicates were read.
-printf 'G8\t%s\n' "$(exam good-8 S8 'Inès')" >"$T/g8.tsv"
+ev_exam -k G8 "${GOOD[@]}" id=good-8 student=S8 given_name='Inès' >"$T/g8.tsv"
 produce_keyed $EXAMS "$T/g8.tsv" -p 0
-printf 'G9\t{"specversion":"1.0","id":"upd-9","source":"/ml/nord-mosellan","type":"avenirpro.student.updated","data":{"student_id":"S8","locale":"en"}}\n' >"$T/g9.tsv"
+ev_update -k G9 id=upd-9 student=S8 locale=en >"$T/g9.tsv"
 wait_for 'sql "select count(*) from students where id = '"'S8'"'" | grep -qx 1' 20
 produce_keyed $STUDENTS "$T/g9.tsv" -p 0
 wait_for "sql \"select locale from students where id = 'S8'\" | grep -qx en" 20
-printf 'G9\t{"specversion":"1.0","id":"att-9","source":"/ml/nord-mosellan","type":"avenirpro.attendance.recorded","data":{"student_id":"S8","kind":"workshop","starts_at":"%sT10:00:00+01:00","status":"present"}}\n' \
-    "$(date -d yesterday +%F)" >"$T/g9att.tsv"
+ev_attendance -k G9 id=att-9 student=S8 kind=workshop starts_at="$(date -d yesterday +%F)T10:00:00+01:00" \
+    status=present >"$T/g9att.tsv"
 produce_keyed $ATT "$T/g9att.tsv" -p 0
 wait_for "sql \"select count(*) from attendance where student_id = 'S8'\" | grep -qx 1" 20
 PLAN_S8="$(sql "select count(*) from appointments where student_id = 'S8'")|$(sql "select count(*) from reminders where student_id = 'S8'")"
@@ -288,7 +285,7 @@ AFTER=$(sql "select (select count(*) from events) - 3, (select count(*) from stu
 assert_eq "$AFTER" "$BEFORE" "duplicate delivery changes nothing (events|students|appointments|reminders|dead letters|attendance)"
 assert_eq "$(sql "select sequence from appointments where uid = '$UID3'")" "$SEQ3" "duplicate attendance: SEQUENCE unchanged"
 assert_eq "$(sql "select count(*) from (select student_id, plan_index from appointments
-	where status = 1 and kind = 1 group by 1, 2 having count(*) > 1)")" 0 "no student has two plans"
+	where status = $APPT_CONFIRMED and kind = $KIND_CHECKIN group by 1, 2 having count(*) > 1)")" 0 "no student has two plans"
 assert_eq "$(grep -c '^<4>dead letter: ' "$T/relanced.log")" "$NBAD" "duplicates are not dead letters"
 
 # ------------------------------------------------------- stop, restart
@@ -299,15 +296,15 @@ stop_relanced 20
 assert_eq "$?" 0 "SIGTERM: relanced exits 0"
 assert_eq "$(counts)" "$BEFORE" "stopped: the store holds the same"
 start_relanced "$T/relance.conf"
-printf 'G10\t%s\n' "$(exam good-10 S10 'Jade')" >"$T/g10.tsv"
+ev_exam -k G10 "${GOOD[@]}" id=good-10 student=S10 given_name='Jade' >"$T/g10.tsv"
 produce_keyed $EXAMS "$T/g10.tsv" -p 0
 # (the update must not overtake the exam: other topic, other partition)
 wait_for 'sql "select count(*) from students where id = '"'S10'"'" | grep -qx 1' 30 ||
     fail "restarted relanced does not consume"
-printf 'G11\t{"specversion":"1.0","id":"upd-11","source":"/ml/nord-mosellan","type":"avenirpro.student.updated","data":{"student_id":"S10","locale":"en"}}\n' >"$T/g11.tsv"
+ev_update -k G11 id=upd-11 student=S10 locale=en >"$T/g11.tsv"
 produce_keyed $STUDENTS "$T/g11.tsv" -p 0
-printf 'G12\t{"specversion":"1.0","id":"att-12","source":"/ml/nord-mosellan","type":"avenirpro.attendance.recorded","data":{"student_id":"S3","kind":"workshop","starts_at":"%sT10:00:00+01:00","status":"present"}}\n' \
-    "$(date -d '-1 days' +%F)" >"$T/g12.tsv"
+ev_attendance -k G12 id=att-12 student=S3 kind=workshop starts_at="$(date -d '-1 days' +%F)T10:00:00+01:00" \
+    status=present >"$T/g12.tsv"
 produce_keyed $ATT "$T/g12.tsv" -p 0
 wait_for "sql \"select locale from students where id = 'S10'\" | grep -qx en" 20
 wait_for "sql \"select count(*) from events where id = 'att-12'\" | grep -qx 1" 20
@@ -318,7 +315,7 @@ assert_eq "$(sql "select (select count(*) from events) - 3, (select count(*) fro
 assert_eq "$(sql "select uid, status, sequence, starts_at from appointments where student_id != 'S10' order by uid")" \
     "$APPTS" "restart: appointments unchanged"
 assert_eq "$(sql "select count(*) from (select student_id, kind, starts_at from appointments
-	where status = 1 group by 1, 2, 3 having count(*) > 1)")" 0 "restart: no duplicate appointment"
+	where status = $APPT_CONFIRMED group by 1, 2, 3 having count(*) > 1)")" 0 "restart: no duplicate appointment"
 assert_eq "$(consume_count $DLQ)" "$DLQN" "restart: nothing dead-lettered again (offsets were committed)"
 assert_eq "$(grep -c '^<4>dead letter: ' "$T/relanced.log")" "$NBAD" "restart: no new dead-letter log line"
 stop_relanced 20

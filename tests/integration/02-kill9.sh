@@ -55,28 +55,28 @@ assert_eq "$(sql "select count(*) from events where type = 'avenirpro.exam.compl
 assert_eq "$(sql 'select count(*) from students')" $N "$N students"
 assert_eq "$(sql 'select count(*) from dead_letters')" 0 "no event dead-lettered"
 assert_eq "$(sql "select count(*) from (select s.id from students s left join appointments a
-	on a.student_id = s.id and a.kind = 1 and a.status = 1 group by s.id having count(a.id) != 4)")" 0 \
+	on a.student_id = s.id and a.kind = $KIND_CHECKIN and a.status = $APPT_CONFIRMED group by s.id having count(a.id) != 4)")" 0 \
     "each student has exactly 4 confirmed check-ins"
-assert_eq "$(sql 'select count(*) from appointments where kind = 1')" $((4 * N)) \
+assert_eq "$(sql "select count(*) from appointments where kind = $KIND_CHECKIN")" $((4 * N)) \
     "no extra check-in, even cancelled"
-assert_eq "$(sql "select count(*) from (select student_id from appointments where kind = 2 and status = 1
+assert_eq "$(sql "select count(*) from (select student_id from appointments where kind = $KIND_DROPIN and status = $APPT_CONFIRMED
 	group by student_id having count(*) > 1)")" 0 "at most one drop-in per student"
-assert_eq "$(sql "select count(*) from (select student_id, plan_index from appointments where kind = 1
+assert_eq "$(sql "select count(*) from (select student_id, plan_index from appointments where kind = $KIND_CHECKIN
 	group by 1, 2 having count(*) > 1)")" 0 "one plan per student (no plan index twice)"
 assert_eq "$(sql "select count(*) from (select adviser_id, starts_at from appointments
-	where kind = 1 and status = 1 group by 1, 2 having count(*) > 1)")" 0 "no adviser double booking"
+	where kind = $KIND_CHECKIN and status = $APPT_CONFIRMED group by 1, 2 having count(*) > 1)")" 0 "no adviser double booking"
 assert_eq "$(sql "select count(*) from (select starts_at, lag(ends_at) over
 	(partition by adviser_id order by starts_at) as prev_end from appointments
-	where kind = 1 and status = 1) where prev_end > starts_at")" 0 "no overlapping check-ins for an adviser"
-NDROP=$(sql 'select count(*) from appointments where kind = 2 and status = 1')
+	where kind = $KIND_CHECKIN and status = $APPT_CONFIRMED) where prev_end > starts_at")" 0 "no overlapping check-ins for an adviser"
+NDROP=$(sql "select count(*) from appointments where kind = $KIND_DROPIN and status = $APPT_CONFIRMED")
 assert_eq "$NDROP" 450 "drop-in window full: 9 slots x 50"
-assert_eq "$(sql "select count(*) from (select starts_at from appointments where kind = 2 and status = 1
+assert_eq "$(sql "select count(*) from (select starts_at from appointments where kind = $KIND_DROPIN and status = $APPT_CONFIRMED
 	group by starts_at having count(*) > 50)")" 0 "no drop-in slot over capacity"
 assert_eq "$(sql "select coalesce(sum(booked), 0) from dropin_fill")" "$NDROP" \
     "drop-in fill counts match the booked appointments"
 assert_eq "$(sql "select count(*) from (select appointment_id, channel, due_at from reminders
-	where status != 3 group by 1, 2, 3 having count(*) > 1)")" 0 "no reminder planned twice"
-assert_eq "$(sql "select count(*) from appointments a where a.status = 1 and (select count(*)
-	from reminders r where r.appointment_id = a.id and r.status != 3) != 4")" 0 \
+	where status != $REM_CANCELLED group by 1, 2, 3 having count(*) > 1)")" 0 "no reminder planned twice"
+assert_eq "$(sql "select count(*) from appointments a where a.status = $APPT_CONFIRMED and (select count(*)
+	from reminders r where r.appointment_id = a.id and r.status != $REM_CANCELLED) != 4")" 0 \
     "every confirmed appointment has its 4 reminders (48h and 2h, SMS and email)"
 note "checked at $(elapsed) s"

@@ -38,16 +38,8 @@ plan() {
 	relancectl plan "$1" --json >"$T/$1.$N.json"
 	echo "$T/$1.$N.json"
 }
-exam() {	# exam EVENT_ID STUDENT_ID LAST_EXAM_ON [PHONE] [EMAIL]
-	local phone=${4:+,\"phone\":\"$4\"} email=${5:-$2@example.org}
-	printf '{"specversion":"1.0","id":"%s","source":"/sis/0570123X","type":"avenirpro.exam.completed","data":{"student":{"id":"%s","given_name":"Élodie","family_name":"Schœller","email":"%s"%s,"consent":{"sms":true,"email":true}},"establishment":{"uai":"0570123X","name":"Lycée La Briquerie"},"programme":{"code":"CAP-EL","label":"CAP électricien"},"exam":{"session":"2026","last_exam_on":"%s"},"adviser":{"id":"acomelli","name":"Amélie Comelli","email":"a.comelli@ml.example.org"}}}\n' \
-	    "$1" "$2" "$email" "$phone" "$3"
-}
-att() {	# att EVENT_ID STUDENT_ID STATUS UID [SITUATION]
-	local sit=${5:+,\"situation\":\"$5\"}
-	printf '{"specversion":"1.0","id":"%s","source":"/ml/nord-mosellan","type":"avenirpro.attendance.recorded","data":{"student_id":"%s","appointment_uid":"%s","status":"%s"%s}}\n' \
-	    "$1" "$2" "$4" "$3" "$sit"
-}
+# the students' exam.completed (ev_exam): Élodie Schœller, no phone unless given
+ELODIE=(given_name=Élodie family_name=Schœller -phone -locale programme_code=CAP-EL "programme_label=CAP électricien")
 send() {	# send TOPIC KEY JSON
 	printf '%s\t%s\n' "$2" "$3" >"$T/msg.tsv"
 	produce_keyed "$1" "$T/msg.tsv"
@@ -61,7 +53,7 @@ applied() {
 
 # ------------------------------------------------------- exam.completed
 for s in P1 P2 P3 P4; do
-	send $EXAMS $s "$(exam "exam-$s" $s "$LAST" +3361234567${s#P})"
+	send $EXAMS $s "$(ev_exam "${ELODIE[@]}" id="exam-$s" student=$s last_exam_on="$LAST" phone=+3361234567${s#P})"
 done
 for s in P1 P2 P3 P4; do applied "exam-$s"; done
 F=$(plan P1)
@@ -93,7 +85,7 @@ assert_eq "$(sql "select count(*) from reminders r join appointments a on a.id =
 relancectl status --json >"$T/status.json"
 AWAITING=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["appointments_awaiting_reminders"])' "$T/status.json")
 assert_eq "$AWAITING" \
-    "$(sql 'select count(*) from appointments where status = 1 and reminded = 0')" \
+    "$(sql "select count(*) from appointments where status = $APPT_CONFIRMED and reminded = 0")" \
     "status: appointments awaiting their reminder rows"
 assert_ne "$AWAITING" 0 "status: some are awaiting"
 relancectl reminders --pending --json >"$T/pending.json"
@@ -103,12 +95,12 @@ relancectl reminders --pending >"$T/pending.txt"
 assert_grep "^and the reminders of $AWAITING appointments beyond the horizon: their rows are made 7 days before" \
     "$T/pending.txt" "reminders --pending says which reminders are still to come"
 assert_eq "$(sql "select count(*) from (select adviser_id, starts_at from appointments
-	where kind = 1 and status = 1 group by 1, 2 having count(*) > 1)")" 0 "4 students of one adviser: no double booking"
+	where kind = $KIND_CHECKIN and status = $APPT_CONFIRMED group by 1, 2 having count(*) > 1)")" 0 "4 students of one adviser: no double booking"
 
 # ------------------------------------------------------- attendance absent
 UID1=$(jp "$F" '[a["uid"] for a in C if a["kind"] == "check-in"][0]')
 START1=$(jp "$F" '[a["start"] for a in C if a["kind"] == "check-in"][0]')
-send $ATT P1 "$(att att-1 P1 absent "$UID1" seeking)"
+send $ATT P1 "$(ev_attendance id=att-1 student=P1 uid="$UID1" status=absent situation=seeking)"
 applied att-1
 F=$(plan P1)
 assert_eq "$(jp "$F" '[(a["status"], a["sequence"] > 0, a["situation"]) for a in A if a["uid"] == "'"$UID1"'"][0]')" \
@@ -126,7 +118,7 @@ assert_eq "$(jp "$F" 'len([a for a in C if a["kind"] == "check-in"])')" \
     "absent: the other check-ins untouched"
 
 # ------------------------------------------------------- attendance present
-send $ATT P1 "$(att att-2 P1 present "$REP1" training)"
+send $ATT P1 "$(ev_attendance id=att-2 student=P1 uid="$REP1" status=present situation=training)"
 applied att-2
 F=$(plan P1)
 assert_eq "$(jp "$F" '[a["status"] for a in A if a["uid"] == "'"$REP1"'"][0]')" attended "present: attended"
@@ -137,7 +129,7 @@ assert_eq "$(jp "$F" 'len([a for a in A if a["replaces"] == "'"$REP1"'"])')" 0 "
 # ------------------------------------------------------- attendance excused, by kind + starts_at
 UID2=$(jp "$F" 'sorted((a["start"], a["uid"]) for a in C if a["kind"] == "check-in")[0][1]')
 START2=$(jp "$F" 'sorted((a["start"], a["uid"]) for a in C if a["kind"] == "check-in")[0][0]')
-send $ATT P1 "$(printf '{"specversion":"1.0","id":"att-3","source":"/ml/nord-mosellan","type":"avenirpro.attendance.recorded","data":{"student_id":"P1","kind":"check-in","starts_at":"%s","status":"excused"}}' "$START2")"
+send $ATT P1 "$(ev_attendance id=att-3 student=P1 kind=check-in starts_at="$START2" status=excused)"
 applied att-3
 F=$(plan P1)
 assert_eq "$(jp "$F" '[a["status"] for a in A if a["uid"] == "'"$UID2"'"][0]')" excused "excused (named by kind and starts_at)"
@@ -147,23 +139,24 @@ assert_eq "$(sql "select absences from appointments where uid = '$UID2'")" 0 "ex
 # ------------------------------------------------------- two consecutive absences: one alert
 F=$(plan P4)
 U4=$(jp "$F" 'sorted((a["start"], a["uid"]) for a in C if a["kind"] == "check-in")[0][1]')
-send $ATT P4 "$(att att-41 P4 absent "$U4")"
+send $ATT P4 "$(ev_attendance id=att-41 student=P4 uid="$U4" status=absent)"
 applied att-41
 F=$(plan P4)
 R4=$(jp "$F" '[a["uid"] for a in C if a["replaces"] == "'"$U4"'"][0]')
-send $ATT P4 "$(att att-42 P4 absent "$R4")"
+send $ATT P4 "$(ev_attendance id=att-42 student=P4 uid="$R4" status=absent)"
 applied att-42
 F=$(plan P4)
 assert_eq "$(jp "$F" '[a["status"] for a in A if a["uid"] in ("'"$U4"'", "'"$R4"'")]')" "['missed', 'missed']" \
     "two absences in a row: both missed"
-assert_eq "$(sql "select count(*) from reminders where student_id = 'P4' and kind = 2")" 1 \
+assert_eq "$(sql "select count(*) from reminders where student_id = 'P4' and kind = $REM_ALERT_ABSENCES")" 1 \
     "two consecutive absences: one adviser alert queued"
 assert_eq "$(jp "$F" 'len([a for a in C if a["replaces"] == "'"$R4"'"])')" 1 "second absence: replaced again"
 
 # ------------------------------------------------------- workshop
-send $ATT P3 "$(printf '{"specversion":"1.0","id":"att-5","source":"/ml/nord-mosellan","type":"avenirpro.attendance.recorded","data":{"student_id":"P3","kind":"workshop","starts_at":"%sT10:00:00+01:00","status":"present","situation":"employed"}}' "$(date -d '-1 days' +%F)")"
+send $ATT P3 "$(ev_attendance id=att-5 student=P3 kind=workshop starts_at="$(date -d '-1 days' +%F)T10:00:00+01:00" \
+    status=present situation=employed)"
 applied att-5
-assert_eq "$(sql "select kind, status, situation from attendance where student_id = 'P3'")" "3|1|1" \
+assert_eq "$(sql "select kind, status, situation from attendance where student_id = 'P3'")" "$KIND_WORKSHOP|$ATT_PRESENT|$SIT_EMPLOYED" \
     "workshop attendance stored for the indicators"
 
 # ------------------------------------------------------- SMS consent withdrawn
@@ -171,7 +164,7 @@ F=$(plan P1)
 NEMAIL=$(jp "$F" 'len([r for a in A for r in a["reminders"] if r["channel"] == "email" and r["status"] in P])')
 assert_ne "$(jp "$F" 'len([r for a in A for r in a["reminders"] if r["channel"] == "sms" and r["status"] in P])')" 0 \
     "before: SMS reminders pending"
-send $STUDENTS P1 '{"specversion":"1.0","id":"upd-1","source":"/ml/nord-mosellan","type":"avenirpro.student.updated","data":{"student_id":"P1","consent":{"sms":false}}}'
+send $STUDENTS P1 "$(ev_update id=upd-1 student=P1 consent_sms=false)"
 applied upd-1
 F=$(plan P1)
 assert_eq "$(jp "$F" 'd["student"]["consent"]')" "{'sms': False, 'email': True}" "student.updated: consent stored"
@@ -181,7 +174,7 @@ assert_eq "$(jp "$F" 'len([r for a in A for r in a["reminders"] if r["channel"] 
     "$NEMAIL" "SMS consent withdrawn: email reminders untouched"
 
 # ------------------------------------------------------- follow_up stop
-send $STUDENTS P2 '{"specversion":"1.0","id":"upd-2","source":"/ml/nord-mosellan","type":"avenirpro.student.updated","data":{"student_id":"P2","follow_up":"stop"}}'
+send $STUDENTS P2 "$(ev_update id=upd-2 student=P2 follow_up=stop)"
 applied upd-2
 F=$(plan P2)
 assert_eq "$(jp "$F" 'd["student"]["stopped"]')" True "stop: the student is stopped"
@@ -194,7 +187,7 @@ assert_eq "$(jp "$F" 'all(a["sequence"] >= 1 for a in A)')" True "stop: SEQUENCE
 F=$(plan P3)
 OLD3=$(jp "$F" '" ".join(sorted(a["uid"] for a in C))')
 LAST2=$(date -d '+2 days' +%F)
-send $EXAMS P3 "$(exam resit-P3 P3 "$LAST2" +33612340099 p3.resit@example.org)"
+send $EXAMS P3 "$(ev_exam "${ELODIE[@]}" id=resit-P3 student=P3 last_exam_on="$LAST2" phone=+33612340099 email=p3.resit@example.org)"
 applied resit-P3
 F=$(plan P3)
 assert_eq "$(jp "$F" 'd["student"]["last_exam_on"], d["student"]["email"], d["student"]["phone"]')" \
@@ -208,15 +201,15 @@ assert_eq "$(jp "$F" 'all(a["start"][:10] >= "'"$(date -d "$LAST2 +14 days" +%F)
     "resit: check-ins counted from the new last exam"
 assert_eq "$(jp "$F" 'len([r for a in A if a["status"] == "cancelled" for r in a["reminders"] if r["status"] in P])')" 0 \
     "resit: reminders of the old plan cancelled"
-send $EXAMS P3 "$(exam resit-P3 P3 "$LAST2" +33612340099 p3.resit@example.org)"
-send $EXAMS P3 "$(exam exam-P3 P3 "$LAST" +33612345673)"
+send $EXAMS P3 "$(ev_exam "${ELODIE[@]}" id=resit-P3 student=P3 last_exam_on="$LAST2" phone=+33612340099 email=p3.resit@example.org)"
+send $EXAMS P3 "$(ev_exam "${ELODIE[@]}" id=exam-P3 student=P3 last_exam_on="$LAST" phone=+33612345673)"
 # keyed P3: same partition, so read after the two duplicates
-send $EXAMS P3 "$(exam exam-P9 P9 "$LAST")"
+send $EXAMS P3 "$(ev_exam "${ELODIE[@]}" id=exam-P9 student=P9 last_exam_on="$LAST")"
 applied exam-P9
 assert_eq "$(relancectl plan P3 --json | md5sum)" "$(md5sum <"$F")" "resit redelivered (and the first exam again): nothing changes"
 
 assert_eq "$(sql "select count(*) from (select adviser_id, starts_at from appointments
-	where kind = 1 and status = 1 group by 1, 2 having count(*) > 1)")" 0 "no adviser double booking, replacements included"
+	where kind = $KIND_CHECKIN and status = $APPT_CONFIRMED group by 1, 2 having count(*) > 1)")" 0 "no adviser double booking, replacements included"
 assert_eq "$(sql "select count(*) from dead_letters")" 0 "nothing dead-lettered"
 
 # ------------------------------------------------------- restart
@@ -226,7 +219,7 @@ sql 'select count(*) from reminders' >>"$T/before.counts"
 stop_relanced 20
 assert_eq "$?" 0 "SIGTERM: exit 0"
 start_relanced "$T/relance.conf"
-send $EXAMS P10 "$(exam exam-P10 P10 "$LAST")"
+send $EXAMS P10 "$(ev_exam "${ELODIE[@]}" id=exam-P10 student=P10 last_exam_on="$LAST")"
 applied exam-P10
 sleep 1
 for s in P1 P2 P3 P4 P9; do
@@ -244,12 +237,12 @@ stop_relanced 20
 LATER=$(($(date +%s) + 12 * 86400))
 BEFORE=$(sql "select count(*) from reminders")
 RELANCED_ENV="RELANCE_TEST_CLOCK=$LATER" start_relanced "$T/relance.conf"
-AWAIT="select count(*) from appointments where status = 1 and reminded = 0 and starts_at <= $LATER + 7 * 86400"
+AWAIT="select count(*) from appointments where status = $APPT_CONFIRMED and reminded = 0 and starts_at <= $LATER + 7 * 86400"
 wait_for "[ \"\$(sql \"$AWAIT\")\" = 0 ]" 30
 assert_eq "$(sql "$AWAIT")" 0 "12 days later: every appointment within the horizon has its reminder rows"
 assert_eq "$(sql "select count(*) > $BEFORE from reminders")" 1 "12 days later: new reminder rows"
-assert_eq "$(sql "select count(*) from appointments where status = 1 and reminded = 1
+assert_eq "$(sql "select count(*) from appointments where status = $APPT_CONFIRMED and reminded = 1
 	and starts_at > $LATER + 8 * 86400 and created_at < $LATER - 86400")" 0 \
     "12 days later: appointments further away still have none"
 assert_eq "$(sql "select count(*) from (select appointment_id, channel, due_at from reminders
-	where status != 3 group by 1, 2, 3 having count(*) > 1)")" 0 "no reminder made twice"
+	where status != $REM_CANCELLED group by 1, 2, 3 having count(*) > 1)")" 0 "no reminder made twice"

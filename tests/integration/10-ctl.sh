@@ -23,12 +23,9 @@ write_conf "$T/relance.conf" "dropin.window=* $DAY..$DAY 09:00-12:00 slot=20m ca
 start_relanced "$T/relance.conf"
 
 LAST=$(date -d '-3 days' +%F)
-exam() {	# exam ID [PHONE]
-	local phone=${2:+,\"phone\":\"$2\"}
-	printf '{"specversion":"1.0","id":"exam-%s","source":"/sis/0570123X","type":"avenirpro.exam.completed","data":{"student":{"id":"%s","given_name":"Axel","family_name":"Belvalette","email":"%s@example.org"%s,"consent":{"sms":true,"email":true}},"establishment":{"uai":"0570123X","name":"Lycée La Briquerie"},"programme":{"code":"BP-RC","label":"Bac pro réparation des carrosseries"},"exam":{"session":"2026","last_exam_on":"%s"},"adviser":{"id":"acomelli","name":"Amélie Comelli","email":"a.comelli@ml.example.org"}}}\n' \
-	    "$1" "$1" "$1" "$phone" "$LAST"
-}
-{ exam S1 +33612345678; exam S2; echo 'this is not json'; } >"$T/exams.jsonl"
+# exam.completed (ev_exam): no locale, no phone unless given
+EXAM=(-locale -phone last_exam_on="$LAST")
+{ ev_exam "${EXAM[@]}" student=S1 phone=+33612345678; ev_exam "${EXAM[@]}" student=S2; echo 'this is not json'; } >"$T/exams.jsonl"
 produce avenirpro.exams "$T/exams.jsonl"
 wait_for 'sql "select count(*) from students" | grep -qx 2' 20 || die "students not planned"
 wait_for 'sql "select count(*) from dead_letters" | grep -qx 1' 20 || die "bad event not dead-lettered"
@@ -55,7 +52,7 @@ assert_eq "$(jget "$T/status.json" 'd["appointments"]["by_kind"]["check-in"]["co
 assert_eq "$(jget "$T/status.json" 'd["dead_letters"]')" 1 "status --json: dead letters"
 assert_eq "$(jget "$T/status.json" 'd["schema_version"]')" 4 "status --json: schema version"
 assert_eq "$(jget "$T/status.json" 'd["reminders"]["sms"]["pending"]')" \
-    "$(sql 'select count(*) from reminders where channel = 1 and status = 0')" \
+    "$(sql "select count(*) from reminders where channel = $CH_SMS and status = $REM_PENDING")" \
     "status --json: pending SMS reminders as in the store"
 
 # --- plan
@@ -115,7 +112,7 @@ fi
 relancectl reminders --pending --json >"$T/pending.json"
 assert_ok "reminders --pending --json is JSON" json_ok "$T/pending.json"
 assert_eq "$(jget "$T/pending.json" 'len(d["reminders"])')" \
-    "$(sql 'select count(*) from reminders where status = 0')" "reminders --pending: all pending"
+    "$(sql "select count(*) from reminders where status = $REM_PENDING")" "reminders --pending: all pending"
 assert_eq "$(jget "$T/pending.json" 'all(r["appointment_uid"].endswith("@relance.test") and r["student_id"] in ("S1", "S2") for r in d["reminders"])')" \
     True "reminders --pending: student and appointment UID"
 relancectl reminders --failed --json >"$T/failed.json"
@@ -124,13 +121,11 @@ assert_eq "$(relancectl reminders --failed)" "no failed reminders" "reminders --
 
 # --- attendance: absent at S1's first check-in, with a situation
 UID1=$(jget "$T/plan1.json" 'd["appointments"][0]["uid"]')
-printf '{"specversion":"1.0","id":"att-1","source":"/ml/nord-mosellan","type":"avenirpro.attendance.recorded","data":{"student_id":"S1","appointment_uid":"%s","status":"absent","situation":"seeking"}}\n' \
-    "$UID1" >"$T/att.jsonl"
-printf '{"specversion":"1.0","id":"att-2","source":"/ml/nord-mosellan","type":"avenirpro.attendance.recorded","data":{"student_id":"S1","appointment_uid":"nope@relance.test","status":"present"}}\n' \
-    >>"$T/att.jsonl"
+ev_attendance id=att-1 student=S1 uid="$UID1" status=absent situation=seeking >"$T/att.jsonl"
+ev_attendance id=att-2 student=S1 uid=nope@relance.test status=present >>"$T/att.jsonl"
 produce avenirpro.attendance "$T/att.jsonl"
 wait_for 'sql "select count(*) from dead_letters" | grep -qx 2' 20
-wait_for "sql \"select status from appointments where uid = '$UID1'\" | grep -qx 4" 10
+wait_for "sql \"select status from appointments where uid = '$UID1'\" | grep -qx $APPT_MISSED" 10
 relancectl plan S1 --json >"$T/plan1b.json"
 assert_eq "$(jget "$T/plan1b.json" '[a["status"] for a in d["appointments"] if a["uid"] == "'"$UID1"'"][0]')" \
     missed "plan: the absence shows as missed"
@@ -168,19 +163,19 @@ assert_grep '^0570123X Lycée La Briquerie / BP-RC' "$T/ind.txt" "indicators: te
 assert_eq "$(ctl_rc retry 999999)" 1 "retry of an unknown reminder: exit 1"
 assert_eq "$(ctl_rc retry abc)" 2 "retry of a non-number: exit 2"
 RID=$(sql "select r.id from reminders r join appointments a on a.id = r.appointment_id
-	   where r.student_id = 'S2' and r.status = 0 and a.status = 1 order by r.due_at desc limit 1")
+	   where r.student_id = 'S2' and r.status = $REM_PENDING and a.status = $APPT_CONFIRMED order by r.due_at desc limit 1")
 assert_eq "$(ctl_rc retry "$RID")" 1 "retry of a pending reminder is refused: exit 1"
-sql "update reminders set status = 2, attempts = 8, last_error = 'smtp 550 no such user' where id = $RID"
+sql "update reminders set status = $REM_FAILED, attempts = 8, last_error = 'smtp 550 no such user' where id = $RID"
 relancectl reminders --failed >"$T/failed.txt"
 assert_grep "^$RID +S2 .*smtp 550 no such user" "$T/failed.txt" "reminders --failed: id, student, last error"
 relancectl retry "$RID" --json >"$T/retry.json"
 assert_eq "$?" 0 "retry of a failed reminder: exit 0"
 assert_eq "$(jget "$T/retry.json" 'd["status"]')" pending "retry --json"
-assert_eq "$(sql "select status, attempts from reminders where id = $RID")" "0|0" \
+assert_eq "$(sql "select status, attempts from reminders where id = $RID")" "$REM_PENDING|0" \
     "retry: pending again, attempts reset"
 
 # --- cancel
-UID2=$(sql "select uid from appointments where student_id = 'S2' and kind = 1 and status = 1
+UID2=$(sql "select uid from appointments where student_id = 'S2' and kind = $KIND_CHECKIN and status = $APPT_CONFIRMED
 	    order by starts_at limit 1 offset 1")
 REV0=$(sql "select value from meta where key = 'rev'")
 relancectl cancel "$UID2" >"$T/cancel.txt"
@@ -206,13 +201,13 @@ for c in status "plan S1" "feed student S2" "reminders --pending" "reminders --f
 done
 
 # --- the daemon still works after relancectl's writes
-exam S3 >"$T/exam3.jsonl"
+ev_exam "${EXAM[@]}" student=S3 >"$T/exam3.jsonl"
 produce avenirpro.exams "$T/exam3.jsonl"
 wait_for 'sql "select count(*) from students" | grep -qx 3' 20
 assert_eq "$(relancectl plan S3 --json | "$PY" -c 'import json,sys; print(len(json.load(sys.stdin)["appointments"]))')" \
     5 "relanced plans a new student after relancectl's writes"
 assert_eq "$(sql "select count(*) from (select adviser_id, starts_at from appointments
-	where kind = 1 and status = 1 group by 1, 2 having count(*) > 1)")" 0 "no double booking"
+	where kind = $KIND_CHECKIN and status = $APPT_CONFIRMED group by 1, 2 having count(*) > 1)")" 0 "no double booking"
 
 # --- store missing, read-only use while stopped
 write_conf "$T/missing.conf" "store.path=$T/nope/relance.db"

@@ -24,11 +24,13 @@ write_conf "$T/relance.conf" calendar.refresh=2s \
 start_relanced "$T/relance.conf"
 
 LAST=$(date -d '-1 days' +%F)
-exam() {	# exam ID GIVEN LOCALE
-	printf '{"specversion":"1.0","id":"exam-%s","source":"/sis/0570123X","type":"avenirpro.exam.completed","data":{"student":{"id":"%s","given_name":"%s","family_name":"Belvalette-Dûrand","email":"%s@example.org","locale":"%s","consent":{"sms":false,"email":true}},"establishment":{"uai":"0570123X","name":"Lycée La Briquerie"},"programme":{"code":"BP-RC","label":"Bac pro"},"exam":{"session":"2026","last_exam_on":"%s"},"adviser":{"id":"acomelli","name":"Amélie Comelli","email":"a.comelli@ml.example.org"}}}\n' \
-	    "$1" "$1" "$2" "$1" "$3" "$LAST"
-}
-{ exam S1 "Axel" fr; exam S2 "Éloïse-Gwenaëlle-Marie-Clémentine-Ségolène" en; exam S3 "Noé" fr; } >"$T/exams.jsonl"
+# exam.completed (ev_exam): email only
+EXAM=(family_name=Belvalette-Dûrand -phone consent_sms=false "programme_label=Bac pro" last_exam_on="$LAST")
+{
+	ev_exam "${EXAM[@]}" student=S1 given_name=Axel locale=fr
+	ev_exam "${EXAM[@]}" student=S2 given_name=Éloïse-Gwenaëlle-Marie-Clémentine-Ségolène locale=en
+	ev_exam "${EXAM[@]}" student=S3 given_name=Noé locale=fr
+} >"$T/exams.jsonl"
 produce avenirpro.exams "$T/exams.jsonl"
 wait_for 'sql "select count(distinct student_id) from appointments" | grep -qx 3' 20 ||
     die "students not planned"
@@ -100,10 +102,9 @@ assert_ok "feed file equals the HTTP body" wait_for "cmp -s '$T/feeds/adviser/$A
 # --- an absence: new ETag, replacement event, SEQUENCE of the missed one + 1
 UID1=$(sql "select uid from appointments where student_id = 'S1' and plan_index = 0")
 SEQ1=$(sql "select sequence from appointments where uid = '$UID1'")
-printf '{"specversion":"1.0","id":"att-1","source":"/ml/test","type":"avenirpro.attendance.recorded","data":{"student_id":"S1","appointment_uid":"%s","status":"absent"}}\n' \
-    "$UID1" >"$T/att.jsonl"
+ev_attendance id=att-1 source=/ml/test student=S1 uid="$UID1" status=absent >"$T/att.jsonl"
 produce avenirpro.attendance "$T/att.jsonl"
-wait_for "sql \"select status from appointments where uid = '$UID1'\" | grep -qx 4" 20 ||
+wait_for "sql \"select status from appointments where uid = '$UID1'\" | grep -qx $APPT_MISSED" 20 ||
     fail "absence not applied"
 fetch "$ADV_URL" "$T/adv2.ics" >/dev/null
 ETAG2=$(hdr ETag "$T/adv2.ics.h")
@@ -115,10 +116,10 @@ assert_eq "$(grep -c $'\tCONFIRMED\t' "$T/adv2.lst")" 15 "a replacement event wa
 
 # --- a stop: the events stay, cancelled (S3 may or may not have got the
 # one drop-in slot: the three exams may be consumed in any order)
-N3=$(sql "select count(*) from appointments where student_id = 'S3' and status = 1")
-printf '{"specversion":"1.0","id":"stop-1","source":"/ml/test","type":"avenirpro.student.updated","data":{"student_id":"S3","follow_up":"stop"}}\n' >"$T/stop.jsonl"
+N3=$(sql "select count(*) from appointments where student_id = 'S3' and status = $APPT_CONFIRMED")
+ev_update id=stop-1 source=/ml/test student=S3 follow_up=stop >"$T/stop.jsonl"
 produce avenirpro.students "$T/stop.jsonl"
-wait_for "sql \"select count(*) from appointments where student_id = 'S3' and status = 2\" | grep -qx $N3" 20 ||
+wait_for "sql \"select count(*) from appointments where student_id = 'S3' and status = $APPT_CANCELLED\" | grep -qx $N3" 20 ||
     fail "stop not applied"
 fetch "$ADV_URL" "$T/adv3.ics" >/dev/null
 $ICSCHECK "$T/adv3.ics" --kind adviser >"$T/adv3.lst" || fail "adviser feed invalid after the stop"

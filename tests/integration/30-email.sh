@@ -20,28 +20,23 @@ write_conf "$T/relance.conf" smtp.url="$SMTP_URL" smtp.tls=required \
     reminders.default_consent=email
 RELANCED_ENV="RELANCE_TEST_CLOCK=$NOW" start_relanced "$T/relance.conf"
 
-exam() { # ID STUDENT EMAIL GIVEN LOCALE
-	jq -c --arg id "$1" --arg s "$2" --arg e "$3" --arg g "$4" --arg l "$5" \
-	    '.id=$id | .data.student.id=$s | .data.student.email=$e | .data.student.given_name=$g
-	     | .data.student.locale=$l | del(.data.student.phone)
-	     | .data.student.consent={"sms":false,"email":true} | .data.exam.last_exam_on="2026-11-23"' \
-	    "$TOP/tests/fixtures/events/exam-completed.json"
-}
-exam e1 STU1 eleve.un@example.org "Élodie" fr >"$T/ev.jsonl"
+# exam.completed (ev_exam): email only
+EXAM=(time=2026-06-19T16:05:00+02:00 -phone consent_sms=false last_exam_on=2026-11-23)
+ev_exam "${EXAM[@]}" id=e1 student=STU1 email=eleve.un@example.org given_name=Élodie locale=fr >"$T/ev.jsonl"
 produce avenirpro.exams "$T/ev.jsonl"
 
 # The first transaction gets 451 (fail-first): retried within seconds.
 wait_for '[ "$(smtp_count)" -ge 1 ]' 25
 # smtpd stores the message before it answers 250: until relanced has that
-# answer, the reminder is still in flight (status 4).
-wait_for '[ "$(sql "select count(*) from reminders where channel = 2 and status = 4")" = 0 ]' 10
+# answer, the reminder is still in flight (REM_SENDING).
+wait_for '[ "$(sql "select count(*) from reminders where channel = $CH_EMAIL and status = $REM_SENDING")" = 0 ]' 10
 assert_eq "$(smtp_count)" 1 "one message stored"
 assert_grep '^tls: yes$' "$SMTP_DIR/000001.env" "sent over STARTTLS"
 assert_grep '^auth: relance$' "$SMTP_DIR/000001.env" "sent authenticated"
 assert_grep '^rcpt-to: eleve.un@example.org$' "$SMTP_DIR/000001.env" "to the student"
 assert_grep 'transient' <(sql "select outcome from attempts order by id") "the 451 was recorded as transient"
-assert_eq "$(sql "select status, attempts from reminders where channel = 2 and status != 0 order by id limit 1")" \
-    "1|2" "the reminder is sent after 2 attempts"
+assert_eq "$(sql "select status, attempts from reminders where channel = $CH_EMAIL and status != $REM_PENDING order by id limit 1")" \
+    "$REM_SENT|2" "the reminder is sent after 2 attempts"
 
 "$PY" - "$SMTP_DIR/000001.eml" >"$T/parsed.txt" 2>&1 <<'PYEOF'
 import sys, email, email.policy
@@ -79,12 +74,12 @@ assert_line 'ics-method: PUBLISH' "$T/parsed.txt" "method=PUBLISH"
 assert_line 'ics-events: 1' "$T/parsed.txt" "the attachment parses as iCalendar with one event"
 
 # 550 on the recipient: failed at once, no retry.
-exam e2 STU2 refuse@example.org "Hugo" en >"$T/ev2.jsonl"
+ev_exam "${EXAM[@]}" id=e2 student=STU2 email=refuse@example.org given_name=Hugo locale=en >"$T/ev2.jsonl"
 produce avenirpro.exams "$T/ev2.jsonl"
-wait_for '[ "$(sql "select count(*) from reminders where student_id = '"'STU2'"' and status = 2")" -ge 1 ]' 15
-assert_eq "$(sql "select status, attempts from reminders where student_id = 'STU2' and status != 0")" "2|1" \
+wait_for '[ "$(sql "select count(*) from reminders where student_id = '"'STU2'"' and status = $REM_FAILED")" -ge 1 ]' 15
+assert_eq "$(sql "select status, attempts from reminders where student_id = 'STU2' and status != $REM_PENDING")" "$REM_FAILED|1" \
     "550: failed after one attempt"
-assert_grep '550' <(sql "select last_error from reminders where student_id = 'STU2' and status = 2") "the 550 is the recorded error"
+assert_grep '550' <(sql "select last_error from reminders where student_id = 'STU2' and status = $REM_FAILED") "the 550 is the recorded error"
 sleep 3
 assert_eq "$(sql "select count(*) from attempts a join reminders r on r.id = a.reminder_id where r.student_id = 'STU2'")" 1 \
     "and never retried"

@@ -21,22 +21,17 @@ awk -v pf="$KANNEL_PASSWORD_FILE" '{print} /^\[sms\]/{print "password_file = " p
     "$T/relance.conf" >"$T/r.conf" && mv "$T/r.conf" "$T/relance.conf"
 RELANCED_ENV="RELANCE_TEST_CLOCK=$NOW" start_relanced "$T/relance.conf"
 
-exam() { # ID STUDENT PHONE GIVEN
-	jq -c --arg id "$1" --arg s "$2" --arg p "$3" --arg g "$4" \
-	    '.id=$id | .data.student.id=$s | .data.student.phone=$p | .data.student.given_name=$g
-	     | .data.student.locale="fr" | del(.data.student.email)
-	     | .data.student.consent={"sms":true,"email":false} | .data.exam.last_exam_on="2026-11-23"' \
-	    "$TOP/tests/fixtures/events/exam-completed.json"
-}
-exam e1 STU1 +33611111111 "Zoé" >"$T/ev.jsonl"
+# exam.completed (ev_exam): SMS only
+EXAM=(time=2026-06-19T16:05:00+02:00 -email consent_email=false locale=fr last_exam_on=2026-11-23)
+ev_exam "${EXAM[@]}" id=e1 student=STU1 phone=+33611111111 given_name=Zoé >"$T/ev.jsonl"
 produce avenirpro.exams "$T/ev.jsonl"
 wait_for '[ "$(kannel_mt_count)" -ge 1 ]' 20
 kannel_messages >"$T/mt.tsv"
 sed 's/^/  .. /' "$T/mt.tsv"
 assert_grep $'^AvenirPro\t\\+33611111111\tBonjour Zoé, rappel : entretien de suivi le lundi 07/12/2026 à 10h30, Salle Émeraude. Avenir Pro$' \
     "$T/mt.tsv" "fakesmsc got the SMS with accents intact"
-wait_for '[ "$(sql "select count(*) from reminders where student_id = '"'STU1'"' and status = 1")" -ge 1 ]' 10
-assert_eq "$(sql "select count(*) from reminders where student_id = 'STU1' and status = 1")" 1 "the reminder is sent"
+wait_for '[ "$(sql "select count(*) from reminders where student_id = '"'STU1'"' and status = $REM_SENT")" -ge 1 ]' 10
+assert_eq "$(sql "select count(*) from reminders where student_id = 'STU1' and status = $REM_SENT")" 1 "the reminder is sent"
 wait_for '[ "$(sql "select count(*) from attempts where detail like '"'delivery report%'"'")" -ge 1 ]' 15
 assert_ne "$(sql "select count(*) from attempts where detail like 'delivery report%'")" 0 "a delivery report is recorded"
 note "delivery reports: $(sql "select group_concat(outcome) from attempts where detail like 'delivery report%'")"
@@ -49,18 +44,18 @@ fi
 lib_stop "$KANNEL_SMSBOX_PID"
 KANNEL_SMSBOX_PID=
 n0=$(kannel_mt_count)
-exam e2 STU2 +33622222222 "Léa" >"$T/ev2.jsonl"
+ev_exam "${EXAM[@]}" id=e2 student=STU2 phone=+33622222222 given_name=Léa >"$T/ev2.jsonl"
 produce avenirpro.exams "$T/ev2.jsonl"
 wait_for '[ "$(sql "select count(*) from attempts a join reminders r on r.id = a.reminder_id where r.student_id = '"'STU2'"' and a.outcome = '"'transient'"'")" -ge 2 ]' 20
 assert_ne "$(sql "select count(*) from attempts a join reminders r on r.id = a.reminder_id where r.student_id = 'STU2' and a.outcome = 'transient'")" 0 \
     "gateway down: transient failures recorded"
-assert_eq "$(sql "select count(*) from reminders where student_id = 'STU2' and status = 2")" 0 "nothing failed for good"
+assert_eq "$(sql "select count(*) from reminders where student_id = 'STU2' and status = $REM_FAILED")" 0 "nothing failed for good"
 as=$(lib_as_kannel)
 # shellcheck disable=SC2086
 lib_spawn smsbox $as /usr/sbin/smsbox -v 1 "$KANNEL_DIR/kannel.conf"
 KANNEL_SMSBOX_PID=$LIB_PID
-wait_for '[ "$(sql "select count(*) from reminders where student_id = '"'STU2'"' and status = 1")" -ge 1 ]' 20
-assert_eq "$(sql "select count(*) from reminders where student_id = 'STU2' and status = 1")" 1 "retried then sent once the gateway is back"
+wait_for '[ "$(sql "select count(*) from reminders where student_id = '"'STU2'"' and status = $REM_SENT")" -ge 1 ]' 20
+assert_eq "$(sql "select count(*) from reminders where student_id = 'STU2' and status = $REM_SENT")" 1 "retried then sent once the gateway is back"
 wait_for '[ "$(kannel_mt_count)" -gt '"$n0"' ]' 10
 kannel_messages >"$T/mt.tsv"
 assert_grep $'\\+33622222222\tBonjour Léa' "$T/mt.tsv" "the retried SMS reached the SMSC"
@@ -70,14 +65,14 @@ assert_ok "the retried SMS's delivery report is recorded" \
     wait_for '[ "$(sql "select count(*) from attempts a join reminders r on r.id = a.reminder_id where r.student_id = '"'STU2'"' and a.detail like '"'delivery report%'"'")" -ge 1 ]' 15
 
 # A STOP reply from STU1's phone.
-pending=$(sql "select count(*) from reminders where student_id = 'STU1' and channel = 1 and status = 0")
+pending=$(sql "select count(*) from reminders where student_id = 'STU1' and channel = $CH_SMS and status = $REM_PENDING")
 assert_ne "$pending" 0 "STU1 has pending SMS reminders"
 kannel_send_mo +33611111111 AvenirPro "  Arrêt ! "
 wait_for '[ "$(sql "select consent_sms from students where id = '"'STU1'"'")" = 0 ]' 15
 assert_eq "$(sql "select consent_sms from students where id = 'STU1'")" 0 "STOP reply withdrew SMS consent"
-assert_eq "$(sql "select count(*) from reminders where student_id = 'STU1' and channel = 1 and status = 0")" 0 \
+assert_eq "$(sql "select count(*) from reminders where student_id = 'STU1' and channel = $CH_SMS and status = $REM_PENDING")" 0 \
     "no SMS reminder left pending for that student"
-assert_eq "$(sql "select count(*) from reminders where student_id = 'STU1' and channel = 1 and status = 3 and last_error = 'STOP reply'")" \
+assert_eq "$(sql "select count(*) from reminders where student_id = 'STU1' and channel = $CH_SMS and status = $REM_CANCELLED and last_error = 'STOP reply'")" \
     "$pending" "they are cancelled as STOP reply"
 assert_eq "$(sql "select value from counters where name = 'sms_stop'")" 1 "STOP replies counted"
 assert_no_grep '33611111111' "$T/relanced.log" "the phone number is not logged"

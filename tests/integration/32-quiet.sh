@@ -17,15 +17,14 @@ at() { TZ=Europe/Paris date -d "$1" +%s; }
 write_conf "$T/relance.conf" reminders.quiet_hours=20:00-08:00 reminders.max_per_day=1 \
     reminders.offsets="48h, 2h" reminders.default_consent=email
 RELANCED_ENV="RELANCE_TEST_CLOCK=$(at '2026-12-07 21:00:00')" start_relanced "$T/relance.conf"
-jq -c '.id="q1" | .data.student.id="STUQ" | del(.data.student.phone)
-       | .data.student.consent={"sms":false,"email":true} | .data.exam.last_exam_on="2026-11-24"' \
-    "$TOP/tests/fixtures/events/exam-completed.json" >"$T/ev.jsonl"
+ev_exam id=q1 time=2026-06-19T16:05:00+02:00 student=STUQ email=axel.b@example.org -phone consent_sms=false \
+    last_exam_on=2026-11-24 >"$T/ev.jsonl"
 produce avenirpro.exams "$T/ev.jsonl"
 wait_for '[ "$(sql "select count(*) from reminders where student_id = '"'STUQ'"'")" -gt 0 ]' 20
-APPT=$(sql "select id from appointments where student_id = 'STUQ' and starts_at = $(at '2026-12-08 09:00') and status = 1")
+APPT=$(sql "select id from appointments where student_id = 'STUQ' and starts_at = $(at '2026-12-08 09:00') and status = $APPT_CONFIRMED")
 assert_ne "$APPT" "" "check-in booked on Tuesday 09:00"
 EIGHT=$(at '2026-12-08 08:00')
-assert_eq "$(sql "select count(*) from reminders where appointment_id = $APPT and status = 0 and next_at = $EIGHT")" \
+assert_eq "$(sql "select count(*) from reminders where appointment_id = $APPT and status = $REM_PENDING and next_at = $EIGHT")" \
     "$(sql "select count(*) from reminders where appointment_id = $APPT")" "its reminders are planned for 08:00, after the quiet hours"
 # One made due now (21:00) behind the planner's back: the dispatcher checks again.
 sql "insert into reminders(appointment_id, student_id, channel, kind, due_at, next_at, status, created_at)
@@ -43,12 +42,12 @@ RELANCED_ENV="RELANCE_TEST_CLOCK=$(at '2026-12-08 07:56:00')x60" start_relanced 
 sleep 0.5
 assert_eq "$(ls "$T/outbox/email" | wc -l)" 0 "still nothing before 08:00"
 wait_for '[ "$(ls "$T/outbox/email" | wc -l)" -ge 1 ]' 15
-wait_for '[ "$(sql "select count(*) from reminders where appointment_id = '"$APPT"' and status in (0, 4)")" = 0 ]' 10
+wait_for '[ "$(sql "select count(*) from reminders where appointment_id = '"$APPT"' and status in ($REM_PENDING, $REM_SENDING)")" = 0 ]' 10
 assert_eq "$(ls "$T/outbox/email" | wc -l)" 1 "at 08:00 one email goes out (max_per_day = 1)"
-sent_at=$(sql "select sent_at from reminders where appointment_id = $APPT and status = 1")
+sent_at=$(sql "select sent_at from reminders where appointment_id = $APPT and status = $REM_SENT")
 assert_ok "sent at or after 08:00" test "$sent_at" -ge "$EIGHT"
 n=$(sql "select count(*) from reminders where appointment_id = $APPT")
-assert_eq "$(sql "select count(*) from reminders where appointment_id = $APPT and status = 3 and last_error = 'daily cap reached'")" \
+assert_eq "$(sql "select count(*) from reminders where appointment_id = $APPT and status = $REM_CANCELLED and last_error = 'daily cap reached'")" \
     "$((n - 1))" "the others are cancelled: the next day is after the appointment"
 stop_relanced
 assert_eq $? 0 "relanced stops cleanly"

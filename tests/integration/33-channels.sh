@@ -21,8 +21,8 @@ RELANCED_ENV="RELANCE_TEST_CLOCK=$NOW" start_relanced "$T/relance.conf"
 exams_both_channels $N >"$T/ev.jsonl"
 produce avenirpro.exams "$T/ev.jsonl"
 wait_for "[ \$(sql 'select count(*) from events') = $N ]" 30
-NEMAIL=$(sql "select count(*) from reminders where due_at <= $NOW + 600 and channel = 2")
-NSMS=$(sql "select count(*) from reminders where due_at <= $NOW + 600 and channel = 1")
+NEMAIL=$(sql "select count(*) from reminders where due_at <= $NOW + 600 and channel = $CH_EMAIL")
+NSMS=$(sql "select count(*) from reminders where due_at <= $NOW + 600 and channel = $CH_SMS")
 note "due at once: $NEMAIL email, $NSMS SMS reminders"
 assert_ok "more SMS due than the SMS limit" [ "$NSMS" -gt 2 ]
 
@@ -44,9 +44,9 @@ hz=$(getconf CLK_TCK)
 note "CPU while the SMS channel is full: $((c1 - c0)) ticks in 1 s (CLK_TCK $hz)"
 assert_ok "no busy loop while the SMS channel is full" [ $((c1 - c0)) -lt $((hz / 5)) ]
 
-wait_for "[ \$(sql 'select count(*) from reminders where due_at <= $NOW + 600 and channel = 1 and status = 1') = $NSMS ]" \
+wait_for "[ \$(sql 'select count(*) from reminders where due_at <= $NOW + 600 and channel = $CH_SMS and status = $REM_SENT') = $NSMS ]" \
     $((NSMS * DELAY + 15))
-assert_eq "$(sql "select count(*) from reminders where due_at <= $NOW + 600 and channel = 1 and status = 1")" "$NSMS" \
+assert_eq "$(sql "select count(*) from reminders where due_at <= $NOW + 600 and channel = $CH_SMS and status = $REM_SENT")" "$NSMS" \
     "every due SMS sent in the end"
 assert_eq "$(wc -l <"$HTTPREC_LOG")" "$NSMS" "the gateway got each SMS once"
 assert_eq "$("$PY" -c 'import json, sys; print(max(json.loads(l)["concurrent"] for l in open(sys.argv[1])))' "$HTTPREC_LOG")" \

@@ -29,32 +29,32 @@ RELANCED_ENV="RELANCE_TEST_CLOCK=$NOW" start_relanced "$T/relance.conf"
 
 # N students, one adviser each: every check-in is today 10:30, its 48 h SMS
 # reminder due at once.
-exams_both_channels $N | jq -c '.data.student.consent={"sms":true,"email":false}' >"$T/ev.jsonl"
+exams_both_channels $N consent_email=false >"$T/ev.jsonl"
 produce avenirpro.exams "$T/ev.jsonl"
 wait_for "[ \$(sql 'select count(*) from events') = $N ]" 30
-DUE="due_at <= $NOW + 600 and channel = 1"
+DUE="due_at <= $NOW + 600 and channel = $CH_SMS"
 NSMS=$(sql "select count(*) from reminders where $DUE")
 assert_eq "$NSMS" "$N" "one SMS reminder due at once per student"
 T503="select count(*) from attempts where outcome = 'transient' and detail like '%503%Temporal failure%'"
 wait_for "[ \$(sql \"$T503\") -ge $((N - 1)) ]" 20
 assert_ok "Kannel's 503 recorded as transient failures, with its answer ($(sql "$T503"))" \
     [ "$(sql "$T503")" -ge $((N - 1)) ]
-assert_eq "$(sql "select count(*) from reminders where $DUE and status = 2")" 0 "none failed for good on a 503"
+assert_eq "$(sql "select count(*) from reminders where $DUE and status = $REM_FAILED")" 0 "none failed for good on a 503"
 assert_grep 'HTTP 503' "$T/relanced.log" "the log names the gateway's answer"
 assert_eq "$(kannel_mt_count)" 0 "nothing reached the offline SMSC"
 
 # The SMSC is back: the queue drains, the retries are accepted.
 kannel_start_fakesmsc -m 0 "100 200 text x"
-wait_for "[ \$(sql 'select count(*) from reminders where $DUE and status in (0, 4)') = 0 ]" 30 ||
+wait_for "[ \$(sql 'select count(*) from reminders where $DUE and status in ($REM_PENDING, $REM_SENDING)') = 0 ]" 30 ||
     fail "SMS reminders still pending 30 s after the SMSC came back"
-assert_eq "$(sql "select count(*) from reminders where $DUE and status = 1")" "$NSMS" "every SMS reminder sent"
+assert_eq "$(sql "select count(*) from reminders where $DUE and status = $REM_SENT")" "$NSMS" "every SMS reminder sent"
 # The reminders Kannel refused with a 503 at least once.
 REFUSED="$DUE and id in (select reminder_id from attempts where outcome = 'transient' and detail like '%503%Temporal failure%')"
 NREFUSED=$(sql "select count(*) from reminders where $REFUSED")
 assert_ok "Kannel refused some of them ($NREFUSED of $NSMS)" [ "$NREFUSED" -ge 1 ]
-assert_eq "$(sql "select count(*) from reminders where $REFUSED and attempts >= 2 and status = 1")" "$NREFUSED" \
+assert_eq "$(sql "select count(*) from reminders where $REFUSED and attempts >= 2 and status = $REM_SENT")" "$NREFUSED" \
     "each refused one was retried, then sent"
-assert_eq "$(sql "select count(*) from reminders where $DUE and status = 1 and attempts = 1")" "$((NSMS - NREFUSED))" \
+assert_eq "$(sql "select count(*) from reminders where $DUE and status = $REM_SENT and attempts = 1")" "$((NSMS - NREFUSED))" \
     "the ones Kannel queued were sent at the first attempt"
 wait_for '[ "$(kannel_mt_count)" -ge '"$NSMS"' ]' 20
 sleep 1

@@ -104,14 +104,8 @@ ssh_sql() { sd sqlite3 -batch -noheader -cmd '.timeout 5000' /var/lib/private/re
 prop() { sd systemctl show "$UNIT" -p "$1" --value; }
 journal() { sd journalctl -u "$UNIT" --no-pager -o cat "$@"; }
 smtp_n() { find "$SMTPD_DIR" -name '*.eml' 2>/dev/null | wc -l; }
-# exam ID STUDENT EMAIL GIVEN: one exam.completed line (email consent only)
-exam() {
-	jq -c --arg id "$1" --arg s "$2" --arg e "$3" --arg g "$4" \
-	    '.id=$id | .data.student.id=$s | .data.student.email=$e | .data.student.given_name=$g
-	     | .data.student.locale="fr" | del(.data.student.phone)
-	     | .data.student.consent={"sms":false,"email":true} | .data.exam.last_exam_on="2026-11-23"' \
-	    "$TOP/tests/fixtures/events/exam-completed.json"
-}
+# exam.completed (ev_exam): email consent only
+EXAM=(time=2026-06-19T16:05:00+02:00 locale=fr -phone consent_sms=false last_exam_on=2026-11-23)
 # produce_in FILE: the lines of FILE to avenirpro.exams, with kcat inside
 produce_in() {
 	cp "$1" "$SD_ROOT/run/relance-test/ev.jsonl"
@@ -160,7 +154,7 @@ assert_ok "the credential files are in the unit's credentials directory" \
     test -s "$SD_ROOT/run/credentials/$UNIT/smtp-password"
 
 # ---- events flow, the reminder goes out with the LoadCredential password ----------
-exam e1 STU1 eleve.un@example.org "Élodie" >"$T/ev1.jsonl"
+ev_exam "${EXAM[@]}" id=e1 student=STU1 email=eleve.un@example.org given_name=Élodie >"$T/ev1.jsonl"
 produce_in "$T/ev1.jsonl"
 wait_for '[ "$(ssh_sql "select count(*) from appointments")" -ge 1 ]' 20
 assert_ne "$(ssh_sql "select count(*) from appointments where student_id = 'STU1'")" 0 \
@@ -192,7 +186,7 @@ wait_for '[ "$(prop SubState)" = running ]' 5
 assert_eq "$(prop ActiveState)/$(prop SubState)" active/running "back to running after RELOADING=1 ... READY=1"
 assert_eq "$(prop StatusText | cut -d';' -f1)" "events 1 applied, 0 duplicate, 0 dead-lettered" \
     "STATUS= keeps the counters after a reload"
-exam e2 STU2 eleve.deux@example.org "Hugo" >"$T/ev2.jsonl"
+ev_exam "${EXAM[@]}" id=e2 student=STU2 email=eleve.deux@example.org given_name=Hugo >"$T/ev2.jsonl"
 produce_in "$T/ev2.jsonl"
 wait_for 'mail_of eleve.deux@example.org | grep -q "^subject:"' 20
 mail_of eleve.deux@example.org >"$T/mail2.txt"
@@ -226,7 +220,7 @@ assert_grep 'Watchdog timeout' <(sd journalctl --no-pager -o cat -u "$UNIT") "sy
 # ---- stop: exit 0, quickly, offsets committed ---------------------------------------------
 # An event applied just before the stop: only the final commit can save
 # its offset (the periodic one has no time to run).
-exam e3 STU3 eleve.trois@example.org "Inès" >"$T/ev3.jsonl"
+ev_exam "${EXAM[@]}" id=e3 student=STU3 email=eleve.trois@example.org given_name=Inès >"$T/ev3.jsonl"
 produce_in "$T/ev3.jsonl"
 wait_for '[ "$(ssh_sql "select count(*) from appointments where student_id = '"'STU3'"'")" -ge 1 ]' 25
 assert_ne "$(ssh_sql "select count(*) from appointments where student_id = 'STU3'")" 0 \
@@ -247,7 +241,7 @@ assert_no_grep 'final commit|not applied' <(journal -p warning) "final offset co
 # Offsets were committed: a new start consumes only a new event.
 sd systemctl start "$UNIT"
 assert_eq "$(sd systemctl is-active "$UNIT")" active "started again"
-exam e4 STU4 eleve.quatre@example.org "Nour" >"$T/ev4.jsonl"
+ev_exam "${EXAM[@]}" id=e4 student=STU4 email=eleve.quatre@example.org given_name=Nour >"$T/ev4.jsonl"
 produce_in "$T/ev4.jsonl"
 wait_for 'sd systemctl status "$UNIT" --no-pager -n 0 | grep -q "Status: \"events 1 applied"' 25
 # The instance killed by the watchdog could not commit its last offsets: its
@@ -257,7 +251,7 @@ wait_for 'sd systemctl status "$UNIT" --no-pager -n 0 | grep -q "Status: \"event
 ST=$(prop StatusText | cut -d';' -f1)
 assert_ok "after the clean stop only the new event is applied (offsets were committed): $ST" \
     eval "[[ '$ST' =~ ^events\ 1\ applied,\ [01]\ duplicate,\ 0\ dead-lettered$ ]]"
-assert_eq "$(ssh_sql "select count(*) from appointments where student_id = 'STU3' and status = 1")" \
+assert_eq "$(ssh_sql "select count(*) from appointments where student_id = 'STU3' and status = $APPT_CONFIRMED")" \
     "$(ssh_sql "select count(*) from appointments where student_id = 'STU3'")" "STU3 planned once"
 
 # ---- journald keeps priorities -----------------------------------------------------------

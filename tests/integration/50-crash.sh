@@ -54,7 +54,9 @@ NEX=$((N - NDUE - 3 * NBAD - NATT - NUPD))
 "$PY" "$TOP/tests/bench/gen_events.py" "$NEX" "$ADVISERS" 2027-03-01 60 "$SEED" >"$T/gen.tsv" ||
     die "gen_events.py failed"
 "$PY" - "$SEED" "$T" "$NDUE" "$NBAD" "$NUPD" "$NEX" "$ADVISERS" <<'PYEOF' || die "event generation failed"
-import json, random, sys
+import json, os, random, sys
+sys.path.insert(0, os.environ["TOP"] + "/tests/helpers")
+import events
 seed, T, ndue, nbad, nupd, nex, nadv = sys.argv[1], sys.argv[2], *map(int, sys.argv[3:])
 rnd = random.Random(int(seed))
 lines = []
@@ -63,12 +65,10 @@ for line in open(T + "/gen.tsv", encoding="utf-8"):
     ev = json.loads(js)
     lines.append((ev["data"]["adviser"]["id"], js))
 def exam(i, adv, day):
-    return {"specversion": "1.0", "id": "due-%d" % i, "source": "/sis/0570123X",
-            "type": "avenirpro.exam.completed",
-            "data": {"student": {"id": "D%09dAB" % i, "given_name": "Due", "email": "due%d@example.org" % i,
-                                 "locale": "fr", "consent": {"sms": False, "email": True}},
-                     "establishment": {"uai": "0570123X"}, "exam": {"last_exam_on": day},
-                     "adviser": {"id": adv, "name": "Due", "email": adv + "@ml.example.org"}}}
+    return events.exam({"data.programme": events.DROP}, id="due-%d" % i, student="D%09dAB" % i,
+                       given_name="Due", family_name=events.DROP, email="due%d@example.org" % i,
+                       phone=events.DROP, consent_sms=False, school=events.DROP, session=events.DROP,
+                       last_exam_on=day, adviser=adv, adviser_name="Due", adviser_email=adv + "@ml.example.org")
 # Due at once: +14d check-in today (2026-12-21 + 14 d), 48 h reminder overdue.
 due = [("due%02d" % i, json.dumps(exam(i, "due%02d" % i, "2026-12-21"), ensure_ascii=False)) for i in range(ndue)]
 bad = []
@@ -98,7 +98,7 @@ out = []
 for n, i in enumerate(rnd.sample(odd, min(nupd, len(odd)))):
     sid, adv = "S%09dAB" % i, "adv%04d" % (i % nadv)
     c = rnd.randrange(10)
-    d = {"student_id": sid}
+    d = {}
     if c < 3:
         d["email"] = "new%d@example.org" % i
     elif c < 5:
@@ -109,13 +109,11 @@ for n, i in enumerate(rnd.sample(odd, min(nupd, len(odd)))):
         d["locale"] = "en"
     else:
         d["follow_up"] = "stop"
-    out.append((adv, json.dumps({"specversion": "1.0", "id": "upd-%d" % n, "source": "/ml/x",
-                                 "type": "avenirpro.student.updated", "data": d})))
+    out.append((adv, json.dumps(events.update(d, id="upd-%d" % n, source="/ml/x", student=sid))))
 for i in range(nbad):
     k = "adv%04d" % rnd.randrange(nadv)
-    d = {"student_id": "S%09dAB" % rnd.randrange(nex), "consent": {}} if i % 2 == 0 else {"student_id": "Z"}
-    out.insert(rnd.randrange(len(out) + 1), (k, json.dumps({"specversion": "1.0", "id": "badupd-%d" % i,
-              "source": "/ml/x", "type": "avenirpro.student.updated", "data": d})))
+    d = {"student": "S%09dAB" % rnd.randrange(nex), "consent": {}} if i % 2 == 0 else {"student": "Z"}
+    out.insert(rnd.randrange(len(out) + 1), (k, json.dumps(events.update(d, id="badupd-%d" % i, source="/ml/x"))))
 with open(T + "/phase3.tsv", "w", encoding="utf-8") as f:
     for k, v in out:
         f.write(k + "\t" + v + "\n")
@@ -178,11 +176,13 @@ note "phase 1 consumed by both ($(elapsed)s), $NKILL kills"
 # Phase 2: attendance for check-ins of even advisers' students, from the
 # reference store; some name no appointment (dead letters).
 RELANCE_DB=$REF_DB sql "select a.student_id, s.adviser_id, a.starts_at from appointments a
-    join students s on s.id = a.student_id where a.kind = 1 and a.plan_index = 0
+    join students s on s.id = a.student_id where a.kind = $KIND_CHECKIN and a.plan_index = 0
     and s.adviser_id like 'adv%' and cast(substr(s.adviser_id, 4) as integer) % 2 = 0
     order by a.student_id" >"$T/att-src.txt"
 "$PY" - "$SEED" "$T" "$NATT" "$NBAD" <<'PYEOF' || die "attendance generation failed"
-import datetime, json, random, sys, zoneinfo
+import datetime, json, os, random, sys, zoneinfo
+sys.path.insert(0, os.environ["TOP"] + "/tests/helpers")
+import events
 seed, T, natt, nbad = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 rnd = random.Random(int(seed) + 2)
 tz = zoneinfo.ZoneInfo("Europe/Paris")
@@ -193,17 +193,16 @@ for n, j in enumerate(pick):
     sid, adv, start = src[j]
     st = rnd.choice(["absent", "absent", "absent", "present", "present", "excused"])
     at = datetime.datetime.fromtimestamp(int(start), tz).isoformat()
-    d = {"student_id": sid, "kind": "check-in", "starts_at": at, "status": st}
+    d = {}
     if rnd.randrange(4) == 0:
         d["situation"] = rnd.choice(["employed", "training", "seeking", "unknown"])
-    out.append((adv, json.dumps({"specversion": "1.0", "id": "att-%d" % n, "source": "/ml/x",
-                                 "type": "avenirpro.attendance.recorded", "data": d})))
+    out.append((adv, json.dumps(events.attendance(d, id="att-%d" % n, source="/ml/x", student=sid,
+                                                  kind="check-in", starts_at=at, status=st))))
 for i in range(nbad):
     sid, adv, start = src[rnd.randrange(len(src))]
     at = datetime.datetime.fromtimestamp(int(start) + 420, tz).isoformat()
-    out.insert(rnd.randrange(len(out) + 1), (adv, json.dumps({"specversion": "1.0", "id": "badatt-%d" % i,
-        "source": "/ml/x", "type": "avenirpro.attendance.recorded",
-        "data": {"student_id": sid, "kind": "check-in", "starts_at": at, "status": "absent"}})))
+    out.insert(rnd.randrange(len(out) + 1), (adv, json.dumps(events.attendance(
+        id="badatt-%d" % i, source="/ml/x", student=sid, kind="check-in", starts_at=at, status="absent"))))
 with open(T + "/phase2.tsv", "w") as f:
     for k, v in out:
         f.write(k + "\t" + v + "\n")
@@ -227,11 +226,11 @@ assert_eq "$(kill -0 "$REF_PID" 2>/dev/null && echo up)" up "the reference ran w
 
 # ---- due reminders: sent, never lost, at most once more per kill -----------------------
 DUE_LIMIT=$((EPOCH + 86400))
-wait_for "[ \$(sql 'select count(*) from reminders where due_at < $DUE_LIMIT and status in (0, 4)') = 0 ]" 60 ||
+wait_for "[ \$(sql 'select count(*) from reminders where due_at < $DUE_LIMIT and status in ($REM_PENDING, $REM_SENDING)') = 0 ]" 60 ||
     fail "due reminders still pending"
-wait_for "[ \$(RELANCE_DB=$REF_DB sql 'select count(*) from reminders where due_at < $DUE_LIMIT and status in (0, 4)') = 0 ]" 30 ||
+wait_for "[ \$(RELANCE_DB=$REF_DB sql 'select count(*) from reminders where due_at < $DUE_LIMIT and status in ($REM_PENDING, $REM_SENDING)') = 0 ]" 30 ||
     fail "reference: due reminders still pending"
-sql "select id from reminders where due_at < $DUE_LIMIT and status = 1 and channel = 2 order by id" >"$T/due-ids.txt"
+sql "select id from reminders where due_at < $DUE_LIMIT and status = $REM_SENT and channel = $CH_EMAIL order by id" >"$T/due-ids.txt"
 NDUEREM=$(wc -l <"$T/due-ids.txt")
 assert_ok "some reminders were due and sent ($NDUEREM)" [ "$NDUEREM" -ge "$NDUE" ]
 grep -rhoaE '^Message-I[dD]: *<reminder-[0-9]+@' "$SMTP_SINK_DIR" 2>/dev/null |
@@ -272,7 +271,7 @@ for what in events appointments reminders dead_letters; do
 done
 assert_ok "dead letters were recorded" [ "$(wc -l <"$REF_DB.dead_letters")" -ge $((3 * NBAD)) ]
 assert_ok "replacements were booked" [ "$(sql 'select count(*) from appointments where replaces is not null')" -gt 0 ]
-assert_ok "appointments were cancelled" [ "$(sql 'select count(*) from appointments where status != 1')" -gt 0 ]
+assert_ok "appointments were cancelled" [ "$(sql "select count(*) from appointments where status != $APPT_CONFIRMED")" -gt 0 ]
 
 stop_relanced
 assert_eq $? 0 "victim stops cleanly"

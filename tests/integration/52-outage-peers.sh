@@ -35,20 +35,20 @@ exams_both_channels $N >"$T/ev.jsonl"
 produce avenirpro.exams "$T/ev.jsonl"
 wait_for "[ \$(sql 'select count(*) from events') = $N ]" 30
 due() { sql "select count(*) from reminders where next_at <= $((NOW + 3600)) and due_at <= $((NOW + 3600)) and channel = $1"; }
-NEMAIL=$(sql "select count(*) from reminders where due_at <= $NOW + 600 and channel = 2")
-NSMS=$(sql "select count(*) from reminders where due_at <= $NOW + 600 and channel = 1")
+NEMAIL=$(sql "select count(*) from reminders where due_at <= $NOW + 600 and channel = $CH_EMAIL")
+NSMS=$(sql "select count(*) from reminders where due_at <= $NOW + 600 and channel = $CH_SMS")
 note "due at once: $NEMAIL email, $NSMS SMS reminders"
 assert_ok "email reminders are due" [ "$NEMAIL" -ge "$N" ]
 assert_ok "SMS reminders are due" [ "$NSMS" -ge "$N" ]
 
 sleep "$DOWN"
 assert_ok "relanced still running with both peers down" kill -0 "$RELANCED_PID"
-a_email=$(sql "select min(attempts) from reminders where due_at <= $NOW + 600 and channel = 2")
-a_sms=$(sql "select min(attempts) from reminders where due_at <= $NOW + 600 and channel = 1")
+a_email=$(sql "select min(attempts) from reminders where due_at <= $NOW + 600 and channel = $CH_EMAIL")
+a_sms=$(sql "select min(attempts) from reminders where due_at <= $NOW + 600 and channel = $CH_SMS")
 assert_ok "email reminders retried while SMTP is down (min attempts $a_email)" [ "$a_email" -ge 2 ]
 assert_ok "SMS reminders retried while Kannel is down (min attempts $a_sms)" [ "$a_sms" -ge 2 ]
-# (status 4: an attempt in flight, about to fail on the closed port)
-assert_eq "$(sql "select count(*) from reminders where due_at <= $NOW + 600 and status not in (0, 4)")" 0 \
+# (REM_SENDING: an attempt in flight, about to fail on the closed port)
+assert_eq "$(sql "select count(*) from reminders where due_at <= $NOW + 600 and status not in ($REM_PENDING, $REM_SENDING)")" 0 \
     "none sent, failed for good or cancelled meanwhile"
 assert_ne "$(sql "select count(*) from attempts where outcome = 'transient'")" 0 "transient failures recorded"
 assert_eq "$(smtp_count)" 0 "nothing reached the SMTP server"
@@ -61,13 +61,13 @@ as=$(lib_as_kannel)
 # shellcheck disable=SC2086
 lib_spawn smsbox $as /usr/sbin/smsbox -v 1 "$KANNEL_DIR/kannel.conf"
 KANNEL_SMSBOX_PID=$LIB_PID
-wait_for "[ \$(sql 'select count(*) from reminders where due_at <= $NOW + 600 and status in (0, 4)') = 0 ]" 30 ||
+wait_for "[ \$(sql 'select count(*) from reminders where due_at <= $NOW + 600 and status in ($REM_PENDING, $REM_SENDING)') = 0 ]" 30 ||
     fail "due reminders still pending or in flight 30 s after the peers came back"
-assert_eq "$(sql "select count(*) from reminders where due_at <= $NOW + 600 and channel = 2 and status = 1")" \
+assert_eq "$(sql "select count(*) from reminders where due_at <= $NOW + 600 and channel = $CH_EMAIL and status = $REM_SENT")" \
     "$NEMAIL" "every email reminder sent once the server is back"
-assert_eq "$(sql "select count(*) from reminders where due_at <= $NOW + 600 and channel = 1 and status = 1")" \
+assert_eq "$(sql "select count(*) from reminders where due_at <= $NOW + 600 and channel = $CH_SMS and status = $REM_SENT")" \
     "$NSMS" "every SMS reminder sent once Kannel is back"
-assert_eq "$(sql "select count(*) from reminders where status = 2")" 0 "none failed"
+assert_eq "$(sql "select count(*) from reminders where status = $REM_FAILED")" 0 "none failed"
 wait_for '[ "$(smtp_count)" -ge '"$NEMAIL"' ]' 10
 assert_eq "$(smtp_count)" "$NEMAIL" "the SMTP server got each email exactly once"
 wait_for '[ "$(kannel_mt_count)" -ge '"$NSMS"' ]' 20
