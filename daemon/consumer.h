@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "model.h"
+
 struct config;
 struct store;
 struct planner;
@@ -25,8 +27,8 @@ struct consumer;
 
 struct consumer_stats {
 	uint64_t consumed, applied, duplicates, rejected, batches;
-	uint64_t by_type[4];        /* applied, by enum event_type */
-	uint64_t rejected_by_type[4];
+	uint64_t by_type[EVENT_TYPE_N];  /* applied, by enum event_type (0: other) */
+	uint64_t rejected_by_type[EVENT_TYPE_N];
 	int64_t last_batch_ms;      /* duration of the last batch */
 	int64_t lat_max_ms;
 	bool store_ok;              /* last batch committed */
