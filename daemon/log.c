@@ -8,11 +8,36 @@
 
 #include "log.h"
 
-static int log_level = LOG_LVL_INFO;
+static enum log_level log_level = LOG_LVL_INFO;
 static int log_prefix = 1;
 
-void log_set_level(int level) { log_level = level; }
-int log_get_level(void) { return log_level; }
+#define LOG_LEVEL_ROW_(id, code, name) { id, name },
+static const struct {
+	enum log_level level;
+	const char *name;
+} log_levels[] = { LOG_LEVEL_LIST(LOG_LEVEL_ROW_) };
+#undef LOG_LEVEL_ROW_
+
+int
+log_level_parse(const char *s)
+{
+	for (size_t i = 0; s != NULL && i < sizeof log_levels / sizeof log_levels[0]; i++)
+		if (strcmp(s, log_levels[i].name) == 0)
+			return (int)log_levels[i].level;
+	return -1;
+}
+
+const char *
+log_level_name(int level)
+{
+	for (size_t i = 0; i < sizeof log_levels / sizeof log_levels[0]; i++)
+		if ((int)log_levels[i].level == level)
+			return log_levels[i].name;
+	return "unknown";
+}
+
+void log_set_level(enum log_level level) { log_level = level; }
+enum log_level log_get_level(void) { return log_level; }
 void log_set_prefix(int on) { log_prefix = on; }
 
 void
@@ -21,7 +46,7 @@ log_vat(int level, const char *fmt, va_list ap)
 	int saved = errno;
 	char buf[2048];
 
-	if (level > log_level)
+	if (level > (int)log_level)
 		return;
 	vsnprintf(buf, sizeof buf, fmt, ap);
 	/* One write per line so concurrent writers do not interleave. */

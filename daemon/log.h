@@ -11,12 +11,26 @@
 
 #include <stdarg.h>
 
-enum log_level { LOG_LVL_ERR = 3, LOG_LVL_WARNING = 4, LOG_LVL_NOTICE = 5,
-		 LOG_LVL_INFO = 6, LOG_LVL_DEBUG = 7 };
+/* The syslog/sd-daemon priorities, and their names in relance.conf. */
+#define LOG_LEVEL_LIST(X) \
+	X(LOG_LVL_ERR, 3, "err") \
+	X(LOG_LVL_WARNING, 4, "warning") \
+	X(LOG_LVL_NOTICE, 5, "notice") \
+	X(LOG_LVL_INFO, 6, "info") \
+	X(LOG_LVL_DEBUG, 7, "debug")
+
+#define LOG_LEVEL_ENUM_(id, code, name) id = code,
+enum log_level { LOG_LEVEL_LIST(LOG_LEVEL_ENUM_) };
+#undef LOG_LEVEL_ENUM_
+
+/* The level named s ("err" ... "debug"), -1 for NULL or another name. */
+int log_level_parse(const char *s);
+/* The name of a level, "unknown" outside the list. */
+const char *log_level_name(int level);
 
 /* Messages above this level are not formatted at all. Default: info. */
-void log_set_level(int level);
-int log_get_level(void);
+void log_set_level(enum log_level level);
+enum log_level log_get_level(void);
 /* Prefix lines with "<N>" (journald) or not (a terminal). Default: on. */
 void log_set_prefix(int on);
 
