@@ -299,20 +299,13 @@ window_key(struct dropin_window *w)
 		    d1, d2, (unsigned long long)fnv1a(buf));
 }
 
-int
-config_parse_window(const char *s, struct dropin_window *w, char *err,
-    size_t errlen)
+/* s without blanks around its commas (so that blanks only separate fields:
+ * "09:00-12:00, 14:00-17:00" is one field). Free it. */
+static char *
+window_fields(const char *s)
 {
-	char *copy = xstrdup(s), *p, *tok, *save, *dots;
-	char *ranges[CONFIG_MAX_RANGES + 1];
-	int rc = -1, n, have_slot = 0, have_cap = 0;
-	int64_t secs;
-	long long v;
+	char *copy = xstrdup(s), *p = copy;
 
-	memset(w, 0, sizeof *w);
-	/* "UAI DATES RANGES k=v ..." where RANGES may have blanks around its
-	 * commas: drop those first so that blanks only separate fields. */
-	p = copy;
 	for (const char *q = s; *q; q++) {
 		if (*q == ',') {
 			while (p > copy && (p[-1] == ' ' || p[-1] == '\t'))
@@ -324,107 +317,160 @@ config_parse_window(const char *s, struct dropin_window *w, char *err,
 			*p++ = *q;
 	}
 	*p = '\0';
+	return copy;
+}
 
-	tok = strtok_r(copy, " \t", &save);
+/* "UAI" or "*" */
+static int
+window_uai(const char *tok, struct dropin_window *w, char *err, size_t errlen)
+{
 	if (tok == NULL) {
 		snprintf(err, errlen, "empty window (expected \"UAI|* "
 		    "FIRST..LAST HH:MM-HH:MM[,...] slot=DURATION capacity=N\")");
-		goto out;
+		return -1;
 	}
 	if (strcmp(tok, "*") != 0 && parse_uai(tok) == -1) {
 		snprintf(err, errlen, "\"%s\" is not \"*\" or a UAI (7 digits "
 		    "and a letter)", tok);
-		goto out;
+		return -1;
 	}
 	snprintf(w->uai, sizeof w->uai, "%s", tok);
 	if (w->uai[0] != '*')
 		w->uai[7] = (char)toupper((unsigned char)w->uai[7]);
+	return 0;
+}
 
-	tok = strtok_r(NULL, " \t", &save);
+/* "FIRST..LAST" (tok is modified) */
+static int
+window_dates(char *tok, struct dropin_window *w, char *err, size_t errlen)
+{
+	char *dots;
+
 	if (tok == NULL || (dots = strstr(tok, "..")) == NULL) {
 		snprintf(err, errlen, "missing dates FIRST..LAST "
 		    "(e.g. 2026-07-02..2026-07-05)");
-		goto out;
+		return -1;
 	}
 	*dots = '\0';
 	if (date_parse(tok, &w->first_day) == -1) {
 		date_error(tok, err, errlen);
-		goto out;
+		return -1;
 	}
 	if (date_parse(dots + 2, &w->last_day) == -1) {
 		date_error(dots + 2, err, errlen);
-		goto out;
+		return -1;
 	}
 	if (w->first_day > w->last_day) {
 		snprintf(err, errlen, "%s..%s: the first day is after the last",
 		    tok, dots + 2);
-		goto out;
+		return -1;
 	}
 	if (w->last_day - w->first_day > 366) {
 		snprintf(err, errlen, "%s..%s: a window lasts at most 366 days",
 		    tok, dots + 2);
-		goto out;
+		return -1;
 	}
+	return 0;
+}
 
-	tok = strtok_r(NULL, " \t", &save);
+/* "HH:MM-HH:MM[,HH:MM-HH:MM...]" (tok is modified) */
+static int
+window_ranges(char *tok, struct dropin_window *w, char *err, size_t errlen)
+{
+	char *ranges[CONFIG_MAX_RANGES + 1];
+	int n;
+
 	if (tok == NULL || strchr(tok, '=') != NULL) {
 		snprintf(err, errlen, "missing time ranges (HH:MM-HH:MM"
 		    "[,HH:MM-HH:MM...])");
-		goto out;
+		return -1;
 	}
 	n = split_list(tok, ranges, (int)ARRAY_SIZE(ranges));
 	if (n == -1 || n > CONFIG_MAX_RANGES) {
 		snprintf(err, errlen, "too many time ranges (max %d)",
 		    CONFIG_MAX_RANGES);
-		goto out;
+		return -1;
 	}
 	for (int i = 0; i < n; i++)
 		if (parse_range(ranges[i], &w->ranges[i], err, errlen) == -1)
-			goto out;
+			return -1;
 	w->nranges = n;
-	if (ranges_check(w->ranges, n, "", err, errlen) == -1)
-		goto out;
+	return ranges_check(w->ranges, n, "", err, errlen);
+}
 
-	while ((tok = strtok_r(NULL, " \t", &save)) != NULL) {
-		if (strncmp(tok, "slot=", 5) == 0 && !have_slot) {
-			if (config_parse_duration(tok + 5, &secs) == -1 ||
-			    secs < 60 || secs % 60 != 0 || secs > 86400) {
-				snprintf(err, errlen, "slot \"%s\" is not a "
-				    "duration of whole minutes, at least 1m "
-				    "(e.g. slot=20m)", tok + 5);
-				goto out;
-			}
-			w->slot_secs = (int)secs;
-			have_slot = 1;
-		} else if (strncmp(tok, "capacity=", 9) == 0 && !have_cap) {
-			if (parse_int(tok + 9, 1, 10000, &v) == -1) {
-				snprintf(err, errlen, "capacity \"%s\" is not a "
-				    "number from 1 to 10000", tok + 9);
-				goto out;
-			}
-			w->capacity = (int)v;
-			have_cap = 1;
-		} else {
-			snprintf(err, errlen, "unexpected \"%s\" (expected "
-			    "slot=DURATION capacity=N, once each)", tok);
-			goto out;
+/* One "slot=DURATION" or "capacity=N", each at most once. */
+static int
+window_option(const char *tok, struct dropin_window *w, char *err,
+    size_t errlen)
+{
+	int64_t secs;
+	long long v;
+
+	if (strncmp(tok, "slot=", 5) == 0 && w->slot_secs == 0) {
+		if (config_parse_duration(tok + 5, &secs) == -1 ||
+		    secs < 60 || secs % 60 != 0 || secs > 86400) {
+			snprintf(err, errlen, "slot \"%s\" is not a "
+			    "duration of whole minutes, at least 1m "
+			    "(e.g. slot=20m)", tok + 5);
+			return -1;
 		}
+		w->slot_secs = (int)secs;
+	} else if (strncmp(tok, "capacity=", 9) == 0 && w->capacity == 0) {
+		if (parse_int(tok + 9, 1, 10000, &v) == -1) {
+			snprintf(err, errlen, "capacity \"%s\" is not a "
+			    "number from 1 to 10000", tok + 9);
+			return -1;
+		}
+		w->capacity = (int)v;
+	} else {
+		snprintf(err, errlen, "unexpected \"%s\" (expected "
+		    "slot=DURATION capacity=N, once each)", tok);
+		return -1;
 	}
-	if (!have_slot || !have_cap) {
-		snprintf(err, errlen, "missing %s", !have_slot ?
+	return 0;
+}
+
+/* Both options given, and a slot fits in every range. */
+static int
+window_complete(const struct dropin_window *w, char *err, size_t errlen)
+{
+	char a[6], b[6];
+
+	if (w->slot_secs == 0 || w->capacity == 0) {
+		snprintf(err, errlen, "missing %s", w->slot_secs == 0 ?
 		    "slot=DURATION" : "capacity=N");
-		goto out;
+		return -1;
 	}
 	for (int i = 0; i < w->nranges; i++) {
 		if ((w->ranges[i].end - w->ranges[i].start) * 60 < w->slot_secs) {
-			char a[6], b[6];
 			fmt_hhmm(w->ranges[i].start, a);
 			fmt_hhmm(w->ranges[i].end, b);
 			snprintf(err, errlen, "slot=%dm does not fit in %s-%s",
 			    w->slot_secs / 60, a, b);
-			goto out;
+			return -1;
 		}
 	}
+	return 0;
+}
+
+/* "UAI|* FIRST..LAST RANGES slot=DURATION capacity=N" */
+int
+config_parse_window(const char *s, struct dropin_window *w, char *err,
+    size_t errlen)
+{
+	char *copy = window_fields(s), *tok, *save;
+	int rc = -1;
+
+	memset(w, 0, sizeof *w);
+	if (window_uai(strtok_r(copy, " \t", &save), w, err, errlen) == -1 ||
+	    window_dates(strtok_r(NULL, " \t", &save), w, err, errlen) == -1 ||
+	    window_ranges(strtok_r(NULL, " \t", &save), w, err, errlen) == -1)
+		goto out;
+	while ((tok = strtok_r(NULL, " \t", &save)) != NULL)
+		if (window_option(tok, w, err, errlen) == -1)
+			goto out;
+	if (window_complete(w, err, errlen) == -1)
+		goto out;
 	window_key(w);
 	rc = 0;
 out:
