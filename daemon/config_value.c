@@ -87,15 +87,20 @@ p_str(struct ctx *x, const struct key *k, const char *v, char *err, size_t el)
 	return 0;
 }
 
+/* Replaces *dst by a copy of v, or NULL for "". */
+static void
+set_optional(char **dst, const char *v)
+{
+	free(*dst);
+	*dst = *v ? xstrdup(v) : NULL;
+}
+
 /* Empty means none (NULL). */
 int
 p_str_opt(struct ctx *x, const struct key *k, const char *v, char *err,
     size_t el)
 {
-	char **dst = FIELD(x->c, k, char *);
-
-	free(*dst);
-	*dst = *v ? xstrdup(v) : NULL;
+	set_optional(FIELD(x->c, k, char *), v);
 	return 0;
 }
 
@@ -331,16 +336,24 @@ out:
 	return rc;
 }
 
+/* A URL with one of schemes into k's field. */
+static int
+url_field(struct ctx *x, const struct key *k, const char *v,
+    const char *const *schemes, char *err, size_t el)
+{
+	if (check_url(v, schemes, err, el) == -1)
+		return -1;
+	cfg_set_string(FIELD(x->c, k, char *), v);
+	return 0;
+}
+
 int
 p_smtp_url(struct ctx *x, const struct key *k, const char *v, char *err,
     size_t el)
 {
 	static const char *const s[] = { "smtp://", "smtps://", "file://", NULL };
 
-	if (check_url(v, s, err, el) == -1)
-		return -1;
-	cfg_set_string(&x->c->smtp.url, v);
-	return 0;
+	return url_field(x, k, v, s, err, el);
 }
 
 int
@@ -349,10 +362,7 @@ p_sms_url(struct ctx *x, const struct key *k, const char *v, char *err,
 {
 	static const char *const s[] = { "http://", "https://", "file://", NULL };
 
-	if (check_url(v, s, err, el) == -1)
-		return -1;
-	cfg_set_string(&x->c->sms.url, v);
-	return 0;
+	return url_field(x, k, v, s, err, el);
 }
 
 static int
@@ -397,28 +407,42 @@ int
 p_email_opt(struct ctx *x, const struct key *k, const char *v, char *err,
     size_t el)
 {
-	char **dst = FIELD(x->c, k, char *);
-
 	if (*v != '\0' && !valid_address(v)) {
 		snprintf(err, el, "\"%s\" is not an email address", v);
 		return -1;
 	}
-	free(*dst);
-	*dst = *v ? xstrdup(v) : NULL;
+	set_optional(FIELD(x->c, k, char *), v);
 	return 0;
+}
+
+/* The index of v in names[0, n), or -1 with "\"v\" is not a, b or c". */
+static int
+one_of(const char *v, const char *const *names, int n, char *err, size_t el)
+{
+	size_t len;
+
+	for (int i = 0; i < n; i++)
+		if (strcmp(v, names[i]) == 0)
+			return i;
+	snprintf(err, el, "\"%s\" is not ", v);
+	for (int i = 0; i < n; i++) {
+		len = strlen(err);
+		snprintf(err + len, el - len, "%s%s", i == 0 ? "" :
+		    i == n - 1 ? " or " : ", ", names[i]);
+	}
+	return -1;
 }
 
 int
 p_tls(struct ctx *x, const struct key *k, const char *v, char *err, size_t el)
 {
-	if (strcmp(v, "required") == 0)
-		x->c->smtp.tls = SMTP_TLS_REQUIRED;
-	else if (strcmp(v, "none") == 0)
-		x->c->smtp.tls = SMTP_TLS_NONE;
-	else {
-		snprintf(err, el, "\"%s\" is not required or none", v);
+	/* in enum smtp_tls order */
+	static const char *const names[] = { "required", "none" };
+	int i = one_of(v, names, (int)ARRAY_SIZE(names), err, el);
+
+	if (i == -1)
 		return -1;
-	}
+	x->c->smtp.tls = (enum smtp_tls)i;
 	return 0;
 }
 
@@ -426,14 +450,13 @@ int
 p_gateway(struct ctx *x, const struct key *k, const char *v, char *err,
     size_t el)
 {
-	if (strcmp(v, "kannel") == 0)
-		x->c->sms.gateway = SMS_GATEWAY_KANNEL;
-	else if (strcmp(v, "webhook") == 0)
-		x->c->sms.gateway = SMS_GATEWAY_WEBHOOK;
-	else {
-		snprintf(err, el, "\"%s\" is not kannel or webhook", v);
+	/* in enum sms_gateway order */
+	static const char *const names[] = { "kannel", "webhook" };
+	int i = one_of(v, names, (int)ARRAY_SIZE(names), err, el);
+
+	if (i == -1)
 		return -1;
-	}
+	x->c->sms.gateway = (enum sms_gateway)i;
 	return 0;
 }
 
@@ -548,13 +571,16 @@ int
 p_log_level(struct ctx *x, const struct key *k, const char *v, char *err,
     size_t el)
 {
-	int level = log_level_parse(v);
+	const char *names[LOG_LVL_DEBUG - LOG_LVL_ERR + 1];
+	int i;
 
-	if (level != -1) {
-		x->c->daemon.log_level = (enum log_level)level;
-		return 0;
-	}
-	snprintf(err, el, "\"%s\" is not err, warning, notice, info or debug", v);
-	return -1;
+	/* the levels' own names (log.h), from the most severe */
+	for (i = 0; i < (int)ARRAY_SIZE(names); i++)
+		names[i] = log_level_name(LOG_LVL_ERR + i);
+	i = one_of(v, names, (int)ARRAY_SIZE(names), err, el);
+	if (i == -1)
+		return -1;
+	x->c->daemon.log_level = (enum log_level)(LOG_LVL_ERR + i);
+	return 0;
 }
 

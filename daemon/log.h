@@ -11,21 +11,12 @@
 
 #include <stdarg.h>
 
-/* The syslog/sd-daemon priorities, and their names in relance.conf. */
-#define LOG_LEVEL_LIST(X) \
-	X(LOG_LVL_ERR, 3, "err") \
-	X(LOG_LVL_WARNING, 4, "warning") \
-	X(LOG_LVL_NOTICE, 5, "notice") \
-	X(LOG_LVL_INFO, 6, "info") \
-	X(LOG_LVL_DEBUG, 7, "debug")
+/* The syslog/sd-daemon priorities: [daemon] log_level in relance.conf. */
+enum log_level { LOG_LVL_ERR = 3, LOG_LVL_WARNING = 4, LOG_LVL_NOTICE = 5,
+		 LOG_LVL_INFO = 6, LOG_LVL_DEBUG = 7 };
 
-#define LOG_LEVEL_ENUM_(id, code, name) id = code,
-enum log_level { LOG_LEVEL_LIST(LOG_LEVEL_ENUM_) };
-#undef LOG_LEVEL_ENUM_
-
-/* The level named s ("err" ... "debug"), -1 for NULL or another name. */
-int log_level_parse(const char *s);
-/* The name of a level, "unknown" outside the list. */
+/* The name of a level in relance.conf ("err", "warning", "notice", "info",
+ * "debug"); "unknown" outside the enum. */
 const char *log_level_name(int level);
 
 /* Messages above this level are not formatted at all. Default: info. */
