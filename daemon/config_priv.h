@@ -81,34 +81,37 @@ int cfg_duration_value(const struct key *k, const char *v, int64_t *secs, char *
 /* config_value.c: replaces *dst by a copy of v. */
 void cfg_set_string(char **dst, const char *v);
 
-/* Key parsers (config_value.c, config_window.c). */
-int p_allow_from(struct ctx *x, const struct key *k, const char *v, char *err, size_t el);
-int p_base_url(struct ctx *x, const struct key *k, const char *v, char *err, size_t el);
-int p_closed(struct ctx *x, const struct key *k, const char *v, char *err, size_t el);
-int p_consent(struct ctx *x, const struct key *k, const char *v, char *err, size_t el);
-int p_domain(struct ctx *x, const struct key *k, const char *v, char *err, size_t el);
-int p_duration(struct ctx *x, const struct key *k, const char *v, char *err, size_t el);
-int p_duration_min(struct ctx *x, const struct key *k, const char *v, char *err, size_t el);
-int p_email_opt(struct ctx *x, const struct key *k, const char *v, char *err, size_t el);
-int p_from(struct ctx *x, const struct key *k, const char *v, char *err, size_t el);
-int p_gateway(struct ctx *x, const struct key *k, const char *v, char *err, size_t el);
-int p_header(struct ctx *x, const struct key *k, const char *v, char *err, size_t el);
-int p_int(struct ctx *x, const struct key *k, const char *v, char *err, size_t el);
-int p_listen(struct ctx *x, const struct key *k, const char *v, char *err, size_t el);
-int p_log_level(struct ctx *x, const struct key *k, const char *v, char *err, size_t el);
-int p_offsets(struct ctx *x, const struct key *k, const char *v, char *err, size_t el);
-int p_quiet(struct ctx *x, const struct key *k, const char *v, char *err, size_t el);
-int p_secret(struct ctx *x, const struct key *k, const char *v, char *err, size_t el);
-int p_sender(struct ctx *x, const struct key *k, const char *v, char *err, size_t el);
-int p_sms_url(struct ctx *x, const struct key *k, const char *v, char *err, size_t el);
-int p_smtp_url(struct ctx *x, const struct key *k, const char *v, char *err, size_t el);
-int p_str(struct ctx *x, const struct key *k, const char *v, char *err, size_t el);
-int p_str_opt(struct ctx *x, const struct key *k, const char *v, char *err, size_t el);
-int p_text(struct ctx *x, const struct key *k, const char *v, char *err, size_t el);
-int p_timezone(struct ctx *x, const struct key *k, const char *v, char *err, size_t el);
-int p_tls(struct ctx *x, const struct key *k, const char *v, char *err, size_t el);
-int p_weekhours(struct ctx *x, const struct key *k, const char *v, char *err, size_t el);
-int p_window(struct ctx *x, const struct key *k, const char *v, char *err, size_t el);
+/* Key parsers (config_value.c, config_window.c): KEY_PARSER(p_x) { ... }
+ * defines one with the key_parser prototype. */
+#define KEY_PARSER(name) \
+	int name(struct ctx *x, const struct key *k, const char *v, char *err, size_t el)
+KEY_PARSER(p_allow_from);
+KEY_PARSER(p_base_url);
+KEY_PARSER(p_closed);
+KEY_PARSER(p_consent);
+KEY_PARSER(p_domain);
+KEY_PARSER(p_duration);
+KEY_PARSER(p_duration_min);
+KEY_PARSER(p_email_opt);
+KEY_PARSER(p_from);
+KEY_PARSER(p_gateway);
+KEY_PARSER(p_header);
+KEY_PARSER(p_int);
+KEY_PARSER(p_listen);
+KEY_PARSER(p_log_level);
+KEY_PARSER(p_offsets);
+KEY_PARSER(p_quiet);
+KEY_PARSER(p_secret);
+KEY_PARSER(p_sender);
+KEY_PARSER(p_sms_url);
+KEY_PARSER(p_smtp_url);
+KEY_PARSER(p_str);
+KEY_PARSER(p_str_opt);
+KEY_PARSER(p_text);
+KEY_PARSER(p_timezone);
+KEY_PARSER(p_tls);
+KEY_PARSER(p_weekhours);
+KEY_PARSER(p_window);
 
 /* ------------------------------------------------------------------------ */
 /* small string helpers */

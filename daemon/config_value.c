@@ -76,8 +76,7 @@ cfg_set_string(char **dst, const char *v)
 	*dst = xstrdup(v);
 }
 
-int
-p_str(struct ctx *x, const struct key *k, const char *v, char *err, size_t el)
+KEY_PARSER(p_str)
 {
 	if (*v == '\0') {
 		snprintf(err, el, "must not be empty");
@@ -96,24 +95,20 @@ set_optional(char **dst, const char *v)
 }
 
 /* Empty means none (NULL). */
-int
-p_str_opt(struct ctx *x, const struct key *k, const char *v, char *err,
-    size_t el)
+KEY_PARSER(p_str_opt)
 {
 	set_optional(FIELD(x->c, k, char *), v);
 	return 0;
 }
 
 /* May be empty (""). */
-int
-p_text(struct ctx *x, const struct key *k, const char *v, char *err, size_t el)
+KEY_PARSER(p_text)
 {
 	cfg_set_string(FIELD(x->c, k, char *), v);
 	return 0;
 }
 
-int
-p_int(struct ctx *x, const struct key *k, const char *v, char *err, size_t el)
+KEY_PARSER(p_int)
 {
 	long long n;
 
@@ -152,9 +147,7 @@ cfg_duration_value(const struct key *k, const char *v, int64_t *secs, char *err,
 	return 0;
 }
 
-int
-p_duration(struct ctx *x, const struct key *k, const char *v, char *err,
-    size_t el)
+KEY_PARSER(p_duration)
 {
 	int64_t secs;
 
@@ -165,9 +158,7 @@ p_duration(struct ctx *x, const struct key *k, const char *v, char *err,
 }
 
 /* An int field holding whole minutes as seconds (checkins duration). */
-int
-p_duration_min(struct ctx *x, const struct key *k, const char *v, char *err,
-    size_t el)
+KEY_PARSER(p_duration_min)
 {
 	int64_t secs;
 
@@ -181,9 +172,7 @@ p_duration_min(struct ctx *x, const struct key *k, const char *v, char *err,
 	return 0;
 }
 
-int
-p_timezone(struct ctx *x, const struct key *k, const char *v, char *err,
-    size_t el)
+KEY_PARSER(p_timezone)
 {
 	char path[512];
 	struct stat st;
@@ -202,9 +191,7 @@ p_timezone(struct ctx *x, const struct key *k, const char *v, char *err,
 	return 0;
 }
 
-int
-p_listen(struct ctx *x, const struct key *k, const char *v, char *err,
-    size_t el)
+KEY_PARSER(p_listen)
 {
 	char host[64];
 	const char *port, *end;
@@ -269,9 +256,7 @@ check_url(const char *v, const char *const *schemes, char *err, size_t el)
 static const char *const http_schemes[] = { "http://", "https://", NULL };
 
 /* http(s) base URL, stored without trailing slash. */
-int
-p_base_url(struct ctx *x, const struct key *k, const char *v, char *err,
-    size_t el)
+KEY_PARSER(p_base_url)
 {
 	char **dst = FIELD(x->c, k, char *);
 	size_t n;
@@ -286,9 +271,7 @@ p_base_url(struct ctx *x, const struct key *k, const char *v, char *err,
 	return 0;
 }
 
-int
-p_domain(struct ctx *x, const struct key *k, const char *v, char *err,
-    size_t el)
+KEY_PARSER(p_domain)
 {
 	size_t n = strlen(v);
 
@@ -302,9 +285,7 @@ p_domain(struct ctx *x, const struct key *k, const char *v, char *err,
 	return 0;
 }
 
-int
-p_consent(struct ctx *x, const struct key *k, const char *v, char *err,
-    size_t el)
+KEY_PARSER(p_consent)
 {
 	char *copy = xstrdup(v), *items[8];
 	bool sms = false, email = false;
@@ -347,18 +328,14 @@ url_field(struct ctx *x, const struct key *k, const char *v,
 	return 0;
 }
 
-int
-p_smtp_url(struct ctx *x, const struct key *k, const char *v, char *err,
-    size_t el)
+KEY_PARSER(p_smtp_url)
 {
 	static const char *const s[] = { "smtp://", "smtps://", "file://", NULL };
 
 	return url_field(x, k, v, s, err, el);
 }
 
-int
-p_sms_url(struct ctx *x, const struct key *k, const char *v, char *err,
-    size_t el)
+KEY_PARSER(p_sms_url)
 {
 	static const char *const s[] = { "http://", "https://", "file://", NULL };
 
@@ -376,9 +353,7 @@ valid_address(const char *v)
 }
 
 /* "Name <addr@host>" or "addr@host" */
-int
-p_from(struct ctx *x, const struct key *k, const char *v, char *err,
-    size_t el)
+KEY_PARSER(p_from)
 {
 	const char *lt = strrchr(v, '<');
 	char addr[320];
@@ -403,9 +378,7 @@ p_from(struct ctx *x, const struct key *k, const char *v, char *err,
 	return 0;
 }
 
-int
-p_email_opt(struct ctx *x, const struct key *k, const char *v, char *err,
-    size_t el)
+KEY_PARSER(p_email_opt)
 {
 	if (*v != '\0' && !valid_address(v)) {
 		snprintf(err, el, "\"%s\" is not an email address", v);
@@ -433,8 +406,7 @@ one_of(const char *v, const char *const *names, int n, char *err, size_t el)
 	return -1;
 }
 
-int
-p_tls(struct ctx *x, const struct key *k, const char *v, char *err, size_t el)
+KEY_PARSER(p_tls)
 {
 	/* in enum smtp_tls order */
 	static const char *const names[] = { "required", "none" };
@@ -446,9 +418,7 @@ p_tls(struct ctx *x, const struct key *k, const char *v, char *err, size_t el)
 	return 0;
 }
 
-int
-p_gateway(struct ctx *x, const struct key *k, const char *v, char *err,
-    size_t el)
+KEY_PARSER(p_gateway)
 {
 	/* in enum sms_gateway order */
 	static const char *const names[] = { "kannel", "webhook" };
@@ -460,9 +430,7 @@ p_gateway(struct ctx *x, const struct key *k, const char *v, char *err,
 	return 0;
 }
 
-int
-p_secret(struct ctx *x, const struct key *k, const char *v, char *err,
-    size_t el)
+KEY_PARSER(p_secret)
 {
 	char **dst = FIELD(x->c, k, char *);
 
@@ -473,9 +441,7 @@ p_secret(struct ctx *x, const struct key *k, const char *v, char *err,
 
 /* Alphanumeric sender (up to 11 characters) or a number (up to 15 digits,
  * optional leading +), as SMS networks accept. */
-int
-p_sender(struct ctx *x, const struct key *k, const char *v, char *err,
-    size_t el)
+KEY_PARSER(p_sender)
 {
 	size_t n = strlen(v);
 	const char *d = v[0] == '+' ? v + 1 : v;
@@ -495,9 +461,7 @@ p_sender(struct ctx *x, const struct key *k, const char *v, char *err,
 	return 0;
 }
 
-int
-p_header(struct ctx *x, const struct key *k, const char *v, char *err,
-    size_t el)
+KEY_PARSER(p_header)
 {
 	const char *colon = strchr(v, ':');
 	size_t nlen, n = x->c->sms.nheaders;
@@ -528,9 +492,7 @@ p_header(struct ctx *x, const struct key *k, const char *v, char *err,
 	return 0;
 }
 
-int
-p_allow_from(struct ctx *x, const struct key *k, const char *v, char *err,
-    size_t el)
+KEY_PARSER(p_allow_from)
 {
 	char *copy = xstrdup(v), *items[64], *out = NULL;
 	unsigned char addr[16];
@@ -567,9 +529,7 @@ out:
 	return rc;
 }
 
-int
-p_log_level(struct ctx *x, const struct key *k, const char *v, char *err,
-    size_t el)
+KEY_PARSER(p_log_level)
 {
 	const char *names[LOG_LVL_DEBUG - LOG_LVL_ERR + 1];
 	int i;

@@ -480,9 +480,7 @@ out:
 
 
 /* [checkins] or [reminders] offsets: a list, or "none". */
-int
-p_offsets(struct ctx *x, const struct key *k, const char *v, char *err,
-    size_t el)
+KEY_PARSER(p_offsets)
 {
 	bool checkins = strcmp(k->section, "checkins") == 0;
 	struct offset *o = checkins ? x->c->checkins.offsets :
@@ -527,9 +525,7 @@ out:
 	return rc;
 }
 
-int
-p_weekhours(struct ctx *x, const struct key *k, const char *v, char *err,
-    size_t el)
+KEY_PARSER(p_weekhours)
 {
 	struct weekhours w;
 
@@ -548,9 +544,7 @@ day_cmp(const void *a, const void *b)
 }
 
 /* Repeatable: each line adds dates (long lists fit on several lines). */
-int
-p_closed(struct ctx *x, const struct key *k, const char *v, char *err,
-    size_t el)
+KEY_PARSER(p_closed)
 {
 	char *copy = xstrdup(v), **items = NULL;
 	/* Every comma adds an item: at most strlen(v) + 1 of them. */
@@ -591,9 +585,7 @@ out:
 	return rc;
 }
 
-int
-p_window(struct ctx *x, const struct key *k, const char *v, char *err,
-    size_t el)
+KEY_PARSER(p_window)
 {
 	struct dropin_window w;
 	size_t n = x->c->dropin.nwindows;
@@ -616,9 +608,7 @@ p_window(struct ctx *x, const struct key *k, const char *v, char *err,
 	return 0;
 }
 
-int
-p_quiet(struct ctx *x, const struct key *k, const char *v, char *err,
-    size_t el)
+KEY_PARSER(p_quiet)
 {
 	char a[6], b[6];
 	const char *dash = strchr(v, '-');
