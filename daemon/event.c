@@ -68,6 +68,7 @@ fail(struct pctx *c, const char *path, const char *what)
 	return -1;
 }
 
+/* Checks a JSON string value: UTF-8, no control characters, length. */
 static int
 check_string(struct pctx *c, json_t *v, const char *path, size_t maxcp, size_t *ncp)
 {

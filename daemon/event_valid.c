@@ -10,6 +10,31 @@
 #include "event.h"
 #include "event_priv.h"
 
+/* Well-formed UTF-8 lead bytes (Unicode 15, table 3-7): the bits of the
+ * code point they hold, how many bytes follow, and the range of the first
+ * of them (the others are 0x80-0xbf). */
+static const struct utf8_lead {
+	unsigned char first, last, bits, need, lo, hi;
+} utf8_leads[] = {
+	{ 0xc2, 0xdf, 0x1f, 1, 0x80, 0xbf },
+	{ 0xe0, 0xe0, 0x0f, 2, 0xa0, 0xbf },	/* no overlongs */
+	{ 0xe1, 0xec, 0x0f, 2, 0x80, 0xbf },
+	{ 0xed, 0xed, 0x0f, 2, 0x80, 0x9f },	/* no surrogates */
+	{ 0xee, 0xef, 0x0f, 2, 0x80, 0xbf },
+	{ 0xf0, 0xf0, 0x07, 3, 0x90, 0xbf },	/* no overlongs */
+	{ 0xf1, 0xf3, 0x07, 3, 0x80, 0xbf },
+	{ 0xf4, 0xf4, 0x07, 3, 0x80, 0x8f },	/* <= U+10FFFF */
+};
+
+static const struct utf8_lead *
+utf8_lead_of(unsigned char b)
+{
+	for (size_t i = 0; i < sizeof utf8_leads / sizeof utf8_leads[0]; i++)
+		if (b >= utf8_leads[i].first && b <= utf8_leads[i].last)
+			return &utf8_leads[i];
+	return NULL;
+}
+
 /*
  * Strict UTF-8 (no overlongs, no surrogates, <= U+10FFFF). Returns 0, or -1
  * for invalid UTF-8, or -2 for a control character when ctl is set. *ncp
@@ -25,7 +50,7 @@ event_text_check(const unsigned char *s, size_t len, int ctl, size_t *ncp)
 		unsigned char b = s[i];
 		uint32_t cp;
 		size_t need;
-		unsigned char lo = 0x80, hi = 0xbf;
+		unsigned char lo, hi;
 
 		/* Printable ASCII, nearly every byte: nothing to decode. */
 		if (b >= 0x20 && b < 0x7f) {
@@ -36,25 +61,14 @@ event_text_check(const unsigned char *s, size_t len, int ctl, size_t *ncp)
 		if (b < 0x80) {
 			cp = b;
 			need = 0;
-		} else if (b >= 0xc2 && b <= 0xdf) {
-			cp = b & 0x1f;
-			need = 1;
-		} else if (b >= 0xe0 && b <= 0xef) {
-			cp = b & 0x0f;
-			need = 2;
-			if (b == 0xe0)
-				lo = 0xa0;
-			else if (b == 0xed)
-				hi = 0x9f;
-		} else if (b >= 0xf0 && b <= 0xf4) {
-			cp = b & 0x07;
-			need = 3;
-			if (b == 0xf0)
-				lo = 0x90;
-			else if (b == 0xf4)
-				hi = 0x8f;
 		} else {
-			return -1;
+			const struct utf8_lead *l = utf8_lead_of(b);
+			if (l == NULL)
+				return -1;
+			cp = b & l->bits;
+			need = l->need;
+			lo = l->lo;
+			hi = l->hi;
 		}
 		if (need > len - i - 1)
 			return -1;
@@ -74,7 +88,6 @@ event_text_check(const unsigned char *s, size_t len, int ctl, size_t *ncp)
 	return ret;
 }
 
-/* Checks a JSON string value: UTF-8, no control characters, length. */
 static int
 is_atext(unsigned char ch)
 {
