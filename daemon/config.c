@@ -192,53 +192,41 @@ config_default(void)
 	return x.c;
 }
 
+/* Every char * and array of struct config, freed by config_free(). */
+static const size_t owned[] = {
+	O(path), O(kafka.brokers), O(kafka.group), O(kafka.topic_exams),
+	O(kafka.topic_attendance), O(kafka.topic_students), O(kafka.topic_dlq),
+	O(kafka.topic_outcomes), O(kafka.rdkafka), O(store.path),
+	O(calendar.timezone), O(calendar.feeds_dir), O(calendar.listen_host),
+	O(calendar.base_url), O(calendar.domain), O(checkins.closed),
+	O(checkins.location), O(dropin.windows), O(dropin.location), O(smtp.url),
+	O(smtp.from), O(smtp.user), O(smtp.password_file), O(smtp.ca_file),
+	O(smtp.helo), O(smtp.alerts_to), O(sms.url), O(sms.user),
+	O(sms.password_file), O(sms.sender), O(sms.dlr_url), O(sms.headers),
+	O(sms.allow_from), O(templates.dir),
+};
+
+static void
+kv_free(struct kv *kv, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(kv[i].key);
+		free(kv[i].value);
+	}
+}
+
 void
 config_free(struct config *c)
 {
 	if (c == NULL)
 		return;
-	free(c->path);
-	free(c->kafka.brokers);
-	free(c->kafka.group);
-	free(c->kafka.topic_exams);
-	free(c->kafka.topic_attendance);
-	free(c->kafka.topic_students);
-	free(c->kafka.topic_dlq);
-	free(c->kafka.topic_outcomes);
-	for (size_t i = 0; i < c->kafka.nrdkafka; i++) {
-		free(c->kafka.rdkafka[i].key);
-		free(c->kafka.rdkafka[i].value);
+	kv_free(c->kafka.rdkafka, c->kafka.nrdkafka);
+	kv_free(c->sms.headers, c->sms.nheaders);
+	for (size_t i = 0; i < ARRAY_SIZE(owned); i++) {
+		void *p;
+		memcpy(&p, (char *)c + owned[i], sizeof p);
+		free(p);
 	}
-	free(c->kafka.rdkafka);
-	free(c->store.path);
-	free(c->calendar.timezone);
-	free(c->calendar.feeds_dir);
-	free(c->calendar.listen_host);
-	free(c->calendar.base_url);
-	free(c->calendar.domain);
-	free(c->checkins.closed);
-	free(c->checkins.location);
-	free(c->dropin.windows);
-	free(c->dropin.location);
-	free(c->smtp.url);
-	free(c->smtp.from);
-	free(c->smtp.user);
-	free(c->smtp.password_file);
-	free(c->smtp.ca_file);
-	free(c->smtp.helo);
-	free(c->smtp.alerts_to);
-	free(c->sms.url);
-	free(c->sms.user);
-	free(c->sms.password_file);
-	free(c->sms.sender);
-	free(c->sms.dlr_url);
-	for (size_t i = 0; i < c->sms.nheaders; i++) {
-		free(c->sms.headers[i].key);
-		free(c->sms.headers[i].value);
-	}
-	free(c->sms.headers);
-	free(c->sms.allow_from);
-	free(c->templates.dir);
 	free(c);
 }
 
