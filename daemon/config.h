@@ -5,6 +5,26 @@
  * config_load() reports *every* error as "FILE:LINE: reason" through the
  * errors callback and returns NULL if there was any. The struct is never
  * modified after loading; a reload loads a new one and swaps it.
+ * Each key, its parser, bounds and default: keys[] in config.c.
+ *
+ * Reload (SIGHUP, main.c reload()): the new struct is handed to the
+ * modules that keep a pointer to the configuration, each through its
+ * *_reconfigure(), after which the old one is freed:
+ *   - consumer_reconfigure() (consumer.c): [daemon] batch and
+ *     [kafka] topic.dlq apply to the next batch; brokers, group and the
+ *     consumed topics only log that they need a restart (the group
+ *     subscription is made once);
+ *   - plan_reconfigure() (plan.c): [checkins] and [dropin] (offsets,
+ *     duration, office hours, closed days, windows) and [reminders]; the
+ *     books are rebuilt from the store with the new windows;
+ *   - feed_reconfigure() (feed.c): [calendar] (zone, refresh, base_url,
+ *     domain) and locations; the feed cache is dropped and rebuilt;
+ *   - dispatch_reconfigure() (dispatch.c): [smtp], [sms] and [retry]
+ *     (concurrency limits, secrets read again) and the templates, which
+ *     main.c loads again from [templates] dir.
+ * main.c itself applies [daemon] log_level and [calendar] timezone;
+ * [store] path, [calendar] listen and rdkafka.* need a restart (the
+ * store, the HTTP listener and the Kafka clients are created once).
  */
 #ifndef RELANCE_CONFIG_H
 #define RELANCE_CONFIG_H
@@ -12,6 +32,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stddef.h>
+
+#include "log.h"
 
 #define CONFIG_MAX_RANGES 8      /* time ranges per day / per window */
 #define CONFIG_MAX_OFFSETS 16
@@ -138,7 +160,7 @@ struct config {
 
 	struct {
 		int batch;              /* Kafka messages per store transaction */
-		char *log_level;
+		enum log_level log_level;
 	} daemon;
 };
 

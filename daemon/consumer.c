@@ -8,6 +8,15 @@
  * parses the next one (step()). Planning and the store stay on the loop's
  * thread, batch after batch, in Kafka order; a batch the store refuses is
  * kept with the one behind it and both are retried in order.
+ *
+ * Dead letters reach their topic before the offsets move on, without ever
+ * waiting on the loop's thread: once its transaction is committed, a batch
+ * leaves its offsets in `acked` with the number of the last dead letter
+ * queued so far (producer.h), and they are stored for Kafka's commit only
+ * when every delivery report up to that number has been served (checked at
+ * each drain, i.e. at least every 100 ms). A failed delivery counts as
+ * reported: it is logged and the dead letter stays in the store. Offsets
+ * are stored in batch order, so a partition's offset never goes back.
  */
 #include <inttypes.h>
 #include <pthread.h>
@@ -64,6 +73,13 @@ struct parser {
 	bool running;
 };
 
+/* A committed batch's offsets, stored once dead letters up to mark are
+ * reported. */
+struct held_offsets {
+	uint64_t mark;
+	rd_kafka_topic_partition_list_t *l;
+};
+
 struct consumer {
 	const struct config *cfg;
 	struct store *st;
@@ -83,6 +99,8 @@ struct consumer {
 	int64_t retry_ms;
 	struct loop_timer *retry;
 	struct loop_timer *kick;     /* drains again (see consumer_drain) */
+	struct held_offsets *acked;  /* oldest first (see the top of the file) */
+	size_t nacked, capacked;
 	struct consumer_stats stats;
 };
 
@@ -240,6 +258,14 @@ unparse(struct batch *b)
 	b->parsed = false;
 }
 
+/* Index of ev's type in the by_type counters: 0 for none or an unknown
+ * type (bound-checked, never masked). */
+static unsigned
+type_index(const struct event *ev)
+{
+	return ev != NULL && (unsigned)ev->kind < EVENT_TYPE_N ? (unsigned)ev->kind : 0;
+}
+
 /* Applies b (parsed) in one transaction. 0 committed, -1 store failure
  * (b is then unparsed, its messages kept). */
 static int
@@ -248,8 +274,8 @@ apply_batch(struct consumer *c, struct batch *b)
 	char err[160];
 	struct event_header hdrs[MAX_HEADERS];
 	int64_t now = clock_now(), t0 = clock_mono_ms();
-	int dead = 0;
-	uint64_t applied = 0, dup = 0, rejected = 0, bt[4] = { 0 }, rt[4] = { 0 };
+	uint64_t applied = 0, dup = 0, rejected = 0;
+	uint64_t bt[EVENT_TYPE_N] = { 0 }, rt[EVENT_TYPE_N] = { 0 };
 	size_t i = 0;
 
 	if (store_begin(c->st))
@@ -275,7 +301,6 @@ apply_batch(struct consumer *c, struct batch *b)
 			}
 		}
 		if (r == PLAN_REJECTED) {
-			int k = ev ? (int)ev->kind : 0;
 			nh = headers_of(m, hdrs);
 			if (store_dead_letter(c->st, topic, m->partition, m->offset, err, m->payload,
 					      m->len, now))
@@ -287,14 +312,13 @@ apply_batch(struct consumer *c, struct batch *b)
 						 m->key, m->key_len, hdrs, nh, err, topic, m->partition,
 						 m->offset))
 				goto fail_ev;
-			dead++;
 			rejected++;
-			rt[k & 3]++;
+			rt[type_index(ev)]++;
 		} else if (r == PLAN_DUPLICATE) {
 			dup++;
 		} else {
 			applied++;
-			bt[ev->kind & 3]++;
+			bt[type_index(ev)]++;
 		}
 		event_free(ev);
 		continue;
@@ -302,16 +326,15 @@ fail_ev:
 		event_free(ev);
 		goto fail;
 	}
-	/* The dead letters reach their topic before the offsets move on. */
-	if (dead && producer_flush(c->prod, 10000))
-		log_err("kafka: dead letters not acknowledged yet; they are kept in the store");
+	/* The dead letters reach their topic before the offsets move on:
+	 * store_accepted() holds them back until then (top of the file). */
 	if (store_commit(c->st))
 		goto fail;
 	b->parsed = false;
 	c->stats.applied += applied;
 	c->stats.duplicates += dup;
 	c->stats.rejected += rejected;
-	for (int k = 0; k < 4; k++) {
+	for (int k = 0; k < EVENT_TYPE_N; k++) {
 		c->stats.by_type[k] += bt[k];
 		c->stats.rejected_by_type[k] += rt[k];
 	}
@@ -328,12 +351,11 @@ fail_parsed:
 	return -1;
 }
 
-/* Stores the offsets of b (next offset of each partition). */
-static void
-store_offsets(struct consumer *c, const struct batch *b)
+/* The offsets of b (next offset of each partition). */
+static rd_kafka_topic_partition_list_t *
+offsets_of(const struct batch *b)
 {
 	rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new((int)b->n);
-	rd_kafka_resp_err_t e;
 
 	for (size_t i = 0; i < b->n; i++) {
 		rd_kafka_message_t *m = b->m[i];
@@ -344,10 +366,52 @@ store_offsets(struct consumer *c, const struct batch *b)
 		if (m->offset + 1 > tp->offset)
 			tp->offset = m->offset + 1;
 	}
-	e = rd_kafka_offsets_store(c->rk, l);
+	return l;
+}
+
+/* Stores l for Kafka's commit and frees it. */
+static void
+store_offsets(struct consumer *c, rd_kafka_topic_partition_list_t *l)
+{
+	rd_kafka_resp_err_t e = rd_kafka_offsets_store(c->rk, l);
+
 	if (e && e != RD_KAFKA_RESP_ERR__STATE)
 		log_warnx("kafka: cannot store offsets: %s", rd_kafka_err2str(e));
 	rd_kafka_topic_partition_list_destroy(l);
+}
+
+static uint64_t
+dead_letters_done(const struct consumer *c)
+{
+	return c->prod ? producer_dead_letters_done(c->prod) : UINT64_MAX;
+}
+
+/* Stores the held offsets whose dead letters are all reported, oldest
+ * first; all of them when force (at close). Never waits. */
+static void
+release_acked(struct consumer *c, bool force)
+{
+	uint64_t done = dead_letters_done(c);
+	size_t i = 0;
+
+	while (i < c->nacked && (force || c->acked[i].mark <= done))
+		store_offsets(c, c->acked[i++].l);
+	memmove(c->acked, c->acked + i, (c->nacked - i) * sizeof *c->acked);
+	c->nacked -= i;
+}
+
+/* b is committed: its offsets are stored now, or after its dead letters
+ * (and those of the batches held before it) are reported. */
+static void
+hold_offsets(struct consumer *c, const struct batch *b)
+{
+	if (c->nacked == c->capacked) {
+		c->capacked = c->capacked ? c->capacked * 2 : 8;
+		c->acked = xrealloc(c->acked, c->capacked * sizeof *c->acked);
+	}
+	c->acked[c->nacked].mark = c->prod ? producer_dead_letters_queued(c->prod) : 0;
+	c->acked[c->nacked++].l = offsets_of(b);
+	release_acked(c, false);
 }
 
 static void
@@ -386,7 +450,7 @@ store_accepted(struct consumer *c, struct batch *b)
 	c->stats.store_ok = true;
 	c->stats.problem[0] = '\0';
 	c->retry_ms = 0;
-	store_offsets(c, b);
+	hold_offsets(c, b);
 	release_batch(b);
 }
 
@@ -447,6 +511,7 @@ consumer_drain(void *arg)
 	int64_t t0 = clock_mono_ms();
 	size_t max = (size_t)c->cfg->daemon.batch;
 
+	release_acked(c, false);
 	if (c->paused)
 		return;
 	/* After a refusal: what was held goes first, in order. */
@@ -550,6 +615,34 @@ on_stats(rd_kafka_t *rk, char *json, size_t len, void *opaque)
 	return 0; /* json is freed by librdkafka */
 }
 
+/*
+ * librdkafka settings relance tunes, unless the admin chose otherwise with
+ * rdkafka.* keys:
+ *  - queued.max.messages.kbytes bounds the prefetch queue (librdkafka's
+ *    default: 64 MiB). 32 MiB (~60,000 events) keeps a backlog flowing:
+ *    with 8 MiB the loop waited for fetches and ingest was ~20 % slower in
+ *    make bench;
+ *  - fetch.wait.max.ms: the broker holds an empty fetch this long, the
+ *    latency of an event arriving on an idle topic (default 500 ms);
+ *  - statistics.interval.ms feeds on_stats().
+ */
+static const struct kv tuning[] = {
+	{ "queued.max.messages.kbytes", "32768" },
+	{ "fetch.wait.max.ms", "50" },
+	{ "queued.min.messages", "20000" },
+	{ "statistics.interval.ms", "5000" },
+};
+
+static int
+set_tuning(const struct config *cfg, rd_kafka_conf_t *conf, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(tuning); i++)
+		if (!has_rdkafka_key(cfg, tuning[i].key) &&
+		    rd_kafka_conf_set(conf, tuning[i].key, tuning[i].value, err, errlen))
+			return -1;
+	return 0;
+}
+
 struct consumer *
 consumer_new(const struct config *cfg, struct store *st, struct planner *pl,
 	     struct producer *prod, struct loop *l, char *err, size_t errlen)
@@ -580,23 +673,7 @@ consumer_new(const struct config *cfg, struct store *st, struct planner *pl,
 	    rd_kafka_conf_set(conf, "auto.offset.reset", "earliest", err, errlen) ||
 	    rd_kafka_conf_set(conf, "enable.partition.eof", "false", err, errlen))
 		goto fail;
-	/* Bound the prefetch queue (librdkafka's default: 64 MiB) unless the
-	 * admin chose otherwise with rdkafka.* keys. 32 MiB (~60,000 events)
-	 * keeps a backlog flowing: with 8 MiB the loop waited for fetches and
-	 * ingest was ~20 % slower in make bench. */
-	if (!has_rdkafka_key(cfg, "queued.max.messages.kbytes") &&
-	    rd_kafka_conf_set(conf, "queued.max.messages.kbytes", "32768", err, errlen))
-		goto fail;
-	/* The broker holds an empty fetch this long: the latency of an event
-	 * arriving on an idle topic (librdkafka's default is 500 ms). */
-	if (!has_rdkafka_key(cfg, "fetch.wait.max.ms") &&
-	    rd_kafka_conf_set(conf, "fetch.wait.max.ms", "50", err, errlen))
-		goto fail;
-	if (!has_rdkafka_key(cfg, "queued.min.messages") &&
-	    rd_kafka_conf_set(conf, "queued.min.messages", "20000", err, errlen))
-		goto fail;
-	if (!has_rdkafka_key(cfg, "statistics.interval.ms") &&
-	    rd_kafka_conf_set(conf, "statistics.interval.ms", "5000", err, errlen))
+	if (set_tuning(cfg, conf, err, errlen))
 		goto fail;
 	rd_kafka_conf_set_stats_cb(conf, on_stats);
 	rd_kafka_conf_set_error_cb(conf, on_error);
@@ -704,6 +781,12 @@ consumer_close(struct consumer *c)
 				held(c));
 		release_batch(c->ready);
 		release_batch(c->cur);
+		/* Stopping: the last dead letters get a bounded wait (off the
+		 * loop's turns), then every committed batch's offsets go. */
+		if (c->nacked > 0 && dead_letters_done(c) < c->acked[c->nacked - 1].mark &&
+		    c->prod && producer_flush(c->prod, CLOSE_MS))
+			log_err("kafka: dead letters not acknowledged yet; they are kept in the store");
+		release_acked(c, true);
 		if (c->fd >= 0)
 			kafka_queue_unwatch(c->loop, c->q, c->fd);
 		if (c->stats.subscribed)
@@ -715,6 +798,9 @@ consumer_close(struct consumer *c)
 	loop_timer_free(c->retry);
 	loop_timer_free(c->kick);
 	parser_stop(c);
+	for (size_t i = 0; i < c->nacked; i++)
+		rd_kafka_topic_partition_list_destroy(c->acked[i].l);
+	free(c->acked);
 	for (int i = 0; i < 2; i++) {
 		free(c->bufs[i].m);
 		free(c->bufs[i].p);

@@ -5,7 +5,9 @@
  * are drained in batches from the loop; each batch is parsed (event.c),
  * applied (plan.c) and recorded in ONE store transaction, and only after
  * that commit are the offsets stored for Kafka's commit. Rejected messages
- * go to the dead-letter topic (producer.c) and the store. If the store
+ * go to the dead-letter topic (producer.c) and the store; a batch's
+ * offsets are stored once the delivery reports of its dead letters are in
+ * (never waited for on the loop's thread, see consumer.c). If the store
  * fails (disk full...), the batch is kept, consumption pauses and the same
  * batch is retried with backoff: nothing is skipped.
  */
@@ -16,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "model.h"
+
 struct config;
 struct store;
 struct planner;
@@ -25,8 +29,8 @@ struct consumer;
 
 struct consumer_stats {
 	uint64_t consumed, applied, duplicates, rejected, batches;
-	uint64_t by_type[4];        /* applied, by enum event_type */
-	uint64_t rejected_by_type[4];
+	uint64_t by_type[EVENT_TYPE_N];  /* applied, by enum event_type (0: other) */
+	uint64_t rejected_by_type[EVENT_TYPE_N];
 	int64_t last_batch_ms;      /* duration of the last batch */
 	int64_t lat_max_ms;
 	bool store_ok;              /* last batch committed */

@@ -40,16 +40,9 @@
 #include <jansson.h>
 
 #include "event.h"
+#include "event_priv.h"
 #include "util.h"
 
-#define EVENT_MAX_SIZE	(64 * 1024)
-
-#define MAX_ID		64	/* student, adviser ids */
-#define MAX_NAME	100
-#define MAX_LABEL	200
-#define MAX_SHORT	64
-#define MAX_EMAIL	254
-#define MAX_UID		255
 
 enum {
 	F_REQ = 1,		/* missing is an error */
@@ -75,70 +68,6 @@ fail(struct pctx *c, const char *path, const char *what)
 	return -1;
 }
 
-/*
- * Strict UTF-8 (no overlongs, no surrogates, <= U+10FFFF). Returns 0, or -1
- * for invalid UTF-8, or -2 for a control character when ctl is set. *ncp
- * gets the number of code points.
- */
-static int
-text_check(const unsigned char *s, size_t len, int ctl, size_t *ncp)
-{
-	size_t i = 0, n = 0;
-	int ret = 0;
-
-	while (i < len) {
-		unsigned char b = s[i];
-		uint32_t cp;
-		size_t need;
-		unsigned char lo = 0x80, hi = 0xbf;
-
-		/* Printable ASCII, nearly every byte: nothing to decode. */
-		if (b >= 0x20 && b < 0x7f) {
-			i++;
-			n++;
-			continue;
-		}
-		if (b < 0x80) {
-			cp = b;
-			need = 0;
-		} else if (b >= 0xc2 && b <= 0xdf) {
-			cp = b & 0x1f;
-			need = 1;
-		} else if (b >= 0xe0 && b <= 0xef) {
-			cp = b & 0x0f;
-			need = 2;
-			if (b == 0xe0)
-				lo = 0xa0;
-			else if (b == 0xed)
-				hi = 0x9f;
-		} else if (b >= 0xf0 && b <= 0xf4) {
-			cp = b & 0x07;
-			need = 3;
-			if (b == 0xf0)
-				lo = 0x90;
-			else if (b == 0xf4)
-				hi = 0x8f;
-		} else {
-			return -1;
-		}
-		if (need > len - i - 1)
-			return -1;
-		for (size_t k = 1; k <= need; k++) {
-			unsigned char cb = s[i + k];
-			if (k == 1 ? (cb < lo || cb > hi) : (cb < 0x80 || cb > 0xbf))
-				return -1;
-			cp = (cp << 6) | (cb & 0x3f);
-		}
-		if (ctl && ret == 0 && (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)))
-			ret = -2;	/* keep going: invalid UTF-8 wins */
-		i += need + 1;
-		n++;
-	}
-	if (ncp != NULL)
-		*ncp = n;
-	return ret;
-}
-
 /* Checks a JSON string value: UTF-8, no control characters, length. */
 static int
 check_string(struct pctx *c, json_t *v, const char *path, size_t maxcp, size_t *ncp)
@@ -146,7 +75,7 @@ check_string(struct pctx *c, json_t *v, const char *path, size_t maxcp, size_t *
 	size_t n = 0;
 	int r;
 
-	r = text_check((const unsigned char *)json_string_value(v), json_string_length(v), 1, &n);
+	r = event_text_check((const unsigned char *)json_string_value(v), json_string_length(v), 1, &n);
 	if (r == -1)
 		return fail(c, path, "invalid UTF-8");
 	if (r == -2)
@@ -253,34 +182,35 @@ out:
 	return ret;
 }
 
+/* A text (get_text()) that valid() accepts, else "path: why". */
+static int
+get_valid(struct pctx *c, json_t *obj, const char *key, const char *path, int flags,
+	  size_t maxcp, int (*valid)(const char *), const char *why, char **dst)
+{
+	if (get_text(c, obj, key, path, flags, maxcp, dst) == -1)
+		return -1;
+	if (*dst != NULL && valid(*dst) == -1)
+		return fail(c, path, why);
+	return 0;
+}
+
 static int
 get_id(struct pctx *c, json_t *obj, const char *key, const char *path, char **dst)
 {
-	if (get_text(c, obj, key, path, F_REQ, MAX_ID, dst) == -1)
-		return -1;
-	if (event_valid_student_id(*dst) == -1)
-		return fail(c, path, "bad characters");
-	return 0;
+	return get_valid(c, obj, key, path, F_REQ, MAX_ID, event_valid_student_id,
+			 "bad characters", dst);
 }
 
 static int
 get_email(struct pctx *c, json_t *obj, const char *key, const char *path, char **dst)
 {
-	if (get_text(c, obj, key, path, 0, MAX_EMAIL, dst) == -1)
-		return -1;
-	if (*dst != NULL && event_valid_email(*dst) == -1)
-		return fail(c, path, "invalid");
-	return 0;
+	return get_valid(c, obj, key, path, 0, MAX_EMAIL, event_valid_email, "invalid", dst);
 }
 
 static int
 get_phone(struct pctx *c, json_t *obj, const char *key, const char *path, char **dst)
 {
-	if (get_text(c, obj, key, path, 0, MAX_SHORT, dst) == -1)
-		return -1;
-	if (*dst != NULL && event_valid_phone(*dst) == -1)
-		return fail(c, path, "invalid");
-	return 0;
+	return get_valid(c, obj, key, path, 0, MAX_SHORT, event_valid_phone, "invalid", dst);
 }
 
 /* locale: absent leaves out untouched. */
@@ -600,7 +530,7 @@ walk(struct pctx *c, json_t *v, const char *path)
 	switch (json_typeof(v)) {
 	case JSON_OBJECT:
 		json_object_foreach(v, key, m) {
-			if (text_check((const unsigned char *)key, strlen(key), 1, &n) != 0)
+			if (event_text_check((const unsigned char *)key, strlen(key), 1, &n) != 0)
 				return fail(c, path, "control character");
 			if (walk(c, m, path) == -1)
 				return -1;
@@ -613,7 +543,7 @@ walk(struct pctx *c, json_t *v, const char *path)
 		}
 		break;
 	case JSON_STRING:
-		if (text_check((const unsigned char *)json_string_value(v),
+		if (event_text_check((const unsigned char *)json_string_value(v),
 			       json_string_length(v), 1, &n) != 0)
 			return fail(c, path, "control character");
 		break;
@@ -680,7 +610,7 @@ binary_envelope(struct pctx *c, const struct event_header *h, size_t nh)
 			fail(c, binary_map[k].header, "too long");
 			goto bad;
 		}
-		if (text_check((const unsigned char *)val, len, 0, NULL) != 0) {
+		if (event_text_check((const unsigned char *)val, len, 0, NULL) != 0) {
 			fail(c, binary_map[k].header, "invalid UTF-8");
 			goto bad;
 		}
@@ -720,7 +650,7 @@ event_parse(const void *value, size_t len, const struct event_header *headers,
 		fail(&c, NULL, "message too large");
 		goto out;
 	}
-	if (text_check(value, len, 0, NULL) != 0) {
+	if (event_text_check(value, len, 0, NULL) != 0) {
 		fail(&c, NULL, "invalid UTF-8");
 		goto out;
 	}
@@ -817,108 +747,4 @@ event_free(struct event *ev)
 	free(ev->type);
 	free(ev->subject);
 	free(ev);
-}
-
-/* --- validators --------------------------------------------------------- */
-
-static int
-is_atext(unsigned char ch)
-{
-	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-	       ch >= 0x80 || (ch != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", ch) != NULL);
-}
-
-static int
-is_dchar(unsigned char ch)
-{
-	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-	       ch == '-' || ch >= 0x80;
-}
-
-/* Dot-separated non-empty runs of accepted chars over [s, e). */
-static int
-dotted(const unsigned char *s, const unsigned char *e, int (*ok)(unsigned char))
-{
-	int run = 0;
-
-	if (s == e)
-		return 0;
-	for (; s < e; s++) {
-		if (*s == '.') {
-			if (run == 0)
-				return 0;
-			run = 0;
-		} else if (ok(*s)) {
-			run++;
-		} else {
-			return 0;
-		}
-	}
-	return run > 0;
-}
-
-int
-event_valid_email(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s, *at;
-	size_t len;
-
-	if (s == NULL)
-		return -1;
-	len = strlen(s);
-	if (len < 3 || len > MAX_EMAIL)
-		return -1;
-	if (text_check(p, len, 1, NULL) != 0)
-		return -1;
-	at = (const unsigned char *)strchr(s, '@');
-	if (at == NULL || strchr((const char *)at + 1, '@') != NULL)
-		return -1;
-	if (!dotted(p, at, is_atext) || !dotted(at + 1, p + len, is_dchar))
-		return -1;
-	return 0;
-}
-
-int
-event_valid_phone(const char *s)
-{
-	size_t n;
-
-	if (s == NULL || s[0] != '+' || s[1] < '1' || s[1] > '9')
-		return -1;
-	for (n = 1; s[n] != '\0'; n++) {
-		if (s[n] < '0' || s[n] > '9')
-			return -1;
-	}
-	n--;
-	return n >= 8 && n <= 15 ? 0 : -1;
-}
-
-int
-event_valid_uai(const char *s)
-{
-	if (s == NULL || strlen(s) != 8)
-		return -1;
-	for (int i = 0; i < 7; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-	}
-	if (!((s[7] >= 'A' && s[7] <= 'Z') || (s[7] >= 'a' && s[7] <= 'z')))
-		return -1;
-	return 0;
-}
-
-int
-event_valid_student_id(const char *s)
-{
-	size_t n;
-
-	if (s == NULL)
-		return -1;
-	for (n = 0; s[n] != '\0'; n++) {
-		char ch = s[n];
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		      (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-'))
-			return -1;
-	}
-	return n >= 1 && n <= MAX_ID ? 0 : -1;
 }

@@ -8,11 +8,21 @@
 
 #include "log.h"
 
-static int log_level = LOG_LVL_INFO;
+static enum log_level log_level = LOG_LVL_INFO;
 static int log_prefix = 1;
 
-void log_set_level(int level) { log_level = level; }
-int log_get_level(void) { return log_level; }
+const char *
+log_level_name(int level)
+{
+	static const char *const names[] = { "err", "warning", "notice", "info", "debug" };
+
+	if (level < LOG_LVL_ERR || level > LOG_LVL_DEBUG)
+		return "unknown";
+	return names[level - LOG_LVL_ERR];
+}
+
+void log_set_level(enum log_level level) { log_level = level; }
+enum log_level log_get_level(void) { return log_level; }
 void log_set_prefix(int on) { log_prefix = on; }
 
 void
@@ -21,7 +31,7 @@ log_vat(int level, const char *fmt, va_list ap)
 	int saved = errno;
 	char buf[2048];
 
-	if (level > log_level)
+	if (level > (int)log_level)
 		return;
 	vsnprintf(buf, sizeof buf, fmt, ap);
 	/* One write per line so concurrent writers do not interleave. */
@@ -55,43 +65,31 @@ LOG_FN(log_notice, LOG_LVL_NOTICE)
 LOG_FN(log_info, LOG_LVL_INFO)
 LOG_FN(log_debug, LOG_LVL_DEBUG)
 
-void
-log_warn(const char *fmt, ...)
-{
-	int saved = errno;
-	char buf[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	log_at(LOG_LVL_WARNING, "%s: %s", buf, strerror(saved));
-	errno = saved;
-}
-
-void
-fatal(const char *fmt, ...)
-{
-	int saved = errno;
-	char buf[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	log_at(LOG_LVL_ERR, "fatal: %s: %s", buf, strerror(saved));
-	exit(3);
-}
-
-void
-fatalx(const char *fmt, ...)
+/* Formats fmt, then logs "<prefix><text>" and, when err >= 0, ": <strerror(err)>". */
+static void
+log_vsuffix(int level, const char *prefix, int err, const char *fmt, va_list ap)
 {
 	char buf[1024];
-	va_list ap;
 
-	va_start(ap, fmt);
 	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	log_at(LOG_LVL_ERR, "fatal: %s", buf);
-	exit(3);
+	if (err >= 0)
+		log_at(level, "%s%s: %s", prefix, buf, strerror(err));
+	else
+		log_at(level, "%s%s", prefix, buf);
 }
+
+/* name(fmt, ...): log_vsuffix() with errno saved first (err) or not (-1). */
+#define LOG_ERRNO_FN(name, level, prefix, err, after)                          \
+	void name(const char *fmt, ...)                                        \
+	{                                                                      \
+		int saved = errno;                                             \
+		va_list ap;                                                    \
+		va_start(ap, fmt);                                             \
+		log_vsuffix(level, prefix, err, fmt, ap);                      \
+		va_end(ap);                                                    \
+		errno = saved;                                                 \
+		after;                                                         \
+	}
+LOG_ERRNO_FN(log_warn, LOG_LVL_WARNING, "", saved, (void)0)
+LOG_ERRNO_FN(fatal, LOG_LVL_ERR, "fatal: ", saved, exit(3))
+LOG_ERRNO_FN(fatalx, LOG_LVL_ERR, "fatal: ", -1, exit(3))

@@ -11,12 +11,17 @@
 
 #include <stdarg.h>
 
+/* The syslog/sd-daemon priorities: [daemon] log_level in relance.conf. */
 enum log_level { LOG_LVL_ERR = 3, LOG_LVL_WARNING = 4, LOG_LVL_NOTICE = 5,
 		 LOG_LVL_INFO = 6, LOG_LVL_DEBUG = 7 };
 
+/* The name of a level in relance.conf ("err", "warning", "notice", "info",
+ * "debug"); "unknown" outside the enum. */
+const char *log_level_name(int level);
+
 /* Messages above this level are not formatted at all. Default: info. */
-void log_set_level(int level);
-int log_get_level(void);
+void log_set_level(enum log_level level);
+enum log_level log_get_level(void);
 /* Prefix lines with "<N>" (journald) or not (a terminal). Default: on. */
 void log_set_prefix(int on);
 

@@ -76,20 +76,6 @@ log_error(const char *msg, void *arg)
 	log_err("%s", msg);
 }
 
-static int
-parse_level(const char *s)
-{
-	if (s == NULL || strcmp(s, "info") == 0)
-		return LOG_LVL_INFO;
-	if (strcmp(s, "debug") == 0)
-		return LOG_LVL_DEBUG;
-	if (strcmp(s, "notice") == 0)
-		return LOG_LVL_NOTICE;
-	if (strcmp(s, "warning") == 0)
-		return LOG_LVL_WARNING;
-	return LOG_LVL_ERR;
-}
-
 /* ---- periodic jobs --------------------------------------------------------- */
 
 static void
@@ -268,7 +254,7 @@ reload(struct relanced *r)
 	tz_set(nc->calendar.timezone);
 	if (strcmp(nc->store.path, r->cfg->store.path) != 0)
 		log_notice("store path changes take effect at the next restart");
-	log_set_level(parse_level(nc->daemon.log_level));
+	log_set_level(nc->daemon.log_level);
 	consumer_reconfigure(r->cons, nc);
 	if (plan_reconfigure(r->pl, nc) != 0)
 		log_err("reload: cannot rebuild the books from the store");
@@ -400,7 +386,7 @@ main(int argc, char **argv)
 	r.cfg = config_load(path, log_error, NULL);
 	if (r.cfg == NULL)
 		return 1;
-	log_set_level(parse_level(r.cfg->daemon.log_level));
+	log_set_level(r.cfg->daemon.log_level);
 	test_clock_setup();
 	r.tpl = template_load(r.cfg->templates.dir, log_error, NULL);
 	if (r.tpl == NULL) {

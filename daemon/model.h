@@ -80,6 +80,7 @@ enum situation { SITUATION_LIST(MODEL_ENUM_) };
 #define REM_STATUS_N 5
 #define REM_KIND_N 4
 #define CHANNEL_N 3
+#define EVENT_TYPE_N 4
 #define SITUATION_N 5
 
 /*

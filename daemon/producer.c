@@ -2,8 +2,18 @@
  * producer.c — dead-letter and outcome publishing with librdkafka
  * (producer.h). Delivery reports are served from the loop through the
  * producer's main queue.
+ *
+ * Dead letters are numbered 1, 2, 3... as they are queued (the number is
+ * the message's opaque; outcomes have none) and the numbers still waiting
+ * for their delivery report are kept in ascending order in pend[head, n):
+ * pend[head] is the oldest one still waiting, reported ones after it are
+ * marked done.
+ * producer_dead_letters_done() is the largest number up to which every
+ * report has arrived: the consumer stores a batch's offsets only once it
+ * reaches the last dead letter queued with that batch, without waiting.
  */
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,13 +32,57 @@ struct producer {
 	struct loop *loop;
 	int fd;
 	uint64_t failed, failed_since_flush;
+	uint64_t dl_last;           /* number of the last dead letter queued */
+	struct pending {
+		uint64_t seq;
+		bool done;          /* its report arrived */
+	} *pend;                    /* dead letters from the oldest without a report, ascending */
+	size_t head, n, cap;
 };
+
+/* Appends seq (larger than every number in pend). */
+static void
+pend_push(struct producer *p, uint64_t seq)
+{
+	if (p->head > 0 && p->head * 2 >= p->n) {
+		memmove(p->pend, p->pend + p->head, (p->n - p->head) * sizeof *p->pend);
+		p->n -= p->head;
+		p->head = 0;
+	}
+	if (p->n == p->cap) {
+		p->cap = p->cap ? p->cap * 2 : 64;
+		p->pend = xrealloc(p->pend, p->cap * sizeof *p->pend);
+	}
+	p->pend[p->n].seq = seq;
+	p->pend[p->n++].done = false;
+}
+
+/* The report of dead letter seq arrived (delivered or failed). */
+static void
+pend_done(struct producer *p, uint64_t seq)
+{
+	size_t lo = p->head, hi = p->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (p->pend[mid].seq < seq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < p->n && p->pend[lo].seq == seq)
+		p->pend[lo].done = true;
+	while (p->head < p->n && p->pend[p->head].done)
+		p->head++;
+}
 
 static void
 on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
 	struct producer *p = opaque;
 	(void)rk;
+	if (m->_private != NULL)
+		pend_done(p, (uint64_t)(uintptr_t)m->_private);
 	if (m->err) {
 		p->failed++;
 		p->failed_since_flush++;
@@ -96,6 +150,7 @@ producer_free(struct producer *p)
 		rd_kafka_purge(p->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
 		rd_kafka_destroy(p->rk);
 	}
+	free(p->pend);
 	free(p);
 }
 
@@ -107,6 +162,7 @@ producer_dead_letter(struct producer *p, const char *dlq_topic, const void *valu
 	rd_kafka_headers_t *h = rd_kafka_headers_new(nh + 4);
 	char part[16], off[24];
 	rd_kafka_resp_err_t e;
+	uint64_t seq = p->dl_last + 1;
 
 	/* The message unchanged: its own headers first (binary mode keeps its
 	 * envelope), without relance-* ones from an earlier dead-lettering. */
@@ -124,12 +180,14 @@ producer_dead_letter(struct producer *p, const char *dlq_topic, const void *valu
 			      RD_KAFKA_V_VALUE((void *)(uintptr_t)value, len),
 			      RD_KAFKA_V_KEY((void *)(uintptr_t)key, keylen),
 			      RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-			      RD_KAFKA_V_END);
+			      RD_KAFKA_V_OPAQUE((void *)(uintptr_t)seq), RD_KAFKA_V_END);
 	if (e) {
 		rd_kafka_headers_destroy(h); /* only freed by librdkafka on success */
 		log_err("kafka: cannot queue a dead letter: %s", rd_kafka_err2str(e));
 		return -1;
 	}
+	p->dl_last = seq;
+	pend_push(p, seq);
 	return 0;
 }
 
@@ -160,3 +218,11 @@ producer_flush(struct producer *p, int timeout_ms)
 }
 
 uint64_t producer_failed(const struct producer *p) { return p->failed; }
+
+uint64_t producer_dead_letters_queued(const struct producer *p) { return p->dl_last; }
+
+uint64_t
+producer_dead_letters_done(const struct producer *p)
+{
+	return p->head < p->n ? p->pend[p->head].seq - 1 : p->dl_last;
+}

@@ -30,5 +30,11 @@ int producer_publish(struct producer *p, const char *topic, const char *key, con
  * delivery failed since the last flush. */
 int producer_flush(struct producer *p, int timeout_ms);
 uint64_t producer_failed(const struct producer *p);
+/* Dead letters are numbered from 1 as they are queued. queued: the number
+ * of the last one queued (0: none yet). done: the largest N such that the
+ * delivery report (success or failure) of every dead letter up to N has
+ * been served; reports are served from the loop. Neither call blocks. */
+uint64_t producer_dead_letters_queued(const struct producer *p);
+uint64_t producer_dead_letters_done(const struct producer *p);
 
 #endif

@@ -5,6 +5,7 @@
  * student's language) and section 6 (reload re-reads templates).
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,12 +100,25 @@ placeholder_len(const char *p)
 	return n > 0 && p[n] == '}' ? n : 0;
 }
 
+/* Reports "path:line: reason" through errfn. */
+static void __attribute__((format(printf, 5, 6)))
+tpl_error(config_error_fn errfn, void *arg, const char *path, int lineno, const char *fmt, ...)
+{
+	char reason[400], msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof reason, fmt, ap);
+	va_end(ap);
+	snprintf(msg, sizeof msg, "%s:%d: %s", path, lineno, reason);
+	errfn(msg, arg);
+}
+
 /* Checks the placeholders of text (starting at line lineno of path). */
 static int
 check_text(enum tpl_id id, const char *path, int lineno, const char *text,
 	   config_error_fn errfn, void *arg)
 {
-	char msg[512];
 	int bad = 0;
 
 	for (const char *p = text; *p; p++) {
@@ -116,14 +130,101 @@ check_text(enum tpl_id id, const char *path, int lineno, const char *text,
 		if (*p != '{' || (n = placeholder_len(p + 1)) == 0)
 			continue;
 		if (!known_var(id, p + 1, n)) {
-			snprintf(msg, sizeof msg, "%s:%d: unknown placeholder {%.*s}", path, lineno,
-				 (int)(n > 64 ? 64 : n), p + 1);
-			errfn(msg, arg);
+			tpl_error(errfn, arg, path, lineno, "unknown placeholder {%.*s}",
+				  (int)(n > 64 ? 64 : n), p + 1);
 			bad = 1;
 		}
 		p += n + 1;
 	}
 	return bad ? -1 : 0;
+}
+
+/* Where a template file's reading is. */
+enum tpl_part {
+	TPL_SUBJECT,                /* expecting "Subject: ..." (email) */
+	TPL_BLANK,                  /* expecting the empty line after it */
+	TPL_BODY,
+};
+
+struct tpl_reader {
+	const char *path;
+	enum tpl_id id;
+	config_error_fn errfn;
+	void *arg;
+	enum tpl_part part;
+	int lineno, body_line;
+	char *subject, *body;       /* body has room for the whole file */
+	size_t blen;
+};
+
+/* One line (not a comment, without its end of line) of length ll. */
+static int
+tpl_line(struct tpl_reader *r, const char *line, size_t ll)
+{
+	const char *s;
+
+	switch (r->part) {
+	case TPL_SUBJECT:
+		if (strncmp(line, "Subject:", 8) != 0) {
+			tpl_error(r->errfn, r->arg, r->path, r->lineno,
+				  "expected \"Subject: ...\"");
+			return -1;
+		}
+		for (s = line + 8; *s == ' ' || *s == '\t'; s++)
+			;
+		if (*s == '\0') {
+			tpl_error(r->errfn, r->arg, r->path, r->lineno, "empty subject");
+			return -1;
+		}
+		r->subject = xstrdup(s);
+		r->part = TPL_BLANK;
+		return check_text(r->id, r->path, r->lineno, r->subject, r->errfn, r->arg);
+	case TPL_BLANK:
+		if (line[0] != '\0') {
+			tpl_error(r->errfn, r->arg, r->path, r->lineno,
+				  "expected an empty line after the subject");
+			return -1;
+		}
+		r->part = TPL_BODY;
+		return 0;
+	case TPL_BODY:
+		break;
+	}
+	if (r->blen == 0)
+		r->body_line = r->lineno;
+	memcpy(r->body + r->blen, line, ll);
+	r->blen += ll;
+	r->body[r->blen++] = '\n';
+	return 0;
+}
+
+/* The lines of buf (modified); trailing empty lines are dropped. */
+static int
+tpl_read(struct tpl_reader *r, char *buf)
+{
+	char *line, *next;
+
+	for (line = buf; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		r->lineno++;
+		size_t ll = strlen(line);
+		if (ll && line[ll - 1] == '\r')
+			line[--ll] = '\0';
+		if (line[0] == '#')
+			continue;       /* comments, anywhere */
+		if (tpl_line(r, line, ll))
+			return -1;
+	}
+	while (r->blen && r->body[r->blen - 1] == '\n')
+		r->blen--;
+	r->body[r->blen] = '\0';
+	if (r->blen == 0) {
+		tpl_error(r->errfn, r->arg, r->path, r->lineno, "empty template");
+		return -1;
+	}
+	return check_text(r->id, r->path, r->body_line, r->body, r->errfn, r->arg);
 }
 
 /*
@@ -135,93 +236,35 @@ static int
 load_one(const char *dir, enum tpl_id id, int li, struct tpl *out, config_error_fn errfn,
 	 void *arg)
 {
-	char *path = NULL, *buf = NULL, *subject = NULL, msg[512];
-	char *body = NULL;
-	size_t len = 0, blen = 0;
-	int lineno = 0, body_line = 0, rc = -1, state;
-	char *line, *next;
+	struct tpl_reader r = { .id = id, .errfn = errfn, .arg = arg,
+				.part = is_email(id) ? TPL_SUBJECT : TPL_BODY };
+	char *path, *buf;
+	size_t len = 0;
+	int rc = -1;
 
 	path = id == TPL_SMS_WEBHOOK ? xasprintf("%s/%s", dir, files[id])
 				     : xasprintf("%s/%s/%s", dir, locales[li], files[id]);
+	r.path = path;
 	buf = file_read(path, &len);
 	if (buf == NULL) {
-		snprintf(msg, sizeof msg, "%s:0: cannot read template: %s", path, strerror(errno));
-		errfn(msg, arg);
+		tpl_error(errfn, arg, path, 0, "cannot read template: %s", strerror(errno));
 		goto out;
 	}
 	if (len > TPL_MAX_SIZE || memchr(buf, '\0', len) != NULL) {
-		snprintf(msg, sizeof msg, "%s:0: not a text template (NUL byte or over %d bytes)",
-			 path, TPL_MAX_SIZE);
-		errfn(msg, arg);
+		tpl_error(errfn, arg, path, 0, "not a text template (NUL byte or over %d bytes)",
+			  TPL_MAX_SIZE);
 		goto out;
 	}
-	body = xmalloc(len + 1);
-	/* state: 0 expecting Subject (email), 1 expecting the blank line, 2 body */
-	state = is_email(id) ? 0 : 2;
-	for (line = buf; line && *line; line = next) {
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		lineno++;
-		size_t ll = strlen(line);
-		if (ll && line[ll - 1] == '\r')
-			line[--ll] = '\0';
-		if (line[0] == '#')
-			continue;       /* comments, anywhere */
-		if (state == 0) {
-			if (strncmp(line, "Subject:", 8) != 0) {
-				snprintf(msg, sizeof msg, "%s:%d: expected \"Subject: ...\"", path,
-					 lineno);
-				errfn(msg, arg);
-				goto out;
-			}
-			const char *s = line + 8;
-			while (*s == ' ' || *s == '\t')
-				s++;
-			if (*s == '\0') {
-				snprintf(msg, sizeof msg, "%s:%d: empty subject", path, lineno);
-				errfn(msg, arg);
-				goto out;
-			}
-			subject = xstrdup(s);
-			if (check_text(id, path, lineno, subject, errfn, arg))
-				goto out;
-			state = 1;
-			continue;
-		}
-		if (state == 1) {
-			if (line[0] != '\0') {
-				snprintf(msg, sizeof msg, "%s:%d: expected an empty line after the subject",
-					 path, lineno);
-				errfn(msg, arg);
-				goto out;
-			}
-			state = 2;
-			continue;
-		}
-		if (blen == 0)
-			body_line = lineno;
-		memcpy(body + blen, line, ll);
-		blen += ll;
-		body[blen++] = '\n';
-	}
-	while (blen && body[blen - 1] == '\n')
-		blen--;
-	body[blen] = '\0';
-	if (blen == 0) {
-		snprintf(msg, sizeof msg, "%s:%d: empty template", path, lineno);
-		errfn(msg, arg);
+	r.body = xmalloc(len + 1);
+	if (tpl_read(&r, buf))
 		goto out;
-	}
-	if (check_text(id, path, body_line, body, errfn, arg))
-		goto out;
-	out->subject = subject;
-	out->body = body;
-	subject = body = NULL;
+	out->subject = r.subject;
+	out->body = r.body;
+	r.subject = r.body = NULL;
 	rc = 0;
 out:
-	free(subject);
-	free(body);
+	free(r.subject);
+	free(r.body);
 	free(buf);
 	free(path);
 	return rc;

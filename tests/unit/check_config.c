@@ -160,7 +160,7 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(c->retry.concurrency, 16);
 	ck_assert_str_eq(c->templates.dir, "/etc/relance/templates");
 	ck_assert_int_eq(c->daemon.batch, 5000);
-	ck_assert_str_eq(c->daemon.log_level, "info");
+	ck_assert_int_eq(c->daemon.log_level, LOG_LVL_INFO);
 	config_free(c);
 }
 END_TEST
@@ -363,7 +363,7 @@ START_TEST(test_full_file)
 	ck_assert_int_eq(c->retry.concurrency, 4);
 	ck_assert_str_eq(c->templates.dir, "/srv/templates");
 	ck_assert_int_eq(c->daemon.batch, 250);
-	ck_assert_str_eq(c->daemon.log_level, "debug");
+	ck_assert_int_eq(c->daemon.log_level, LOG_LVL_DEBUG);
 	config_free(c);
 }
 END_TEST
@@ -392,7 +392,7 @@ START_TEST(test_shipped_example)
 	ck_assert_int_eq(c->retry.max, d->retry.max);
 	ck_assert_int_eq(c->retry.concurrency, d->retry.concurrency);
 	ck_assert_int_eq(c->sms.concurrency, d->sms.concurrency);
-	ck_assert_str_eq(c->daemon.log_level, d->daemon.log_level);
+	ck_assert_int_eq(c->daemon.log_level, d->daemon.log_level);
 	ck_assert_uint_eq(c->checkins.nclosed, 11);	/* 2026 holidays */
 	config_free(c);
 	config_free(d);
