@@ -1,7 +1,7 @@
 /*
  * httpd.c — relanced's HTTP server on libmicrohttpd (RFC 9110/9112 through
- * MHD), for the calendar feeds, /healthz, /metrics and the SMS gateway's
- * callbacks (contract sections 3, 4 and 6).
+ * MHD): a table of routes (path prefixes) filled by the web_*.c modules,
+ * which know what is served; this file knows only HTTP.
  *
  * Ownership: MHD runs without a thread of its own (MHD_USE_EPOLL). Its
  * epoll descriptor is watched by the daemon's loop, which calls MHD_run()
