@@ -45,7 +45,7 @@
 
 struct dirty {
 	int kind;
-	char *id;
+	char id[];                  /* one allocation: freed with free() */
 };
 
 struct feed {
@@ -107,15 +107,6 @@ cached_free(void *p)
 	if (c)
 		free(c->body);
 	free(c);
-}
-
-static void
-dirty_free(void *p)
-{
-	struct dirty *d = p;
-	if (d)
-		free(d->id);
-	free(d);
 }
 
 /* ---- rendering ------------------------------------------------------------------ */
@@ -372,9 +363,9 @@ mark(struct feed *f, int kind, const char *id)
 		return;
 	key = xasprintf("%d:%s", kind, id);
 	if (hmap_get(f->dirty, key) == NULL) {
-		d = xcalloc(1, sizeof *d);
+		d = xcalloc(1, sizeof *d + strlen(id) + 1);
 		d->kind = kind;
-		d->id = xstrdup(id);
+		strcpy(d->id, id);
 		hmap_put(f->dirty, key, d);
 	}
 	free(key);
@@ -531,7 +522,7 @@ write_one(const char *key, void *value, void *arg)
 		}
 		*last = w->now_ms;
 	}
-	dirty_free(d);
+	free(d);
 }
 
 int
@@ -620,13 +611,9 @@ done:
 struct feed *
 feed_new(const struct config *cfg, struct store *st)
 {
-	struct feed *f = xcalloc(1, sizeof *f);
-	f->cfg = cfg;
-	f->st = st;
-	f->cache = hmap_new();
-	f->dirty = hmap_new();
-	f->written = hmap_new();
-	f->budget = FEED_FILES_PER_PASS;
+	struct feed *f = xmalloc(sizeof *f);
+	*f = (struct feed){ .cfg = cfg, .st = st, .cache = hmap_new(), .dirty = hmap_new(),
+			    .written = hmap_new(), .budget = FEED_FILES_PER_PASS };
 	return f;
 }
 
@@ -659,7 +646,7 @@ feed_free(struct feed *f)
 	if (f == NULL)
 		return;
 	hmap_free(f->cache, cached_free);
-	hmap_free(f->dirty, dirty_free);
+	hmap_free(f->dirty, free);
 	hmap_free(f->written, free);
 	free(f);
 }
@@ -724,6 +711,30 @@ writer_main(void *arg)
 	return NULL;
 }
 
+/* What feed_writer_start() made, the thread aside. */
+static void
+writer_free(struct feed_writer *w)
+{
+	feed_free(w->f);
+	store_close(w->st);
+	pthread_cond_destroy(&w->cv);
+	pthread_mutex_destroy(&w->mu);
+	free(w);
+}
+
+void
+feed_writer_stop(struct feed_writer *w)
+{
+	if (w == NULL)
+		return;
+	pthread_mutex_lock(&w->mu);
+	__atomic_store_n(&w->stop, 1, __ATOMIC_RELAXED);
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->thread, NULL);
+	writer_free(w);
+}
+
 struct feed_writer *
 feed_writer_start(const struct config *cfg, char *err, size_t errlen)
 {
@@ -742,29 +753,9 @@ feed_writer_start(const struct config *cfg, char *err, size_t errlen)
 	w->f->abort = &w->stop;
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
-	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
-		snprintf(err, errlen, "cannot start the feed writer thread");
-		feed_free(w->f);
-		store_close(w->st);
-		free(w);
-		return NULL;
-	}
-	return w;
-}
-
-void
-feed_writer_stop(struct feed_writer *w)
-{
-	if (w == NULL)
-		return;
-	pthread_mutex_lock(&w->mu);
-	__atomic_store_n(&w->stop, 1, __ATOMIC_RELAXED);
-	pthread_cond_signal(&w->cv);
-	pthread_mutex_unlock(&w->mu);
-	pthread_join(w->thread, NULL);
-	feed_free(w->f);
-	store_close(w->st);
-	pthread_cond_destroy(&w->cv);
-	pthread_mutex_destroy(&w->mu);
-	free(w);
+	if (pthread_create(&w->thread, NULL, writer_main, w) == 0)
+		return w;
+	snprintf(err, errlen, "cannot start the feed writer thread");
+	writer_free(w);
+	return NULL;
 }

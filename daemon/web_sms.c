@@ -83,17 +83,73 @@ callback_ok(struct web_sms *w, const struct httpd_request *req, struct httpd_res
 	return 1;
 }
 
+/* ---- delivery reports ------------------------------------------------------------- */
+
+/* The attempt outcome a Kannel DLR type stands for. */
+static const char *
+dlr_outcome(long status)
+{
+	if (status == 1)
+		return "delivered";
+	if (status == 2 || status == 16)
+		return "undelivered";
+	return status == 8 ? "smsc-accepted" : status == 4 ? "smsc-queued" : "report";
+}
+
+/*
+ * Records the delivery report status of SMS reminder id, in one store
+ * transaction. 1 done, 0 no such SMS reminder, -1 store error.
+ */
+static int
+record_dlr(struct web_sms *w, long long id, long status, int64_t now)
+{
+	struct reminder r = { 0 };
+	char detail[64];
+	int undelivered = 0, rc;
+
+	if (store_begin_relaxed(w->st) != 0)
+		return -1;
+	/* -1 (rolled back) until committed; 0 when there is no such reminder */
+	rc = store_reminder_get(w->st, id, &r) == 1 && r.channel == CH_SMS ? -1 : 0;
+	if (rc == 0)
+		goto out;
+	snprintf(detail, sizeof detail, "delivery report %ld", status);
+	if (store_attempt_add(w->st, r.id, now, CH_SMS, dlr_outcome(status), detail) ||
+	    (status == 1 && r.kind == REM_REMINDER &&
+	     store_student_touch_contact(w->st, r.student_id, now)))
+		goto out;
+	if ((status == 2 || status == 16) && r.status == REM_SENT) {
+		if (store_reminder_set(w->st, r.id, REM_FAILED, r.attempts, now, r.sent_at,
+				       "delivery report: not delivered"))
+			goto out;
+		dispatch_sms_fallback(w->d, &r, now);
+		undelivered = 1;
+	}
+	if (store_commit(w->st) != 0)
+		goto out;
+	rc = 1;
+	w->stats.dlr++;
+	if (undelivered)
+		dispatch_sms_undelivered(w->d, &r, now);
+	else
+		log_debug("reminder %lld (sms): delivery report %ld", id, status);
+out:
+	if (rc != 1)
+		store_rollback(w->st);
+	reminder_clear(&r);
+	return rc;
+}
+
 static int
 on_dlr(const struct httpd_request *req, struct httpd_response *resp, void *arg)
 {
 	struct web_sms *w = arg;
 	const char *ids = httpd_arg(req, "id"), *sts = httpd_arg(req, "status");
-	struct reminder r = { 0 };
-	char *end = NULL, detail[64];
+	char *end = NULL;
 	long long id;
 	long status;
 	int64_t now = clock_now();
-	int found, failed_now = 0;
+	int rc;
 
 	if (!callback_ok(w, req, resp, ids, sts, "id and status required\n"))
 		return 0;
@@ -108,44 +164,46 @@ on_dlr(const struct httpd_request *req, struct httpd_response *resp, void *arg)
 		respond(resp, 400, "bad status\n");
 		return 0;
 	}
+	rc = record_dlr(w, id, status, now);
+	if (rc < 0)
+		return -1;
+	if (rc == 0)
+		respond(resp, 404, "no such SMS reminder\n");
+	else
+		respond(resp, 200, "ok\n");
+	return 0;
+}
+
+/* ---- incoming SMS ------------------------------------------------------------------- */
+
+/*
+ * A STOP reply from phone: the student's SMS consent is withdrawn and their
+ * pending SMS cancelled, in one store transaction (a number of no student
+ * is only counted). 0, or -1 on a store error.
+ */
+static int
+stop_reply(struct web_sms *w, const char *phone, int64_t now)
+{
+	struct student s = { 0 };
+	int found, rc = -1;
+
 	if (store_begin_relaxed(w->st) != 0)
 		return -1;
-	found = store_reminder_get(w->st, id, &r);
-	if (found != 1 || r.channel != CH_SMS) {
+	found = store_student_by_phone(w->st, phone, &s);
+	if (found == 0 && !store_counter_add(w->st, "sms_stop_unknown", 1) && !store_commit(w->st)) {
+		log_info("STOP reply from a number that belongs to no student");
+		rc = 0;
+	} else if (found > 0 && !store_student_set_consent(w->st, s.id, CH_SMS, 0, now) &&
+		   !store_reminders_cancel_student(w->st, s.id, CH_SMS, "STOP reply", now) &&
+		   !store_counter_add(w->st, "sms_stop", 1) && !store_commit(w->st)) {
+		log_info("student %s: STOP reply, SMS consent withdrawn and pending SMS cancelled",
+			 s.id);
+		rc = 0;
+	}
+	student_clear(&s);
+	if (rc != 0)
 		store_rollback(w->st);
-		reminder_clear(&r);
-		respond(resp, 404, "no such SMS reminder\n");
-		return 0;
-	}
-	snprintf(detail, sizeof detail, "delivery report %ld", status);
-	const char *outcome = status == 1 ? "delivered" : (status == 2 || status == 16) ? "undelivered" :
-			      status == 8 ? "smsc-accepted" : status == 4 ? "smsc-queued" : "report";
-	if (store_attempt_add(w->st, r.id, now, CH_SMS, outcome, detail))
-		goto fail;
-	if (status == 1 && r.kind == REM_REMINDER &&
-	    store_student_touch_contact(w->st, r.student_id, now))
-		goto fail;
-	if ((status == 2 || status == 16) && r.status == REM_SENT) {
-		if (store_reminder_set(w->st, r.id, REM_FAILED, r.attempts, now, r.sent_at,
-				       "delivery report: not delivered"))
-			goto fail;
-		dispatch_sms_fallback(w->d, &r, now);
-		failed_now = 1;
-	}
-	if (store_commit(w->st) != 0)
-		goto fail;
-	w->stats.dlr++;
-	if (failed_now)
-		dispatch_sms_undelivered(w->d, &r, now);
-	else
-		log_debug("reminder %lld (sms): delivery report %ld", id, status);
-	reminder_clear(&r);
-	respond(resp, 200, "ok\n");
-	return 0;
-fail:
-	store_rollback(w->st);
-	reminder_clear(&r);
-	return -1;
+	return rc;
 }
 
 static int
@@ -153,9 +211,6 @@ on_incoming(const struct httpd_request *req, struct httpd_response *resp, void *
 {
 	struct web_sms *w = arg;
 	const char *from = httpd_arg(req, "from"), *text = httpd_arg(req, "text");
-	struct student s = { 0 };
-	int64_t now = clock_now();
-	int found;
 
 	if (!callback_ok(w, req, resp, from, text, "from and text required\n"))
 		return 0;
@@ -163,34 +218,13 @@ on_incoming(const struct httpd_request *req, struct httpd_response *resp, void *
 	if (!sms_is_stop(text)) {
 		log_debug("incoming SMS that is not a STOP reply: ignored");
 		store_counter_add(w->st, "sms_incoming_other", 1);
-		respond(resp, 200, "");
-		return 0;
+	} else {
+		w->stats.stop_replies++;
+		if (stop_reply(w, from, clock_now()) != 0)
+			return -1;
 	}
-	w->stats.stop_replies++;
-	if (store_begin_relaxed(w->st) != 0)
-		return -1;
-	found = store_student_by_phone(w->st, from, &s);
-	if (found < 0)
-		goto fail;
-	if (found == 0) {
-		if (store_counter_add(w->st, "sms_stop_unknown", 1) || store_commit(w->st))
-			goto fail;
-		log_info("STOP reply from a number that belongs to no student");
-		respond(resp, 200, "");
-		return 0;
-	}
-	if (store_student_set_consent(w->st, s.id, CH_SMS, 0, now) ||
-	    store_reminders_cancel_student(w->st, s.id, CH_SMS, "STOP reply", now) ||
-	    store_counter_add(w->st, "sms_stop", 1) || store_commit(w->st))
-		goto fail;
-	log_info("student %s: STOP reply, SMS consent withdrawn and pending SMS cancelled", s.id);
-	student_clear(&s);
 	respond(resp, 200, "");
 	return 0;
-fail:
-	store_rollback(w->st);
-	student_clear(&s);
-	return -1;
 }
 
 struct web_sms *
