@@ -18,7 +18,6 @@
 #include "dispatch_msg.h"
 #include "event.h"
 #include "http.h"
-#include "httpd.h"
 #include "ical.h"
 #include "log.h"
 #include "policy.h"
@@ -715,181 +714,27 @@ run(void *arg)
 	}
 }
 
-/* ---- HTTP receipts --------------------------------------------------------------------- */
+/* ---- SMS gateway callbacks (web_sms.c) ---------------------------------------------- */
 
-static int
-allowed(struct dispatch *d, const char *ip)
+void
+dispatch_sms_fallback(struct dispatch *d, const struct reminder *r, int64_t now)
 {
-	const char *list = d->cfg->sms.allow_from ? d->cfg->sms.allow_from : "127.0.0.1,::1";
-	size_t il;
-	if (ip == NULL)
-		return 0;
-	if (strncmp(ip, "::ffff:", 7) == 0 && strchr(ip, '.'))
-		ip += 7;
-	il = strlen(ip);
-	for (const char *p = list; *p;) {
-		size_t n;
-		while (*p == ',' || *p == ' ')
-			p++;
-		n = strcspn(p, ", ");
-		if (n && n == il && memcmp(p, ip, n) == 0)
-			return 1;
-		p += n;
-	}
-	return 0;
+	fallback_email(d, r, now);
 }
 
-static void
-respond(struct httpd_response *resp, int status, const char *text)
+void
+dispatch_sms_undelivered(struct dispatch *d, const struct reminder *r, int64_t now)
 {
-	resp->status = status;
-	resp->body = xstrdup(text);
-	resp->body_len = strlen(text);
-	resp->content_type = "text/plain; charset=utf-8";
-}
+	struct appt a = { 0 };
+	char appt_uid[96] = "";
 
-/* What both Kannel callbacks check first: the caller's address and their
- * two arguments. 1 to go on, else 0 with the answer set (403, 400 missing). */
-static int
-callback_ok(struct dispatch *d, const struct httpd_request *req, struct httpd_response *resp,
-	    const char *a, const char *b, const char *missing)
-{
-	if (!allowed(d, req->client_ip)) {
-		respond(resp, 403, "forbidden\n");
-		return 0;
-	}
-	if (a == NULL || b == NULL) {
-		respond(resp, 400, missing);
-		return 0;
-	}
-	return 1;
-}
-
-static int
-on_dlr(const struct httpd_request *req, struct httpd_response *resp, void *arg)
-{
-	struct dispatch *d = arg;
-	const char *ids = httpd_arg(req, "id"), *sts = httpd_arg(req, "status");
-	struct reminder r = { 0 };
-	char *end = NULL, detail[64], appt_uid[96] = "";
-	long long id;
-	long status;
-	int64_t now = clock_now();
-	int found, failed_now = 0;
-
-	if (!callback_ok(d, req, resp, ids, sts, "id and status required\n"))
-		return 0;
-	errno = 0;
-	id = strtoll(ids, &end, 10);
-	if (errno || *end || id <= 0) {
-		respond(resp, 400, "bad id\n");
-		return 0;
-	}
-	status = strtol(sts, &end, 10);
-	if (*end || status < 0) {
-		respond(resp, 400, "bad status\n");
-		return 0;
-	}
-	if (store_begin_relaxed(d->st) != 0)
-		return -1;
-	found = store_reminder_get(d->st, id, &r);
-	if (found != 1 || r.channel != CH_SMS) {
-		store_rollback(d->st);
-		reminder_clear(&r);
-		respond(resp, 404, "no such SMS reminder\n");
-		return 0;
-	}
-	snprintf(detail, sizeof detail, "delivery report %ld", status);
-	const char *outcome = status == 1 ? "delivered" : (status == 2 || status == 16) ? "undelivered" :
-			      status == 8 ? "smsc-accepted" : status == 4 ? "smsc-queued" : "report";
-	if (store_attempt_add(d->st, r.id, now, CH_SMS, outcome, detail))
-		goto fail;
-	if (status == 1 && r.kind == REM_REMINDER &&
-	    store_student_touch_contact(d->st, r.student_id, now))
-		goto fail;
-	if ((status == 2 || status == 16) && r.status == REM_SENT) {
-		if (store_reminder_set(d->st, r.id, REM_FAILED, r.attempts, now, r.sent_at,
-				       "delivery report: not delivered"))
-			goto fail;
-		fallback_email(d, &r, now);
-		failed_now = 1;
-	}
-	if (store_commit(d->st) != 0)
-		goto fail;
-	d->stats.dlr++;
-	if (failed_now) {
-		struct appt a = { 0 };
-		if (r.appointment_id && store_appt_by_id(d->st, r.appointment_id, &a) == 1)
-			snprintf(appt_uid, sizeof appt_uid, "%s", a.uid);
-		appt_clear(&a);
-		d->stats.failed++;
-		log_notice("reminder %lld (sms): delivery report says not delivered", id);
-		publish_outcome(d, &r, appt_uid, r.attempts, 0, "delivery report: not delivered", now);
-		loop_timer_set(d->timer, 0);
-	} else {
-		log_debug("reminder %lld (sms): delivery report %ld", id, status);
-	}
-	reminder_clear(&r);
-	respond(resp, 200, "ok\n");
-	return 0;
-fail:
-	store_rollback(d->st);
-	reminder_clear(&r);
-	return -1;
-}
-
-static int
-on_incoming(const struct httpd_request *req, struct httpd_response *resp, void *arg)
-{
-	struct dispatch *d = arg;
-	const char *from = httpd_arg(req, "from"), *text = httpd_arg(req, "text");
-	struct student s = { 0 };
-	int64_t now = clock_now();
-	int found;
-
-	if (!callback_ok(d, req, resp, from, text, "from and text required\n"))
-		return 0;
-	d->stats.incoming++;
-	if (!sms_is_stop(text)) {
-		log_debug("incoming SMS that is not a STOP reply: ignored");
-		store_counter_add(d->st, "sms_incoming_other", 1);
-		respond(resp, 200, "");
-		return 0;
-	}
-	d->stats.stop_replies++;
-	if (store_begin_relaxed(d->st) != 0)
-		return -1;
-	found = store_student_by_phone(d->st, from, &s);
-	if (found < 0)
-		goto fail;
-	if (found == 0) {
-		if (store_counter_add(d->st, "sms_stop_unknown", 1) || store_commit(d->st))
-			goto fail;
-		log_info("STOP reply from a number that belongs to no student");
-		respond(resp, 200, "");
-		return 0;
-	}
-	if (store_student_set_consent(d->st, s.id, CH_SMS, 0, now) ||
-	    store_reminders_cancel_student(d->st, s.id, CH_SMS, "STOP reply", now) ||
-	    store_counter_add(d->st, "sms_stop", 1) || store_commit(d->st))
-		goto fail;
-	log_info("student %s: STOP reply, SMS consent withdrawn and pending SMS cancelled", s.id);
-	student_clear(&s);
-	respond(resp, 200, "");
-	return 0;
-fail:
-	store_rollback(d->st);
-	student_clear(&s);
-	return -1;
-}
-
-int
-dispatch_routes(struct dispatch *d, struct httpd *h)
-{
-	if (httpd_route(h, "/sms/kannel/dlr", 1, on_dlr, d) ||
-	    httpd_route(h, "/sms/kannel/incoming", 1, on_incoming, d))
-		return -1;
-	return 0;
+	if (r->appointment_id && store_appt_by_id(d->st, r->appointment_id, &a) == 1)
+		snprintf(appt_uid, sizeof appt_uid, "%s", a.uid);
+	appt_clear(&a);
+	d->stats.failed++;
+	log_notice("reminder %lld (sms): delivery report says not delivered", (long long)r->id);
+	publish_outcome(d, r, appt_uid, r->attempts, 0, "delivery report: not delivered", now);
+	loop_timer_set(d->timer, 0);
 }
 
 /* ---- life cycle -------------------------------------------------------------------------- */

@@ -36,15 +36,14 @@
 #include <stdint.h>
 
 struct config;
-struct httpd;
 struct loop;
 struct producer;
+struct reminder;
 struct store;
 struct templates;
 
 struct dispatch_stats {
 	uint64_t sent, failed, retried, cancelled, deferred;
-	uint64_t dlr, stop_replies, incoming;
 	int inflight;
 };
 
@@ -59,8 +58,15 @@ void dispatch_reconfigure(struct dispatch *d, const struct config *cfg,
 /* Cheap check for reminders that became due earlier than the timer (new
  * plans, relancectl retry); call it before the loop sleeps. */
 void dispatch_poke(struct dispatch *d);
-/* Registers /sms/kannel/dlr and /sms/kannel/incoming. 0 or -1. */
-int dispatch_routes(struct dispatch *d, struct httpd *h);
+/*
+ * For the SMS gateway's delivery reports (web_sms.c): r is an SMS reminder
+ * a report just marked failed. dispatch_sms_fallback(), inside the
+ * caller's store transaction, adds the email fallback reminder when the
+ * student has one; dispatch_sms_undelivered(), after the commit, counts
+ * the failure, publishes its outcome and wakes the dispatcher.
+ */
+void dispatch_sms_fallback(struct dispatch *d, const struct reminder *r, int64_t now);
+void dispatch_sms_undelivered(struct dispatch *d, const struct reminder *r, int64_t now);
 const struct dispatch_stats *dispatch_stats(struct dispatch *d);
 
 #endif

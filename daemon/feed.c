@@ -1,9 +1,6 @@
 /*
- * feed.c — relance's calendar feeds (contract section 3) and the small
- * operational endpoints (section 6):
- *
- *   GET /feeds/{adviser,student,establishment}/<token>.ics
- *   GET /healthz, GET /metrics (Prometheus text format 0.0.4)
+ * feed.c — relance's calendar feeds (contract section 3): rendering,
+ * caching and writing them as files. Served over HTTP by web_feeds.c.
  *
  * A token (128 random bits, hex, made by the store) is the only identity of
  * a feed: an unknown or revoked token is a plain 404. Feed bodies are
@@ -35,7 +32,6 @@
 #include "config.h"
 #include "event.h"
 #include "feed.h"
-#include "httpd.h"
 #include "ical.h"
 #include "log.h"
 #include "schedule.h"
@@ -46,26 +42,16 @@
 #define CHECKPOINT_MS 500     /* the writer thread checkpoints the WAL this often */
 #define FEED_CACHE_MAX 1024
 #define FEED_CANCELLED_KEEP (31 * 86400)
-#define FEED_TOKEN_MAX 64
-
-struct cached {
-	int64_t rev;
-	char *body;
-	size_t len;
-	char etag[72];
-	int64_t last_modified;
-};
 
 struct dirty {
 	int kind;
-	char *id;
+	char id[];                  /* one allocation: freed with free() */
 };
 
 struct feed {
 	const struct config *cfg;
 	struct store *st;
-	struct feed_hooks hooks;
-	struct hmap *cache;         /* "k:token" -> struct cached */
+	struct hmap *cache;         /* "k:token" -> struct feed_doc */
 	struct hmap *dirty;         /* "k:id" -> struct dirty */
 	struct hmap *written;       /* "k:id" -> int64_t * (mono ms of the last write) */
 	int64_t scanned_rev;        /* changes up to this rev are in dirty or written */
@@ -117,21 +103,10 @@ feed_pass_interval_ms(const struct config *cfg)
 static void
 cached_free(void *p)
 {
-	struct cached *c = p;
-	if (c) {
+	struct feed_doc *c = p;
+	if (c)
 		free(c->body);
-		free(c);
-	}
-}
-
-static void
-dirty_free(void *p)
-{
-	struct dirty *d = p;
-	if (d) {
-		free(d->id);
-		free(d);
-	}
+	free(c);
 }
 
 /* ---- rendering ------------------------------------------------------------------ */
@@ -296,17 +271,13 @@ establishment_rows(struct feed *f, const char *uai, struct rows *r)
 	return rc;
 }
 
-/*
- * The feed of a token, from the cache or rendered. 1 with *out (owned by
- * the cache, valid until the next call), 0 unknown token, -1 error.
- */
-static int
-feed_get(struct feed *f, int kind, const char *token, int64_t now, const struct cached **out,
+int
+feed_get(struct feed *f, int kind, const char *token, int64_t now, const struct feed_doc **out,
 	 char *owner_id, size_t owner_len)
 {
 	struct feed_owner o;
 	struct rows r;
-	struct cached *c;
+	struct feed_doc *c;
 	char key[FEED_TOKEN_MAX + 4], *name = NULL;
 	int64_t rev;
 	int found, rc = -1;
@@ -380,206 +351,6 @@ out:
 	return rc;
 }
 
-/* ---- HTTP ------------------------------------------------------------------------- */
-
-/* "/feeds/<kind>/<token>.ics": 0 with kind and token, -1 otherwise. */
-static int
-parse_path(const char *path, int *kind, char token[FEED_TOKEN_MAX + 1])
-{
-	const char *p = path + strlen("/feeds/"), *slash, *t;
-	char kname[16];
-	size_t n;
-
-	if (strncmp(path, "/feeds/", 7) != 0)
-		return -1;
-	slash = strchr(p, '/');
-	if (slash == NULL || (size_t)(slash - p) >= sizeof kname)
-		return -1;
-	memcpy(kname, p, (size_t)(slash - p));
-	kname[slash - p] = '\0';
-	*kind = feed_kind_parse(kname);
-	if (*kind == 0)
-		return -1;
-	t = slash + 1;
-	n = strlen(t);
-	if (n < 5 || strcmp(t + n - 4, ".ics") != 0)
-		return -1;
-	n -= 4;
-	if (n < 32 || n > FEED_TOKEN_MAX)
-		return -1;
-	for (size_t i = 0; i < n; i++)
-		if (!((t[i] >= '0' && t[i] <= '9') || (t[i] >= 'a' && t[i] <= 'f')))
-			return -1;
-	memcpy(token, t, n);
-	token[n] = '\0';
-	return 0;
-}
-
-static int
-on_feed(const struct httpd_request *req, struct httpd_response *resp, void *arg)
-{
-	struct feed *f = arg;
-	const struct cached *c = NULL;
-	char token[FEED_TOKEN_MAX + 1];
-	int kind, rc;
-
-	if (parse_path(req->path, &kind, token) != 0) {
-		resp->status = 404;
-		return 0;
-	}
-	rc = feed_get(f, kind, token, clock_now(), &c, NULL, 0);
-	if (rc < 0)
-		return -1;
-	if (rc == 0) {
-		resp->status = 404;
-		return 0;
-	}
-	resp->status = 200;
-	resp->content_type = "text/calendar; charset=utf-8";
-	resp->body = xmalloc(c->len + 1);
-	memcpy(resp->body, c->body, c->len);
-	resp->body_len = c->len;
-	snprintf(resp->etag, sizeof resp->etag, "%s", c->etag);
-	resp->last_modified = c->last_modified;
-	return 0;
-}
-
-static int
-on_healthz(const struct httpd_request *req, struct httpd_response *resp, void *arg)
-{
-	struct feed *f = arg;
-	char why[200] = "";
-
-	resp->content_type = "text/plain; charset=utf-8";
-	if (strcmp(req->path, "/healthz") != 0) {
-		resp->status = 404;
-		return 0;
-	}
-	if (store_rev(f->st) < 0)
-		snprintf(why, sizeof why, "store: %s", store_errmsg(f->st));
-	else if (f->hooks.health && f->hooks.health(why, sizeof why, f->hooks.arg) != 0 && !why[0])
-		snprintf(why, sizeof why, "unhealthy");
-	if (why[0]) {
-		why[strcspn(why, "\r\n")] = '\0';
-		resp->status = 503;
-		resp->body = xasprintf("%s\n", why);
-	} else {
-		resp->status = 200;
-		resp->body = xstrdup("ok\n");
-	}
-	resp->body_len = strlen(resp->body);
-	return 0;
-}
-
-struct metrics_ctx {
-	FILE *out;
-	int seen_appt, seen_rem, seen_short, seen_counter;
-};
-
-static void
-label_escaped(FILE *out, const char *s)
-{
-	for (; s && *s; s++) {
-		if (*s == '\\' || *s == '"')
-			fputc('\\', out);
-		if (*s == '\n')
-			fputs("\\n", out);
-		else
-			fputc(*s, out);
-	}
-}
-
-static void
-metric_row(const char *what, int a, int b, const char *name, int64_t n, void *arg)
-{
-	struct metrics_ctx *m = arg;
-	FILE *out = m->out;
-
-	if (strcmp(what, "appointments") == 0) {
-		if (!m->seen_appt++)
-			fputs("# HELP relance_appointments Appointments in the store by status.\n"
-			      "# TYPE relance_appointments gauge\n", out);
-		fprintf(out, "relance_appointments{status=\"%s\"} %lld\n", appt_status_name(a),
-			(long long)n);
-	} else if (strcmp(what, "reminders") == 0) {
-		if (!m->seen_rem++)
-			fputs("# HELP relance_reminders Reminders in the store by channel and status.\n"
-			      "# TYPE relance_reminders gauge\n", out);
-		fprintf(out, "relance_reminders{channel=\"%s\",status=\"%s\"} %lld\n",
-			channel_name(a), rem_status_name(b),
-			(long long)n);
-	} else if (strcmp(what, "dead_letters") == 0) {
-		fprintf(out, "# HELP relance_dead_letters_total Events dead-lettered.\n"
-			     "# TYPE relance_dead_letters_total counter\n"
-			     "relance_dead_letters_total %lld\n", (long long)n);
-	} else if (name && strncmp(name, "dropin_shortage:", 16) == 0) {
-		if (!m->seen_short++)
-			fputs("# HELP relance_dropin_shortage_total Students left without a drop-in slot.\n"
-			      "# TYPE relance_dropin_shortage_total counter\n", out);
-		fputs("relance_dropin_shortage_total{window=\"", out);
-		label_escaped(out, name + 16);
-		fprintf(out, "\"} %lld\n", (long long)n);
-	} else if (name) {
-		if (!m->seen_counter++)
-			fputs("# HELP relance_store_counter Other counters kept in the store.\n"
-			      "# TYPE relance_store_counter counter\n", out);
-		fputs("relance_store_counter{name=\"", out);
-		label_escaped(out, name);
-		fprintf(out, "\"} %lld\n", (long long)n);
-	}
-}
-
-static int
-on_metrics(const struct httpd_request *req, struct httpd_response *resp, void *arg)
-{
-	struct feed *f = arg;
-	struct metrics_ctx m;
-	char *buf = NULL;
-	size_t len = 0;
-
-	if (strcmp(req->path, "/metrics") != 0) {
-		resp->status = 404;
-		return 0;
-	}
-	memset(&m, 0, sizeof m);
-	m.out = open_memstream(&buf, &len);
-	if (m.out == NULL)
-		return -1;
-	if (store_feed_metrics(f->st, metric_row, &m) != 0)
-		fputs("# store unavailable\n", m.out);
-	if (!m.seen_short)
-		fputs("# HELP relance_dropin_shortage_total Students left without a drop-in slot.\n"
-		      "# TYPE relance_dropin_shortage_total counter\n"
-		      "relance_dropin_shortage_total 0\n", m.out);
-	fprintf(m.out, "# HELP relance_feed_cache_entries Calendar feeds cached in memory.\n"
-		       "# TYPE relance_feed_cache_entries gauge\n"
-		       "relance_feed_cache_entries %zu\n"
-		       "# HELP relance_feed_files_pending Feed files waiting to be written.\n"
-		       "# TYPE relance_feed_files_pending gauge\n"
-		       "relance_feed_files_pending %zu\n",
-		hmap_count(f->cache), hmap_count(f->dirty));
-	if (f->hooks.metrics)
-		f->hooks.metrics(m.out, f->hooks.arg);
-	if (fclose(m.out) != 0) {
-		free(buf);
-		return -1;
-	}
-	resp->status = 200;
-	resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
-	resp->body = buf;
-	resp->body_len = len;
-	return 0;
-}
-
-int
-feed_register(struct feed *f, struct httpd *h)
-{
-	if (httpd_route(h, "/feeds/", 0, on_feed, f) || httpd_route(h, "/healthz", 0, on_healthz, f) ||
-	    httpd_route(h, "/metrics", 0, on_metrics, f))
-		return -1;
-	return 0;
-}
-
 /* ---- files --------------------------------------------------------------------------- */
 
 static void
@@ -592,9 +363,9 @@ mark(struct feed *f, int kind, const char *id)
 		return;
 	key = xasprintf("%d:%s", kind, id);
 	if (hmap_get(f->dirty, key) == NULL) {
-		d = xcalloc(1, sizeof *d);
+		d = xcalloc(1, sizeof *d + strlen(id) + 1);
 		d->kind = kind;
-		d->id = xstrdup(id);
+		strcpy(d->id, id);
 		hmap_put(f->dirty, key, d);
 	}
 	free(key);
@@ -712,7 +483,7 @@ write_one(const char *key, void *value, void *arg)
 	struct feed *f = w->f;
 	struct dirty *d = value;
 	int64_t *last = hmap_get(f->written, key);
-	const struct cached *c = NULL;
+	const struct feed_doc *c = NULL;
 	char token[65], *path = NULL;
 	int rc;
 
@@ -751,7 +522,7 @@ write_one(const char *key, void *value, void *arg)
 		}
 		*last = w->now_ms;
 	}
-	dirty_free(d);
+	free(d);
 }
 
 int
@@ -838,17 +609,11 @@ done:
 /* ---- life cycle --------------------------------------------------------------------- */
 
 struct feed *
-feed_new(const struct config *cfg, struct store *st, const struct feed_hooks *hooks)
+feed_new(const struct config *cfg, struct store *st)
 {
-	struct feed *f = xcalloc(1, sizeof *f);
-	f->cfg = cfg;
-	f->st = st;
-	if (hooks)
-		f->hooks = *hooks;
-	f->cache = hmap_new();
-	f->dirty = hmap_new();
-	f->written = hmap_new();
-	f->budget = FEED_FILES_PER_PASS;
+	struct feed *f = xmalloc(sizeof *f);
+	*f = (struct feed){ .cfg = cfg, .st = st, .cache = hmap_new(), .dirty = hmap_new(),
+			    .written = hmap_new(), .budget = FEED_FILES_PER_PASS };
 	return f;
 }
 
@@ -863,13 +628,25 @@ feed_reconfigure(struct feed *f, const struct config *cfg)
 	f->next_sweep_ms = 0;
 }
 
+size_t
+feed_cached_count(const struct feed *f)
+{
+	return hmap_count(f->cache);
+}
+
+size_t
+feed_pending_count(const struct feed *f)
+{
+	return hmap_count(f->dirty);
+}
+
 void
 feed_free(struct feed *f)
 {
 	if (f == NULL)
 		return;
 	hmap_free(f->cache, cached_free);
-	hmap_free(f->dirty, dirty_free);
+	hmap_free(f->dirty, free);
 	hmap_free(f->written, free);
 	free(f);
 }
@@ -934,32 +711,15 @@ writer_main(void *arg)
 	return NULL;
 }
 
-struct feed_writer *
-feed_writer_start(const struct config *cfg, char *err, size_t errlen)
+/* What feed_writer_start() made, the thread aside. */
+static void
+writer_free(struct feed_writer *w)
 {
-	struct feed_writer *w = xcalloc(1, sizeof *w);
-
-	w->cfg = cfg;
-	w->st = store_open(cfg->store.path, false, err, errlen);
-	if (w->st == NULL) {
-		free(w);
-		return NULL;
-	}
-	store_set_cache_kb(w->st, 4096);   /* it mostly reads recent rows */
-	w->f = feed_new(cfg, w->st, NULL);
-	w->f->budget = INT_MAX;
-	w->f->no_cache = 1;
-	w->f->abort = &w->stop;
-	pthread_mutex_init(&w->mu, NULL);
-	pthread_cond_init(&w->cv, NULL);
-	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
-		snprintf(err, errlen, "cannot start the feed writer thread");
-		feed_free(w->f);
-		store_close(w->st);
-		free(w);
-		return NULL;
-	}
-	return w;
+	feed_free(w->f);
+	store_close(w->st);
+	pthread_cond_destroy(&w->cv);
+	pthread_mutex_destroy(&w->mu);
+	free(w);
 }
 
 void
@@ -972,9 +732,30 @@ feed_writer_stop(struct feed_writer *w)
 	pthread_cond_signal(&w->cv);
 	pthread_mutex_unlock(&w->mu);
 	pthread_join(w->thread, NULL);
-	feed_free(w->f);
-	store_close(w->st);
-	pthread_cond_destroy(&w->cv);
-	pthread_mutex_destroy(&w->mu);
-	free(w);
+	writer_free(w);
+}
+
+struct feed_writer *
+feed_writer_start(const struct config *cfg, char *err, size_t errlen)
+{
+	struct feed_writer *w = xcalloc(1, sizeof *w);
+
+	w->cfg = cfg;
+	w->st = store_open(cfg->store.path, false, err, errlen);
+	if (w->st == NULL) {
+		free(w);
+		return NULL;
+	}
+	store_set_cache_kb(w->st, 4096);   /* it mostly reads recent rows */
+	w->f = feed_new(cfg, w->st);
+	w->f->budget = INT_MAX;
+	w->f->no_cache = 1;
+	w->f->abort = &w->stop;
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	if (pthread_create(&w->thread, NULL, writer_main, w) == 0)
+		return w;
+	snprintf(err, errlen, "cannot start the feed writer thread");
+	writer_free(w);
+	return NULL;
 }

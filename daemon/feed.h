@@ -1,38 +1,47 @@
 /*
  * feed.h — calendar feeds (contract section 3): feed identity (tokens in
- * the store, URLs under calendar.base_url), the HTTP handlers for the feeds,
- * /healthz and /metrics, and the background pass that writes every feed as
- * a file under calendar.feeds_dir.
- *
- * feed knows nothing of main or the consumer: what only main knows (is the
- * consumer healthy, its counters) comes through struct feed_hooks.
+ * the store, URLs under calendar.base_url), the rendered feed of a token
+ * (cached in memory), and the background pass that writes every feed as a
+ * file under calendar.feeds_dir. Their HTTP routes are in web_feeds.c, the
+ * feed gauges of /metrics in web_metrics.c.
  */
 #ifndef RELANCE_FEED_H
 #define RELANCE_FEED_H
 
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
 struct config;
 struct store;
-struct httpd;
 struct feed;
 
-struct feed_hooks {
-	/* 0 when healthy; otherwise -1 with a one-line reason in why. */
-	int (*health)(char *why, size_t whylen, void *arg);
-	/* Appends main's own metrics (Prometheus text format) to out. */
-	void (*metrics)(FILE *out, void *arg);
-	void *arg;
+/* Longest feed token (hex). */
+#define FEED_TOKEN_MAX 64
+
+/* A rendered feed: the iCalendar body, its strong ETag (with quotes) and
+ * the epoch of its latest change. */
+struct feed_doc {
+	int64_t rev;                /* store rev it was rendered at */
+	char *body;
+	size_t len;
+	char etag[72];
+	int64_t last_modified;
 };
 
-/* cfg and st must outlive the feed (see feed_reconfigure); hooks is copied. */
-struct feed *feed_new(const struct config *cfg, struct store *st, const struct feed_hooks *hooks);
+/* cfg and st must outlive the feed (see feed_reconfigure). */
+struct feed *feed_new(const struct config *cfg, struct store *st);
 void feed_free(struct feed *f);
 void feed_reconfigure(struct feed *f, const struct config *cfg);
-/* Registers /feeds/, /healthz and /metrics. 0 or -1. */
-int feed_register(struct feed *f, struct httpd *h);
+/*
+ * The feed of a token, from the cache or rendered. 1 with *out (owned by
+ * the cache, valid until the next call), 0 unknown token, -1 error.
+ * owner_id (may be NULL) receives the owner's id.
+ */
+int feed_get(struct feed *f, int kind, const char *token, int64_t now, const struct feed_doc **out,
+	     char *owner_id, size_t owner_len);
+/* Feeds cached in memory, feed files waiting to be written. */
+size_t feed_cached_count(const struct feed *f);
+size_t feed_pending_count(const struct feed *f);
 
 /*
  * One step of the file pass: writes the feeds changed since the last pass

@@ -1,7 +1,7 @@
 /*
  * httpd.c — relanced's HTTP server on libmicrohttpd (RFC 9110/9112 through
- * MHD), for the calendar feeds, /healthz, /metrics and the SMS gateway's
- * callbacks (contract sections 3, 4 and 6).
+ * MHD): a table of routes (path prefixes) filled by the web_*.c modules,
+ * which know what is served; this file knows only HTTP.
  *
  * Ownership: MHD runs without a thread of its own (MHD_USE_EPOLL). Its
  * epoll descriptor is watched by the daemon's loop, which calls MHD_run()
@@ -318,6 +318,22 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 
 /* ---- public --------------------------------------------------------------------- */
 
+void
+httpd_free(struct httpd *h)
+{
+	if (h == NULL)
+		return;
+	/* Also what httpd_new() undoes when it fails half-way. */
+	if (h->epfd >= 0)
+		loop_del_fd(h->loop, h->epfd);
+	loop_timer_free(h->timer);
+	if (h->d)
+		MHD_stop_daemon(h->d);
+	for (int i = 0; i < h->nroutes; i++)
+		free(h->routes[i].prefix);
+	free(h);
+}
+
 struct httpd *
 httpd_new(struct loop *l, const char *host, int port, char *err, size_t errlen)
 {
@@ -330,6 +346,7 @@ httpd_new(struct loop *l, const char *host, int port, char *err, size_t errlen)
 	unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
 	int rc;
 
+	h->epfd = -1;              /* not watched yet */
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
@@ -368,32 +385,17 @@ httpd_new(struct loop *l, const char *host, int port, char *err, size_t errlen)
 		snprintf(err, errlen, "libmicrohttpd has no epoll descriptor");
 		goto fail;
 	}
-	h->epfd = di->epoll_fd;
-	if (loop_add_fd(l, h->epfd, EPOLLIN, on_ready, h) != 0) {
+	if (loop_add_fd(l, di->epoll_fd, EPOLLIN, on_ready, h) != 0) {
 		snprintf(err, errlen, "cannot watch libmicrohttpd's descriptor");
 		goto fail;
 	}
+	h->epfd = di->epoll_fd;
 	h->timer = loop_timer_new(l, on_timer, h);
 	rearm(h);
 	return h;
 fail:
-	if (h->d)
-		MHD_stop_daemon(h->d);
-	free(h);
+	httpd_free(h);
 	return NULL;
-}
-
-void
-httpd_free(struct httpd *h)
-{
-	if (h == NULL)
-		return;
-	loop_del_fd(h->loop, h->epfd);
-	loop_timer_free(h->timer);
-	MHD_stop_daemon(h->d);
-	for (int i = 0; i < h->nroutes; i++)
-		free(h->routes[i].prefix);
-	free(h);
 }
 
 int httpd_port(const struct httpd *h) { return h->port; }

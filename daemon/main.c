@@ -28,6 +28,9 @@
 #include "store.h"
 #include "template.h"
 #include "util.h"
+#include "web_feeds.h"
+#include "web_metrics.h"
+#include "web_sms.h"
 
 #define DEFAULT_CONFIG "/etc/relance/relance.conf"
 #define LOST_CHECK_MS (3600 * 1000)
@@ -47,6 +50,8 @@ struct relanced {
 	struct feed_writer *writer;
 	struct templates *tpl;
 	struct dispatch *disp;
+	struct web_metrics_src metrics;  /* what /healthz and /metrics read */
+	struct web_sms *sms;
 	struct loop_timer *watchdog, *status, *lost, *remind;
 	int64_t watchdog_ms;
 	int exit_code;
@@ -149,71 +154,6 @@ on_remind(void *arg)
 	loop_timer_set(r->remind, n == REMIND_BATCH ? 10 : REMIND_MS);
 }
 
-/* ---- calendar feeds, /healthz, /metrics -------------------------------------- */
-
-static int
-feed_health(char *why, size_t whylen, void *arg)
-{
-	struct relanced *r = arg;
-	const struct consumer_stats *cs = consumer_stats(r->cons);
-	if (!cs->store_ok)
-		snprintf(why, whylen, "%s", cs->problem[0] ? cs->problem : "store: last batch failed");
-	else if (!cs->subscribed)
-		snprintf(why, whylen, "kafka: consumer not subscribed");
-	else if (cs->problem[0])
-		snprintf(why, whylen, "%s", cs->problem);
-	else
-		return 0;
-	return -1;
-}
-
-static void
-feed_metrics(FILE *out, void *arg)
-{
-	struct relanced *r = arg;
-	const struct consumer_stats *cs = consumer_stats(r->cons);
-	const struct plan_stats *ps = plan_stats(r->pl);
-	static const char *const types[4] = { "other", "exam.completed", "attendance.recorded",
-					      "student.updated" };
-
-	fputs("# HELP relance_events_total Kafka events handled since start, by type and result.\n"
-	      "# TYPE relance_events_total counter\n", out);
-	for (int k = 0; k < 4; k++) {
-		fprintf(out, "relance_events_total{type=\"%s\",result=\"applied\"} %llu\n", types[k],
-			(unsigned long long)cs->by_type[k]);
-		fprintf(out, "relance_events_total{type=\"%s\",result=\"rejected\"} %llu\n", types[k],
-			(unsigned long long)cs->rejected_by_type[k]);
-	}
-	fprintf(out, "relance_events_total{type=\"any\",result=\"duplicate\"} %llu\n"
-		     "# HELP relance_events_consumed_total Kafka messages consumed since start.\n"
-		     "# TYPE relance_events_consumed_total counter\n"
-		     "relance_events_consumed_total %llu\n"
-		     "# HELP relance_store_batches_total Store transactions of Kafka batches.\n"
-		     "# TYPE relance_store_batches_total counter\n"
-		     "relance_store_batches_total %llu\n"
-		     "# HELP relance_store_batch_seconds Duration of store batches (last, max).\n"
-		     "# TYPE relance_store_batch_seconds gauge\n"
-		     "relance_store_batch_seconds{stat=\"last\"} %.3f\n"
-		     "relance_store_batch_seconds{stat=\"max\"} %.3f\n"
-		     "# HELP relance_planned_total Planning results since start.\n"
-		     "# TYPE relance_planned_total counter\n"
-		     "relance_planned_total{what=\"appointments\"} %llu\n"
-		     "relance_planned_total{what=\"reminders\"} %llu\n"
-		     "relance_planned_total{what=\"replacements\"} %llu\n"
-		     "relance_planned_total{what=\"dropin_shortages\"} %llu\n"
-		     "relance_planned_total{what=\"alerts\"} %llu\n"
-		     "# HELP relance_up 1 while the consumer and the store are healthy.\n"
-		     "# TYPE relance_up gauge\n"
-		     "relance_up %d\n",
-		(unsigned long long)cs->duplicates, (unsigned long long)cs->consumed,
-		(unsigned long long)cs->batches, (double)cs->last_batch_ms / 1e3,
-		(double)cs->lat_max_ms / 1e3, (unsigned long long)ps->appointments,
-		(unsigned long long)ps->reminders, (unsigned long long)ps->replacements,
-		(unsigned long long)ps->dropin_shortages, (unsigned long long)ps->alerts,
-		cs->store_ok && cs->subscribed && !cs->problem[0]);
-}
-
-
 /* ---- reload and stop ------------------------------------------------------------ */
 
 /* READY=1 ends a reload; STATUS= keeps the counters (on_status() only
@@ -260,6 +200,7 @@ reload(struct relanced *r)
 		log_err("reload: cannot rebuild the books from the store");
 	feed_reconfigure(r->feed, nc);
 	dispatch_reconfigure(r->disp, nc, ntpl);
+	web_sms_reconfigure(r->sms, nc);
 	template_free(r->tpl);
 	r->tpl = ntpl;
 	config_free(r->cfg);
@@ -429,14 +370,13 @@ main(int argc, char **argv)
 		goto out;
 	}
 
-	{
-		struct feed_hooks fh = { feed_health, feed_metrics, &r };
-		r.feed = feed_new(r.cfg, r.st, &fh);
-	}
+	r.feed = feed_new(r.cfg, r.st);
+	r.metrics = (struct web_metrics_src){ r.st, r.feed, r.cons, r.pl };
 	if (r.cfg->calendar.listen_port > 0) {
 		r.httpd = httpd_new(r.loop, r.cfg->calendar.listen_host, r.cfg->calendar.listen_port,
 				    err, sizeof err);
-		if (r.httpd == NULL || feed_register(r.feed, r.httpd) != 0) {
+		if (r.httpd == NULL || web_feeds_register(r.httpd, r.feed) != 0 ||
+		    web_metrics_register(r.httpd, &r.metrics) != 0) {
 			log_err("http: %s", r.httpd ? "cannot register the feed routes" : err);
 			r.exit_code = 3;
 			goto out;
@@ -451,7 +391,7 @@ main(int argc, char **argv)
 	}
 
 	r.disp = dispatch_new(r.cfg, r.tpl, r.st, r.loop, r.prod);
-	if (r.httpd && dispatch_routes(r.disp, r.httpd) != 0) {
+	if (r.httpd && (r.sms = web_sms_register(r.httpd, r.cfg, r.st, r.disp)) == NULL) {
 		log_err("http: cannot register the SMS receipt routes");
 		r.exit_code = 3;
 		goto out;
@@ -478,6 +418,7 @@ main(int argc, char **argv)
 	sdnotify_stopping();
 out:
 	httpd_free(r.httpd);
+	web_sms_free(r.sms);
 	feed_writer_stop(r.writer);
 	feed_free(r.feed);
 	/* In-flight sends finish and are recorded before Kafka closes. */

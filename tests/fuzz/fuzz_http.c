@@ -1,16 +1,21 @@
 /*
  * fuzz_http.c — libFuzzer harness for relanced's HTTP request paths: the
- * route table (httpd.c: longest prefix), the feed path parser and handlers
- * (feed.c: /feeds/<kind>/<token>.ics, /healthz, /metrics) on a real store,
- * and the If-None-Match comparison against the answer's ETag. Reached
- * without sockets: httpd.c and feed.c are included here for their static
- * functions (so this program links the other daemon objects, not those two).
+ * route table (httpd.c: longest prefix), the feed path parser and handler
+ * (web_feeds.c: /feeds/<kind>/<token>.ics), /healthz and /metrics
+ * (web_metrics.c) on a real store, and the If-None-Match comparison against
+ * the answer's ETag. Reached without sockets: httpd.c is included here for
+ * its static functions (so this program links the other daemon objects,
+ * not httpd.o).
  *
  * Input: "PATH\nIF-NONE-MATCH" (the second line optional).
  */
 #define _GNU_SOURCE
 #include "../../daemon/httpd.c"
-#include "../../daemon/feed.c"
+#include "../../daemon/config.h"
+#include "../../daemon/feed.h"
+#include "../../daemon/store.h"
+#include "../../daemon/web_feeds.h"
+#include "../../daemon/web_metrics.h"
 
 #include <sqlite3.h>
 
@@ -22,15 +27,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct httpd *h;
 static struct feed *f;
-
-static int
-health(char *why, size_t whylen, void *arg)
-{
-	(void)arg;
-	(void)why;
-	(void)whylen;
-	return 0;
-}
 
 static char dir[] = "/tmp/relance-fuzz-http.XXXXXX";
 
@@ -51,7 +47,7 @@ cleanup(void)
 static void
 setup(void)
 {
-	static struct feed_hooks hooks = { health, NULL, NULL };
+	static struct web_metrics_src src;   /* no consumer: the store's health only */
 	char path[96], err[256];
 	struct config *cfg = config_default();
 	struct store *st;
@@ -74,9 +70,11 @@ setup(void)
 		abort();
 	sqlite3_close(db);
 	tz_set(cfg->calendar.timezone ? cfg->calendar.timezone : "Europe/Paris");
-	f = feed_new(cfg, st, &hooks);
+	f = feed_new(cfg, st);
+	src.st = st;
+	src.feed = f;
 	h = xcalloc(1, sizeof *h);
-	if (feed_register(f, h) != 0)
+	if (web_feeds_register(h, f) != 0 || web_metrics_register(h, &src) != 0)
 		abort();
 	/* The store lives as long as the process, the directory until exit. */
 }

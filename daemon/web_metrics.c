@@ -1,0 +1,240 @@
+/*
+ * web_metrics.c — the operational endpoints (contract section 6):
+ *
+ *   GET /healthz   200 "ok", or 503 with a one-line reason (store first,
+ *                  then the consumer: store batches, Kafka subscription)
+ *   GET /metrics   Prometheus text format 0.0.4: the store's gauges and
+ *                  counters, the feed cache, the consumer's and the
+ *                  planner's counters since start
+ *
+ * Every metric of relanced is formatted here; the modules only count.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "consumer.h"
+#include "feed.h"
+#include "httpd.h"
+#include "model.h"
+#include "plan.h"
+#include "store.h"
+#include "util.h"
+#include "web_metrics.h"
+
+/* ---- /healthz ------------------------------------------------------------------- */
+
+/* 0 when healthy; otherwise -1 with a one-line reason in why. */
+static int
+consumer_health(const struct consumer *cons, char *why, size_t whylen)
+{
+	const struct consumer_stats *cs;
+
+	if (cons == NULL)
+		return 0;
+	cs = consumer_stats(cons);
+	if (!cs->store_ok)
+		snprintf(why, whylen, "%s", cs->problem[0] ? cs->problem : "store: last batch failed");
+	else if (!cs->subscribed)
+		snprintf(why, whylen, "kafka: consumer not subscribed");
+	else if (cs->problem[0])
+		snprintf(why, whylen, "%s", cs->problem);
+	else
+		return 0;
+	return -1;
+}
+
+static int
+on_healthz(const struct httpd_request *req, struct httpd_response *resp, void *arg)
+{
+	const struct web_metrics_src *src = arg;
+	char why[200] = "";
+
+	resp->content_type = "text/plain; charset=utf-8";
+	if (strcmp(req->path, "/healthz") != 0) {
+		resp->status = 404;
+		return 0;
+	}
+	if (store_rev(src->st) < 0)
+		snprintf(why, sizeof why, "store: %s", store_errmsg(src->st));
+	else if (consumer_health(src->cons, why, sizeof why) != 0 && !why[0])
+		snprintf(why, sizeof why, "unhealthy");
+	if (why[0]) {
+		why[strcspn(why, "\r\n")] = '\0';
+		resp->status = 503;
+		resp->body = xasprintf("%s\n", why);
+	} else {
+		resp->status = 200;
+		resp->body = xstrdup("ok\n");
+	}
+	resp->body_len = strlen(resp->body);
+	return 0;
+}
+
+/* ---- /metrics: the store ---------------------------------------------------------- */
+
+struct metrics_ctx {
+	FILE *out;
+	int seen_appt, seen_rem, seen_short, seen_counter;
+};
+
+static void
+label_escaped(FILE *out, const char *s)
+{
+	for (; s && *s; s++) {
+		if (*s == '\\' || *s == '"')
+			fputc('\\', out);
+		if (*s == '\n')
+			fputs("\\n", out);
+		else
+			fputc(*s, out);
+	}
+}
+
+static void
+metric_row(const char *what, int a, int b, const char *name, int64_t n, void *arg)
+{
+	struct metrics_ctx *m = arg;
+	FILE *out = m->out;
+
+	if (strcmp(what, "appointments") == 0) {
+		if (!m->seen_appt++)
+			fputs("# HELP relance_appointments Appointments in the store by status.\n"
+			      "# TYPE relance_appointments gauge\n", out);
+		fprintf(out, "relance_appointments{status=\"%s\"} %lld\n", appt_status_name(a),
+			(long long)n);
+	} else if (strcmp(what, "reminders") == 0) {
+		if (!m->seen_rem++)
+			fputs("# HELP relance_reminders Reminders in the store by channel and status.\n"
+			      "# TYPE relance_reminders gauge\n", out);
+		fprintf(out, "relance_reminders{channel=\"%s\",status=\"%s\"} %lld\n",
+			channel_name(a), rem_status_name(b),
+			(long long)n);
+	} else if (strcmp(what, "dead_letters") == 0) {
+		fprintf(out, "# HELP relance_dead_letters_total Events dead-lettered.\n"
+			     "# TYPE relance_dead_letters_total counter\n"
+			     "relance_dead_letters_total %lld\n", (long long)n);
+	} else if (name && strncmp(name, "dropin_shortage:", 16) == 0) {
+		if (!m->seen_short++)
+			fputs("# HELP relance_dropin_shortage_total Students left without a drop-in slot.\n"
+			      "# TYPE relance_dropin_shortage_total counter\n", out);
+		fputs("relance_dropin_shortage_total{window=\"", out);
+		label_escaped(out, name + 16);
+		fprintf(out, "\"} %lld\n", (long long)n);
+	} else if (name) {
+		if (!m->seen_counter++)
+			fputs("# HELP relance_store_counter Other counters kept in the store.\n"
+			      "# TYPE relance_store_counter counter\n", out);
+		fputs("relance_store_counter{name=\"", out);
+		label_escaped(out, name);
+		fprintf(out, "\"} %lld\n", (long long)n);
+	}
+}
+
+/* ---- /metrics: the consumer and the planner ---------------------------------------- */
+
+/* The type label of an event kind: its CloudEvents type without the
+ * "avenirpro." prefix; "other" for the events of no known type. */
+static const char *
+event_label(int k)
+{
+	const char *name = event_type_name(k), *dot = strchr(name, '.');
+	if (event_type_parse(name) < 0)
+		return "other";
+	return dot ? dot + 1 : name;
+}
+
+static void
+counters(FILE *out, const struct consumer_stats *cs, const struct plan_stats *ps)
+{
+	fputs("# HELP relance_events_total Kafka events handled since start, by type and result.\n"
+	      "# TYPE relance_events_total counter\n", out);
+	for (int k = 0; k < (int)ARRAY_SIZE(cs->by_type); k++) {
+		fprintf(out, "relance_events_total{type=\"%s\",result=\"applied\"} %llu\n",
+			event_label(k), (unsigned long long)cs->by_type[k]);
+		fprintf(out, "relance_events_total{type=\"%s\",result=\"rejected\"} %llu\n",
+			event_label(k), (unsigned long long)cs->rejected_by_type[k]);
+	}
+	fprintf(out, "relance_events_total{type=\"any\",result=\"duplicate\"} %llu\n"
+		     "# HELP relance_events_consumed_total Kafka messages consumed since start.\n"
+		     "# TYPE relance_events_consumed_total counter\n"
+		     "relance_events_consumed_total %llu\n"
+		     "# HELP relance_store_batches_total Store transactions of Kafka batches.\n"
+		     "# TYPE relance_store_batches_total counter\n"
+		     "relance_store_batches_total %llu\n"
+		     "# HELP relance_store_batch_seconds Duration of store batches (last, max).\n"
+		     "# TYPE relance_store_batch_seconds gauge\n"
+		     "relance_store_batch_seconds{stat=\"last\"} %.3f\n"
+		     "relance_store_batch_seconds{stat=\"max\"} %.3f\n"
+		     "# HELP relance_planned_total Planning results since start.\n"
+		     "# TYPE relance_planned_total counter\n"
+		     "relance_planned_total{what=\"appointments\"} %llu\n"
+		     "relance_planned_total{what=\"reminders\"} %llu\n"
+		     "relance_planned_total{what=\"replacements\"} %llu\n"
+		     "relance_planned_total{what=\"dropin_shortages\"} %llu\n"
+		     "relance_planned_total{what=\"alerts\"} %llu\n"
+		     "# HELP relance_up 1 while the consumer and the store are healthy.\n"
+		     "# TYPE relance_up gauge\n"
+		     "relance_up %d\n",
+		(unsigned long long)cs->duplicates, (unsigned long long)cs->consumed,
+		(unsigned long long)cs->batches, (double)cs->last_batch_ms / 1e3,
+		(double)cs->lat_max_ms / 1e3, (unsigned long long)ps->appointments,
+		(unsigned long long)ps->reminders, (unsigned long long)ps->replacements,
+		(unsigned long long)ps->dropin_shortages, (unsigned long long)ps->alerts,
+		cs->store_ok && cs->subscribed && !cs->problem[0]);
+}
+
+/* ---- /metrics ------------------------------------------------------------------------ */
+
+static int
+on_metrics(const struct httpd_request *req, struct httpd_response *resp, void *arg)
+{
+	const struct web_metrics_src *src = arg;
+	struct metrics_ctx m;
+	char *buf = NULL;
+	size_t len = 0;
+
+	if (strcmp(req->path, "/metrics") != 0) {
+		resp->status = 404;
+		return 0;
+	}
+	memset(&m, 0, sizeof m);
+	m.out = open_memstream(&buf, &len);
+	if (m.out == NULL)
+		return -1;
+	if (store_feed_metrics(src->st, metric_row, &m) != 0)
+		fputs("# store unavailable\n", m.out);
+	if (!m.seen_short)
+		fputs("# HELP relance_dropin_shortage_total Students left without a drop-in slot.\n"
+		      "# TYPE relance_dropin_shortage_total counter\n"
+		      "relance_dropin_shortage_total 0\n", m.out);
+	fprintf(m.out, "# HELP relance_feed_cache_entries Calendar feeds cached in memory.\n"
+		       "# TYPE relance_feed_cache_entries gauge\n"
+		       "relance_feed_cache_entries %zu\n"
+		       "# HELP relance_feed_files_pending Feed files waiting to be written.\n"
+		       "# TYPE relance_feed_files_pending gauge\n"
+		       "relance_feed_files_pending %zu\n",
+		feed_cached_count(src->feed), feed_pending_count(src->feed));
+	if (src->cons && src->pl)
+		counters(m.out, consumer_stats(src->cons), plan_stats(src->pl));
+	if (fclose(m.out) != 0) {
+		free(buf);
+		return -1;
+	}
+	resp->status = 200;
+	resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
+	resp->body = buf;
+	resp->body_len = len;
+	return 0;
+}
+
+int
+web_metrics_register(struct httpd *h, const struct web_metrics_src *src)
+{
+	void *arg = (void *)(uintptr_t)src;   /* handlers only read it */
+	if (httpd_route(h, "/healthz", 0, on_healthz, arg) ||
+	    httpd_route(h, "/metrics", 0, on_metrics, arg))
+		return -1;
+	return 0;
+}

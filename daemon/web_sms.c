@@ -1,0 +1,263 @@
+/*
+ * web_sms.c — the Kannel SMS gateway's callbacks (contract section 4):
+ *
+ *   /sms/kannel/dlr?id=<reminder id>&status=<Kannel DLR type>
+ *       a delivery report: recorded as an attempt; "delivered" (1) counts
+ *       as a contact, "undelivered" (2, 16) fails a sent reminder (email
+ *       fallback and outcome event through dispatch.h)
+ *   /sms/kannel/incoming?from=<phone>&text=<text>
+ *       an incoming SMS: a STOP reply withdraws the student's SMS consent
+ *       and cancels their pending SMS; anything else is counted and ignored
+ *
+ * GET or POST; only from [sms] allow_from (default the loopback: 403
+ * otherwise); 400 when an argument is missing or malformed, 404 for a
+ * report about no SMS reminder, 500 when the store fails.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "dispatch.h"
+#include "httpd.h"
+#include "log.h"
+#include "model.h"
+#include "sms.h"
+#include "store.h"
+#include "util.h"
+#include "web_sms.h"
+
+struct web_sms {
+	const struct config *cfg;
+	struct store *st;
+	struct dispatch *d;
+	struct web_sms_stats stats;
+};
+
+static int
+allowed(struct web_sms *w, const char *ip)
+{
+	const char *list = w->cfg->sms.allow_from ? w->cfg->sms.allow_from : "127.0.0.1,::1";
+	size_t il;
+	if (ip == NULL)
+		return 0;
+	if (strncmp(ip, "::ffff:", 7) == 0 && strchr(ip, '.'))
+		ip += 7;
+	il = strlen(ip);
+	for (const char *p = list; *p;) {
+		size_t n;
+		while (*p == ',' || *p == ' ')
+			p++;
+		n = strcspn(p, ", ");
+		if (n && n == il && memcmp(p, ip, n) == 0)
+			return 1;
+		p += n;
+	}
+	return 0;
+}
+
+static void
+respond(struct httpd_response *resp, int status, const char *text)
+{
+	resp->status = status;
+	resp->body = xstrdup(text);
+	resp->body_len = strlen(text);
+	resp->content_type = "text/plain; charset=utf-8";
+}
+
+/* What both Kannel callbacks check first: the caller's address and their
+ * two arguments. 1 to go on, else 0 with the answer set (403, 400 missing). */
+static int
+callback_ok(struct web_sms *w, const struct httpd_request *req, struct httpd_response *resp,
+	    const char *a, const char *b, const char *missing)
+{
+	if (!allowed(w, req->client_ip)) {
+		respond(resp, 403, "forbidden\n");
+		return 0;
+	}
+	if (a == NULL || b == NULL) {
+		respond(resp, 400, missing);
+		return 0;
+	}
+	return 1;
+}
+
+/* ---- delivery reports ------------------------------------------------------------- */
+
+/* The attempt outcome a Kannel DLR type stands for. */
+static const char *
+dlr_outcome(long status)
+{
+	if (status == 1)
+		return "delivered";
+	if (status == 2 || status == 16)
+		return "undelivered";
+	return status == 8 ? "smsc-accepted" : status == 4 ? "smsc-queued" : "report";
+}
+
+/*
+ * Records the delivery report status of SMS reminder id, in one store
+ * transaction. 1 done, 0 no such SMS reminder, -1 store error.
+ */
+static int
+record_dlr(struct web_sms *w, long long id, long status, int64_t now)
+{
+	struct reminder r = { 0 };
+	char detail[64];
+	int undelivered = 0, rc;
+
+	if (store_begin_relaxed(w->st) != 0)
+		return -1;
+	/* -1 (rolled back) until committed; 0 when there is no such reminder */
+	rc = store_reminder_get(w->st, id, &r) == 1 && r.channel == CH_SMS ? -1 : 0;
+	if (rc == 0)
+		goto out;
+	snprintf(detail, sizeof detail, "delivery report %ld", status);
+	if (store_attempt_add(w->st, r.id, now, CH_SMS, dlr_outcome(status), detail) ||
+	    (status == 1 && r.kind == REM_REMINDER &&
+	     store_student_touch_contact(w->st, r.student_id, now)))
+		goto out;
+	if ((status == 2 || status == 16) && r.status == REM_SENT) {
+		if (store_reminder_set(w->st, r.id, REM_FAILED, r.attempts, now, r.sent_at,
+				       "delivery report: not delivered"))
+			goto out;
+		dispatch_sms_fallback(w->d, &r, now);
+		undelivered = 1;
+	}
+	if (store_commit(w->st) != 0)
+		goto out;
+	rc = 1;
+	w->stats.dlr++;
+	if (undelivered)
+		dispatch_sms_undelivered(w->d, &r, now);
+	else
+		log_debug("reminder %lld (sms): delivery report %ld", id, status);
+out:
+	if (rc != 1)
+		store_rollback(w->st);
+	reminder_clear(&r);
+	return rc;
+}
+
+static int
+on_dlr(const struct httpd_request *req, struct httpd_response *resp, void *arg)
+{
+	struct web_sms *w = arg;
+	const char *ids = httpd_arg(req, "id"), *sts = httpd_arg(req, "status");
+	char *end = NULL;
+	long long id;
+	long status;
+	int64_t now = clock_now();
+	int rc;
+
+	if (!callback_ok(w, req, resp, ids, sts, "id and status required\n"))
+		return 0;
+	errno = 0;
+	id = strtoll(ids, &end, 10);
+	if (errno || *end || id <= 0) {
+		respond(resp, 400, "bad id\n");
+		return 0;
+	}
+	status = strtol(sts, &end, 10);
+	if (*end || status < 0) {
+		respond(resp, 400, "bad status\n");
+		return 0;
+	}
+	rc = record_dlr(w, id, status, now);
+	if (rc < 0)
+		return -1;
+	if (rc == 0)
+		respond(resp, 404, "no such SMS reminder\n");
+	else
+		respond(resp, 200, "ok\n");
+	return 0;
+}
+
+/* ---- incoming SMS ------------------------------------------------------------------- */
+
+/*
+ * A STOP reply from phone: the student's SMS consent is withdrawn and their
+ * pending SMS cancelled, in one store transaction (a number of no student
+ * is only counted). 0, or -1 on a store error.
+ */
+static int
+stop_reply(struct web_sms *w, const char *phone, int64_t now)
+{
+	struct student s = { 0 };
+	int found, rc = -1;
+
+	if (store_begin_relaxed(w->st) != 0)
+		return -1;
+	found = store_student_by_phone(w->st, phone, &s);
+	if (found == 0 && !store_counter_add(w->st, "sms_stop_unknown", 1) && !store_commit(w->st)) {
+		log_info("STOP reply from a number that belongs to no student");
+		rc = 0;
+	} else if (found > 0 && !store_student_set_consent(w->st, s.id, CH_SMS, 0, now) &&
+		   !store_reminders_cancel_student(w->st, s.id, CH_SMS, "STOP reply", now) &&
+		   !store_counter_add(w->st, "sms_stop", 1) && !store_commit(w->st)) {
+		log_info("student %s: STOP reply, SMS consent withdrawn and pending SMS cancelled",
+			 s.id);
+		rc = 0;
+	}
+	student_clear(&s);
+	if (rc != 0)
+		store_rollback(w->st);
+	return rc;
+}
+
+static int
+on_incoming(const struct httpd_request *req, struct httpd_response *resp, void *arg)
+{
+	struct web_sms *w = arg;
+	const char *from = httpd_arg(req, "from"), *text = httpd_arg(req, "text");
+
+	if (!callback_ok(w, req, resp, from, text, "from and text required\n"))
+		return 0;
+	w->stats.incoming++;
+	if (!sms_is_stop(text)) {
+		log_debug("incoming SMS that is not a STOP reply: ignored");
+		store_counter_add(w->st, "sms_incoming_other", 1);
+	} else {
+		w->stats.stop_replies++;
+		if (stop_reply(w, from, clock_now()) != 0)
+			return -1;
+	}
+	respond(resp, 200, "");
+	return 0;
+}
+
+struct web_sms *
+web_sms_register(struct httpd *h, const struct config *cfg, struct store *st, struct dispatch *d)
+{
+	struct web_sms *w = xcalloc(1, sizeof *w);
+
+	w->cfg = cfg;
+	w->st = st;
+	w->d = d;
+	if (httpd_route(h, "/sms/kannel/dlr", 1, on_dlr, w) ||
+	    httpd_route(h, "/sms/kannel/incoming", 1, on_incoming, w)) {
+		free(w);
+		return NULL;
+	}
+	return w;
+}
+
+void
+web_sms_reconfigure(struct web_sms *w, const struct config *cfg)
+{
+	if (w)
+		w->cfg = cfg;
+}
+
+const struct web_sms_stats *
+web_sms_stats(const struct web_sms *w)
+{
+	return &w->stats;
+}
+
+void
+web_sms_free(struct web_sms *w)
+{
+	free(w);
+}
