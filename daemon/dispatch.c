@@ -716,10 +716,10 @@ run(void *arg)
 
 /* ---- SMS gateway callbacks (web_sms.c) ---------------------------------------------- */
 
-void
+int
 dispatch_sms_fallback(struct dispatch *d, const struct reminder *r, int64_t now)
 {
-	fallback_email(d, r, now);
+	return fallback_email(d, r, now);
 }
 
 void

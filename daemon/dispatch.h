@@ -62,10 +62,11 @@ void dispatch_poke(struct dispatch *d);
  * For the SMS gateway's delivery reports (web_sms.c): r is an SMS reminder
  * a report just marked failed. dispatch_sms_fallback(), inside the
  * caller's store transaction, adds the email fallback reminder when the
- * student has one; dispatch_sms_undelivered(), after the commit, counts
- * the failure, publishes its outcome and wakes the dispatcher.
+ * student has one (0, or -1 on a store error: roll back);
+ * dispatch_sms_undelivered(), after the commit, counts the failure,
+ * publishes its outcome and wakes the dispatcher.
  */
-void dispatch_sms_fallback(struct dispatch *d, const struct reminder *r, int64_t now);
+int dispatch_sms_fallback(struct dispatch *d, const struct reminder *r, int64_t now);
 void dispatch_sms_undelivered(struct dispatch *d, const struct reminder *r, int64_t now);
 const struct dispatch_stats *dispatch_stats(struct dispatch *d);
 

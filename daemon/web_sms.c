@@ -110,9 +110,11 @@ record_dlr(struct web_sms *w, long long id, long status, int64_t now)
 	if (store_begin_relaxed(w->st) != 0)
 		return -1;
 	/* -1 (rolled back) until committed; 0 when there is no such reminder */
-	rc = store_reminder_get(w->st, id, &r) == 1 && r.channel == CH_SMS ? -1 : 0;
-	if (rc == 0)
+	if ((rc = store_reminder_get(w->st, id, &r)) != 1 || r.channel != CH_SMS) {
+		rc = rc < 0 ? -1 : 0;
 		goto out;
+	}
+	rc = -1;
 	snprintf(detail, sizeof detail, "delivery report %ld", status);
 	if (store_attempt_add(w->st, r.id, now, CH_SMS, dlr_outcome(status), detail) ||
 	    (status == 1 && r.kind == REM_REMINDER &&
@@ -122,7 +124,8 @@ record_dlr(struct web_sms *w, long long id, long status, int64_t now)
 		if (store_reminder_set(w->st, r.id, REM_FAILED, r.attempts, now, r.sent_at,
 				       "delivery report: not delivered"))
 			goto out;
-		dispatch_sms_fallback(w->d, &r, now);
+		if (dispatch_sms_fallback(w->d, &r, now))
+			goto out;
 		undelivered = 1;
 	}
 	if (store_commit(w->st) != 0)
@@ -217,7 +220,8 @@ on_incoming(const struct httpd_request *req, struct httpd_response *resp, void *
 	w->stats.incoming++;
 	if (!sms_is_stop(text)) {
 		log_debug("incoming SMS that is not a STOP reply: ignored");
-		store_counter_add(w->st, "sms_incoming_other", 1);
+		if (store_counter_add(w->st, "sms_incoming_other", 1) != 0)
+			return -1;  /* answered 500; nothing else was changed */
 	} else {
 		w->stats.stop_replies++;
 		if (stop_reply(w, from, clock_now()) != 0)
