@@ -337,9 +337,9 @@ count(const struct plan *p, int kind, int status)
 static int64_t
 rem_count(int64_t appt_id, int channel, int status)
 {
-	return q_int("SELECT count(*) FROM reminders WHERE appointment_id = %lld AND kind = 1"
+	return q_int("SELECT count(*) FROM reminders WHERE appointment_id = %lld AND kind = %d"
 		     " AND (%d = 0 OR channel = %d) AND (%d < 0 OR status = %d)",
-		     (long long)appt_id, channel, channel, status, status);
+		     (long long)appt_id, REM_REMINDER, channel, channel, status, status);
 }
 
 /* Is t inside office hours (mon-fri 09:00-12:00, 13:30-17:00), for [t, t+30m)? */
@@ -507,7 +507,8 @@ START_TEST(test_dropin_capacity_and_shortage)
 		plan_put(&p);
 	}
 	ck_assert_int_eq(q_int("SELECT max(c) FROM (SELECT count(*) c FROM appointments"
-			       " WHERE kind = 2 AND status = 1 GROUP BY starts_at)"), 3);
+			       " WHERE kind = %d AND status = %d GROUP BY starts_at)", KIND_DROPIN,
+			       APPT_CONFIRMED), 3);
 	ck_assert_int_eq(q_int("SELECT booked FROM dropin_fill WHERE starts_at = %lld",
 			       (long long)L("2026-07-02", "09:00")), 3);
 	ck_assert_int_eq(q_int("SELECT booked FROM dropin_fill WHERE starts_at = %lld",
@@ -707,16 +708,19 @@ START_TEST(test_busy_adviser)
 		snprintf(sid, sizeof sid, "S%02d", i);
 		ck_assert_int_eq(exam_full(id, sid, "2026-06-18", "busy", now), PLAN_APPLIED);
 	}
-	ck_assert_int_eq(q_int("SELECT count(*) FROM appointments WHERE kind = 1 AND status = 1"
-			       " AND adviser_id = 'busy'"), 200);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM appointments WHERE kind = %d AND status = %d"
+			       " AND adviser_id = 'busy'", KIND_CHECKIN, APPT_CONFIRMED), 200);
 	/* no two confirmed check-ins of the adviser overlap */
 	ck_assert_int_eq(q_int("SELECT count(*) FROM appointments a JOIN appointments b"
 			       " ON a.adviser_id = b.adviser_id AND a.id < b.id"
-			       " WHERE a.kind = 1 AND b.kind = 1 AND a.status = 1 AND b.status = 1"
-			       " AND a.starts_at < b.ends_at AND b.starts_at < a.ends_at"), 0);
+			       " WHERE a.kind = %d AND b.kind = %d AND a.status = %d AND b.status = %d"
+			       " AND a.starts_at < b.ends_at AND b.starts_at < a.ends_at", KIND_CHECKIN,
+			       KIND_CHECKIN, APPT_CONFIRMED, APPT_CONFIRMED), 0);
 	/* all in office hours, on working days, not on the closed day */
-	ck_assert_int_eq(sqlite3_prepare_v2(F.ro, "SELECT starts_at, ends_at FROM appointments"
-					    " WHERE kind = 1", -1, &s, NULL), SQLITE_OK);
+	char *checkins = sqlite3_mprintf("SELECT starts_at, ends_at FROM appointments"
+					 " WHERE kind = %d", KIND_CHECKIN);
+	ck_assert_int_eq(sqlite3_prepare_v2(F.ro, checkins, -1, &s, NULL), SQLITE_OK);
+	sqlite3_free(checkins);
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		int64_t a = sqlite3_column_int64(s, 0), b = sqlite3_column_int64(s, 1);
 		int32_t day;
@@ -738,7 +742,8 @@ START_TEST(test_busy_adviser)
 	assert_wall(nth(&p, KIND_CHECKIN, 0, 0)->starts_at, "2026-07-07", "09:00");
 	/* drop-in capacity held as well */
 	ck_assert_int_le(q_int("SELECT max(c) FROM (SELECT count(*) c FROM appointments"
-			       " WHERE kind = 2 AND status = 1 GROUP BY starts_at)"), 3);
+			       " WHERE kind = %d AND status = %d GROUP BY starts_at)", KIND_DROPIN,
+			       APPT_CONFIRMED), 3);
 	/* no reminder due inside the quiet hours */
 	ck_assert_int_eq(sqlite3_prepare_v2(F.ro, "SELECT due_at FROM reminders", -1, &s, NULL),
 			 SQLITE_OK);
@@ -763,8 +768,8 @@ START_TEST(test_busy_adviser)
 	dup.status = APPT_CONFIRMED;
 	plan_put(&p);
 	ck_assert_int_eq(store_appt_insert(F.st, &dup, "test.example.org", now), -1);
-	ck_assert_int_eq(q_int("SELECT count(*) FROM appointments WHERE kind = 1 AND status = 1"),
-			 200);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM appointments WHERE kind = %d AND status = %d",
+			       KIND_CHECKIN, APPT_CONFIRMED), 200);
 }
 END_TEST
 
@@ -875,7 +880,7 @@ START_TEST(test_resit)
 					   REM_PENDING), 4);
 	plan_put(&p);
 	ck_assert_int_eq(q_int("SELECT count(*) FROM appointments WHERE student_id = 'S1'"
-			       " AND kind = 1 AND status = 1"), 4);
+			       " AND kind = %d AND status = %d", KIND_CHECKIN, APPT_CONFIRMED), 4);
 	/* the drop-in place of the old plan was given back */
 	ck_assert_int_eq(q_int("SELECT total(booked) FROM dropin_fill"), 1);
 }
@@ -1131,19 +1136,19 @@ START_TEST(test_update_consent_sms_false)
 
 	fx_open(BASE_CONF, now);
 	ck_assert_int_eq(exam_full("e1", "S1", "2026-06-18", "adv1", now), PLAN_APPLIED);
-	ck_assert_int_eq(q_int("SELECT count(*) FROM reminders WHERE channel = %d AND status = 0",
-			       CH_SMS), 10);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM reminders WHERE channel = %d AND status = %d",
+			       CH_SMS, REM_PENDING), 10);
 	now = T("2026-06-20T10:00:00+02:00");
 	ck_assert_int_eq(update("u1", "S1", "\"consent\":{\"sms\":false}", now), PLAN_APPLIED);
-	ck_assert_int_eq(q_int("SELECT count(*) FROM reminders WHERE channel = %d AND status = 0",
-			       CH_SMS), 0);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM reminders WHERE channel = %d AND status = %d",
+			       CH_SMS, REM_PENDING), 0);
 	ck_assert_int_eq(q_int("SELECT count(*) FROM reminders WHERE channel = %d AND status = %d",
 			       CH_SMS, REM_CANCELLED), 10);
-	ck_assert_int_eq(q_int("SELECT count(*) FROM reminders WHERE channel = %d AND status = 0",
-			       CH_EMAIL), 10);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM reminders WHERE channel = %d AND status = %d",
+			       CH_EMAIL, REM_PENDING), 10);
 	ck_assert_int_eq(q_int("SELECT consent_sms FROM students WHERE id = 'S1'"), 0);
 	/* appointments untouched */
-	ck_assert_int_eq(q_int("SELECT count(*) FROM appointments WHERE status = 1"), 5);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM appointments WHERE status = %d", APPT_CONFIRMED), 5);
 }
 END_TEST
 
@@ -1210,12 +1215,14 @@ START_TEST(test_update_stop)
 	}
 	ck_assert_int_eq(count(&p, KIND_CHECKIN, APPT_CANCELLED), 3);
 	plan_put(&p);
-	ck_assert_int_eq(q_int("SELECT count(*) FROM reminders WHERE student_id = 'S1' AND status = 0"),
+	ck_assert_int_eq(q_int("SELECT count(*) FROM reminders WHERE student_id = 'S1' AND status = %d",
+			       REM_PENDING),
 			 0);
 	ck_assert_int_eq(q_int("SELECT stopped FROM students WHERE id = 'S1'"), 1);
 	/* nothing comes back with a later update */
 	ck_assert_int_eq(update("u2", "S1", "\"phone\":\"+33600000000\"", now + 60), PLAN_APPLIED);
-	ck_assert_int_eq(q_int("SELECT count(*) FROM reminders WHERE student_id = 'S1' AND status = 0"),
+	ck_assert_int_eq(q_int("SELECT count(*) FROM reminders WHERE student_id = 'S1' AND status = %d",
+			       REM_PENDING),
 			 0);
 }
 END_TEST
@@ -1265,7 +1272,8 @@ START_TEST(test_horizon_rows_made_later)
 	h = schedule_reminder_horizon(F.cfg);
 	ck_assert_int_eq(h, 7 * 86400);
 	ck_assert_int_eq(exam_full("e1", "S1", "2026-06-18", "adv1", now), PLAN_APPLIED);
-	ck_assert_int_eq(q_int("SELECT count(*) FROM appointments WHERE reminded = 0 AND status = 1"), 5);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM appointments WHERE reminded = 0 AND status = %d",
+			       APPT_CONFIRMED), 5);
 	ck_assert_int_eq(q_int("SELECT count(*) FROM reminders"), 0);
 	ck_assert_int_eq(make_at(now, 100), 0);
 
@@ -1524,8 +1532,9 @@ START_TEST(test_restart_books)
 	plan_put(&p);
 	ck_assert_int_eq(q_int("SELECT count(*) FROM appointments a JOIN appointments b"
 			       " ON a.adviser_id = b.adviser_id AND a.id < b.id"
-			       " WHERE a.kind = 1 AND b.kind = 1 AND a.status = 1 AND b.status = 1"
-			       " AND a.starts_at < b.ends_at AND b.starts_at < a.ends_at"), 0);
+			       " WHERE a.kind = %d AND b.kind = %d AND a.status = %d AND b.status = %d"
+			       " AND a.starts_at < b.ends_at AND b.starts_at < a.ends_at", KIND_CHECKIN,
+			       KIND_CHECKIN, APPT_CONFIRMED, APPT_CONFIRMED), 0);
 	/* the events seen before the restart are still duplicates */
 	ck_assert_int_eq(exam_full("e0", "S0", "2026-06-18", "adv1", now), PLAN_DUPLICATE);
 }
@@ -1611,13 +1620,13 @@ START_TEST(test_bug_consent_given_back)
 	ck_assert_int_eq(exam_full("e1", "S1", "2026-06-18", "adv1", now), PLAN_APPLIED);
 	ck_assert_int_eq(update("u1", "S1", "\"consent\":{\"sms\":false}",
 				T("2026-06-20T10:00:00+02:00")), PLAN_APPLIED);
-	ck_assert_int_eq(q_int("SELECT count(*) FROM reminders WHERE channel = %d AND status = 0",
-			       CH_SMS), 0);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM reminders WHERE channel = %d AND status = %d",
+			       CH_SMS, REM_PENDING), 0);
 	ck_assert_int_eq(update("u2", "S1", "\"consent\":{\"sms\":true}",
 				T("2026-06-21T10:00:00+02:00")), PLAN_APPLIED);
 	/* 5 future appointments x 2 offsets */
-	ck_assert_int_eq(q_int("SELECT count(*) FROM reminders WHERE channel = %d AND status = 0",
-			       CH_SMS), 10);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM reminders WHERE channel = %d AND status = %d",
+			       CH_SMS, REM_PENDING), 10);
 }
 END_TEST
 
