@@ -182,13 +182,25 @@ rows_free(struct rows *r)
 	free(r->a);
 }
 
+/* The store's feed kinds are the calendar's (the store includes no ical.h). */
+_Static_assert(STORE_FEED_ADVISER == (int)ICAL_FEED_ADVISER &&
+	       STORE_FEED_STUDENT == (int)ICAL_FEED_STUDENT &&
+	       STORE_FEED_ESTABLISHMENT == (int)ICAL_FEED_ESTABLISHMENT, "feed kinds");
+
 static void
-collect_appt(const struct ical_appt *src, void *arg)
+collect_appt(const struct feed_row *src, void *arg)
 {
 	struct rows *r = arg;
 	struct ical_appt *a = rows_add(r);
 
-	*a = *src;
+	a->kind = src->kind;
+	a->status = src->status;
+	a->sequence = src->sequence;
+	a->starts_at = src->starts_at;
+	a->ends_at = src->ends_at;
+	a->created_at = src->created_at;
+	a->updated_at = src->updated_at;
+	a->situation = src->situation;
 	a->uid = keep(r, src->uid);
 	a->locale = keep(r, src->locale);
 	a->student_given_name = keep(r, src->student_given_name);
