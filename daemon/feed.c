@@ -193,23 +193,16 @@ collect_appt(const struct feed_row *src, void *arg)
 	struct rows *r = arg;
 	struct ical_appt *a = rows_add(r);
 
-	a->kind = src->kind;
-	a->status = src->status;
-	a->sequence = src->sequence;
-	a->starts_at = src->starts_at;
-	a->ends_at = src->ends_at;
-	a->created_at = src->created_at;
-	a->updated_at = src->updated_at;
-	a->situation = src->situation;
-	a->uid = keep(r, src->uid);
-	a->locale = keep(r, src->locale);
-	a->student_given_name = keep(r, src->student_given_name);
-	a->student_family_name = keep(r, src->student_family_name);
-	a->student_id = keep(r, src->student_id);
-	a->adviser_name = keep(r, src->adviser_name);
-	a->adviser_email = keep(r, src->adviser_email);
-	a->adviser_id = keep(r, src->adviser_id);
-	a->location = NULL;
+	*a = (struct ical_appt){
+		.uid = keep(r, src->uid), .kind = src->kind, .status = src->status,
+		.sequence = src->sequence, .starts_at = src->starts_at, .ends_at = src->ends_at,
+		.created_at = src->created_at, .updated_at = src->updated_at,
+		.locale = keep(r, src->locale), .situation = src->situation,
+		.student_given_name = keep(r, src->student_given_name),
+		.student_family_name = keep(r, src->student_family_name),
+		.student_id = keep(r, src->student_id), .adviser_id = keep(r, src->adviser_id),
+		.adviser_name = keep(r, src->adviser_name), .adviser_email = keep(r, src->adviser_email),
+	};
 	if (a->updated_at > r->last_modified)
 		r->last_modified = a->updated_at;
 }

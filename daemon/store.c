@@ -62,7 +62,8 @@ static const char *const migrations[] = {
 	" WHERE kind = {KIND_CHECKIN} AND status = {APPT_CONFIRMED};"
 	"CREATE TABLE reminders(id INTEGER PRIMARY KEY, appointment_id INTEGER,"
 	" student_id TEXT NOT NULL, channel INTEGER NOT NULL, kind INTEGER NOT NULL,"
-	" due_at INTEGER NOT NULL, next_at INTEGER NOT NULL, status INTEGER NOT NULL DEFAULT {REM_PENDING},"
+	" due_at INTEGER NOT NULL, next_at INTEGER NOT NULL,"
+	" status INTEGER NOT NULL DEFAULT {REM_PENDING},"
 	" attempts INTEGER NOT NULL DEFAULT 0, sent_at INTEGER, last_error TEXT,"
 	" created_at INTEGER NOT NULL);"
 	"CREATE INDEX reminders_pending ON reminders(next_at) WHERE status = {REM_PENDING};"
@@ -229,10 +230,9 @@ stmt_bind(struct store *st, enum stmt_id id, const char *fmt, ...)
 	sqlite3_stmt *s = stmt_get(st, id);
 	va_list ap;
 
-	if (s == NULL)
-		return NULL;
 	va_start(ap, fmt);
-	bind_va(s, fmt, ap);
+	if (s != NULL)
+		bind_va(s, fmt, ap);
 	va_end(ap);
 	return s;
 }
@@ -244,32 +244,14 @@ stmt_end(sqlite3_stmt *s)
 	sqlite3_clear_bindings(s);
 }
 
-int
-stmt_exec(struct store *st, sqlite3_stmt *s, const char *what)
+/* After the step that returned rc: 1 a row, 0 done, -1 an error (logged). */
+static int
+step_result(struct store *st, sqlite3_stmt *s, int rc, const char *what)
 {
-	int rc;
-
-	if (s == NULL)
-		return -1;
-	rc = sqlite3_step(s);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		store_fail(st, what);
 	stmt_end(s);
-	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
-}
-
-int
-exec_bound(struct store *st, enum stmt_id id, const char *what, const char *fmt, ...)
-{
-	sqlite3_stmt *s = stmt_get(st, id);
-	va_list ap;
-
-	if (s == NULL)
-		return -1;
-	va_start(ap, fmt);
-	bind_va(s, fmt, ap);
-	va_end(ap);
-	return stmt_exec(st, s, what);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
 int
@@ -281,12 +263,15 @@ one_row(struct store *st, sqlite3_stmt *s, void (*fill)(sqlite3_stmt *s, void *o
 	if (s == NULL)
 		return -1;
 	rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		store_fail(st, what);
-	else if (rc == SQLITE_ROW && fill)
+	if (rc == SQLITE_ROW && fill)
 		fill(s, out);
-	stmt_end(s);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+	return step_result(st, s, rc, what);
+}
+
+int
+stmt_exec(struct store *st, sqlite3_stmt *s, const char *what)
+{
+	return one_row(st, s, NULL, NULL, what) < 0 ? -1 : 0;
 }
 
 static void
@@ -295,23 +280,66 @@ fill_i64(sqlite3_stmt *s, void *out)
 	*(int64_t *)out = sqlite3_column_int64(s, 0);
 }
 
-int
-one_i64(struct store *st, sqlite3_stmt *s, int64_t *v, const char *what)
+int64_t
+one_value(struct store *st, sqlite3_stmt *s, const char *what)
 {
-	return one_row(st, s, fill_i64, v, what);
+	int64_t v = 0;
+	return one_row(st, s, fill_i64, &v, what) < 0 ? -1 : v;
 }
 
 int
 next_row(struct store *st, sqlite3_stmt *s, const char *what)
 {
-	int rc = sqlite3_step(s);
+	int rc = s ? sqlite3_step(s) : SQLITE_MISUSE;
 
 	if (rc == SQLITE_ROW)
 		return 1;
-	if (rc != SQLITE_DONE)
-		store_fail(st, what);
-	stmt_end(s);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return s ? step_result(st, s, rc, what) : -1;
+}
+
+void
+free_each(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+}
+
+/* Enums are read through unsigned * ('e'): gcc gives these unsigned int. */
+_Static_assert((enum appt_kind)-1 > 0 && (enum appt_status)-1 > 0 && (enum rem_kind)-1 > 0 &&
+	       (enum rem_status)-1 > 0 && (enum channel)-1 > 0 && (enum situation)-1 > 0,
+	       "model enums are unsigned");
+
+void
+row_get(sqlite3_stmt *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	for (int i = 0; fmt[i]; i++) {
+		char *copy;
+		switch (fmt[i]) {
+		case 't':
+			*va_arg(ap, char **) = col_text(s, i);
+			break;
+		case 'r':
+			*va_arg(ap, const char **) = col_str(s, i);
+			break;
+		case 'c':
+			copy = va_arg(ap, char *);
+			col_copy(s, i, copy, va_arg(ap, size_t));
+			break;
+		case 'i':
+			*va_arg(ap, int *) = sqlite3_column_int(s, i);
+			break;
+		case 'e':
+			*va_arg(ap, unsigned *) = (unsigned)sqlite3_column_int(s, i);
+			break;
+		case 'l':
+			*va_arg(ap, int64_t *) = sqlite3_column_int64(s, i);
+			break;
+		}
+	}
+	va_end(ap);
 }
 
 char *
@@ -449,6 +477,17 @@ store_pragmas(struct store *st)
 	return 0;
 }
 
+void
+store_close(struct store *st)
+{
+	if (st == NULL)
+		return;
+	for (int i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(st->stmt[i]);
+	sqlite3_close(st->db);
+	free(st);
+}
+
 struct store *
 store_open(const char *path, bool readonly, char *err, size_t errlen)
 {
@@ -481,16 +520,6 @@ fail:
 	return NULL;
 }
 
-void
-store_close(struct store *st)
-{
-	if (st == NULL)
-		return;
-	for (int i = 0; i < ST_COUNT; i++)
-		sqlite3_finalize(st->stmt[i]);
-	sqlite3_close(st->db);
-	free(st);
-}
 
 /* ---- transactions ------------------------------------------------------------------ */
 
@@ -539,7 +568,7 @@ end_relaxed(struct store *st)
 int
 store_commit(struct store *st)
 {
-	if (st->rev_dirty && exec_bound(st, ST_REV_SET, "rev", "l", st->rev))
+	if (st->rev_dirty && exec_bound(st, ST_REV_SET, "rev", "l", (int64_t)st->rev))
 		return -1;
 	if (stmt_exec(st, stmt_get(st, ST_COMMIT), "commit"))
 		return -1;
@@ -564,10 +593,7 @@ store_rollback(struct store *st)
 int64_t
 store_rev(struct store *st)
 {
-	int64_t v = 0;
-	if (one_i64(st, stmt_get(st, ST_REV_GET), &v, "rev") < 0)
-		return -1;
-	return v;
+	return one_value(st, stmt_get(st, ST_REV_GET), "rev");
 }
 
 int64_t

@@ -67,8 +67,6 @@ store_ctl_each_appt_count(struct store *st, void (*fn)(int, int, int64_t, void *
 {
 	sqlite3_stmt *s = stmt_get(st, ST_CTL_APPT_COUNT);
 	int rc;
-	if (s == NULL)
-		return -1;
 	while ((rc = next_row(st, s, "count appointments")) > 0)
 		fn(sqlite3_column_int(s, 0), sqlite3_column_int(s, 1), sqlite3_column_int64(s, 2), arg);
 	return rc;
@@ -80,8 +78,6 @@ store_ctl_each_reminder_count(struct store *st, void (*fn)(int, int, int, int64_
 {
 	sqlite3_stmt *s = stmt_get(st, ST_CTL_REM_COUNT);
 	int rc;
-	if (s == NULL)
-		return -1;
 	while ((rc = next_row(st, s, "count reminders")) > 0)
 		fn(sqlite3_column_int(s, 0), sqlite3_column_int(s, 1), sqlite3_column_int(s, 2),
 		   sqlite3_column_int64(s, 3), arg);
@@ -94,8 +90,6 @@ store_ctl_each_counter(struct store *st, const char *prefix,
 {
 	sqlite3_stmt *s = stmt_bind(st, ST_CTL_COUNTERS, "s", prefix);
 	int rc;
-	if (s == NULL)
-		return -1;
 	while ((rc = next_row(st, s, "counters")) > 0)
 		fn(col_str(s, 0), sqlite3_column_int64(s, 1), arg);
 	return rc;
@@ -109,23 +103,11 @@ store_ctl_each_reminder(struct store *st, const char *student_id, int status,
 		stmt_bind(st, ST_CTL_REM_STATUS, "i", status);
 	int rc;
 
-	if (s == NULL)
-		return -1;
 	while ((rc = next_row(st, s, "reminders")) > 0) {
-		struct reminder r = {
-			.id = sqlite3_column_int64(s, 0),
-			.appointment_id = sqlite3_column_int64(s, 1),
-			.student_id = (char *)(uintptr_t)sqlite3_column_text(s, 2),
-			.channel = sqlite3_column_int(s, 3),
-			.kind = sqlite3_column_int(s, 4),
-			.status = sqlite3_column_int(s, 5),
-			.attempts = sqlite3_column_int(s, 6),
-			.due_at = sqlite3_column_int64(s, 7),
-			.next_at = sqlite3_column_int64(s, 8),
-			.sent_at = sqlite3_column_int64(s, 9),
-			.last_error = (char *)(uintptr_t)sqlite3_column_text(s, 10),
-		};
+		struct reminder r;
+		reminder_from_row(s, &r);
 		fn(&r, col_str(s, 11), arg);
+		reminder_clear(&r);
 	}
 	return rc;
 }
@@ -136,19 +118,12 @@ store_ctl_each_dead_letter(struct store *st, void (*fn)(const struct dead_letter
 {
 	sqlite3_stmt *s = stmt_get(st, ST_CTL_DEAD);
 	int rc;
-	if (s == NULL)
-		return -1;
 	while ((rc = next_row(st, s, "dead letters")) > 0) {
-		struct dead_letter d = {
-			.id = sqlite3_column_int64(s, 0),
-			.topic = col_str(s, 1),
-			.partition = sqlite3_column_int(s, 2),
-			.offset = sqlite3_column_int64(s, 3),
-			.reason = col_str(s, 4),
-			.payload = sqlite3_column_blob(s, 5),
-			.len = (size_t)sqlite3_column_bytes(s, 5),
-			.received_at = sqlite3_column_int64(s, 6),
-		};
+		struct dead_letter d;
+		row_get(s, "lrilr", &d.id, &d.topic, &d.partition, &d.offset, &d.reason);
+		d.payload = sqlite3_column_blob(s, 5);
+		d.len = (size_t)sqlite3_column_bytes(s, 5);
+		d.received_at = sqlite3_column_int64(s, 6);
 		fn(&d, arg);
 	}
 	return rc;
@@ -181,8 +156,6 @@ store_ctl_each_indicators(struct store *st, int final_index,
 {
 	sqlite3_stmt *s = stmt_bind(st, ST_CTL_INDICATORS, "i", final_index);
 	int rc;
-	if (s == NULL)
-		return -1;
 	while ((rc = next_row(st, s, "indicators")) > 0) {
 		struct indicators in;
 		indicators_from_row(s, &in);

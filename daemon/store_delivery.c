@@ -11,22 +11,12 @@
 #include "util.h"
 
 /* A row of REM_COLS into a struct reminder. */
-static void
+void
 reminder_from_row(sqlite3_stmt *s, void *p)
 {
 	struct reminder *r = p;
-	memset(r, 0, sizeof *r);
-	r->id = sqlite3_column_int64(s, 0);
-	r->appointment_id = sqlite3_column_int64(s, 1);
-	r->student_id = col_text(s, 2);
-	r->channel = sqlite3_column_int(s, 3);
-	r->kind = sqlite3_column_int(s, 4);
-	r->status = sqlite3_column_int(s, 5);
-	r->attempts = sqlite3_column_int(s, 6);
-	r->due_at = sqlite3_column_int64(s, 7);
-	r->next_at = sqlite3_column_int64(s, 8);
-	r->sent_at = sqlite3_column_int64(s, 9);
-	r->last_error = col_text(s, 10);
+	row_get(s, "llteeeilllt", &r->id, &r->appointment_id, &r->student_id, &r->channel, &r->kind,
+		&r->status, &r->attempts, &r->due_at, &r->next_at, &r->sent_at, &r->last_error);
 }
 
 int
@@ -95,8 +85,8 @@ store_reminders_due(struct store *st, int channel, int64_t now, int limit, struc
 void
 store_reminders_free(struct reminder *r, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		reminder_clear(&r[i]);
+	while (n > 0)
+		reminder_clear(&r[--n]);
 	free(r);
 }
 
@@ -125,11 +115,8 @@ store_attempt_add(struct store *st, int64_t reminder_id, int64_t at, int channel
 int
 store_reminders_sent_between(struct store *st, const char *student_id, int64_t from, int64_t to)
 {
-	int64_t n = 0;
-	if (one_i64(st, stmt_bind(st, ST_REM_SENT_BETWEEN, "sll", student_id, from, to), &n,
-		    "reminders sent") < 0)
-		return -1;
-	return (int)n;
+	return (int)one_value(st, stmt_bind(st, ST_REM_SENT_BETWEEN, "sll", student_id, from, to),
+			      "reminders sent");
 }
 
 struct contact {
@@ -140,8 +127,7 @@ static void
 contact_from_row(sqlite3_stmt *s, void *p)
 {
 	struct contact *c = p;
-	*c->name = col_text(s, 0);
-	*c->email = col_text(s, 1);
+	row_get(s, "tt", c->name, c->email);
 }
 
 int

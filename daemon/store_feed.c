@@ -31,20 +31,16 @@ feed_kind_ok(int kind)
 void
 feed_owner_clear(struct feed_owner *o)
 {
-	free(o->id);
-	free(o->name);
-	free(o->email);
+	char *v[] = { o->id, o->name, o->email };
+	free_each(v, ARRAY_SIZE(v));
 	memset(o, 0, sizeof *o);
 }
 
 static void
 owner_from_row(sqlite3_stmt *s, void *p)
 {
-	struct feed_owner *out = p;
-	out->id = col_text(s, 0);
-	out->name = col_text(s, 1);
-	out->email = col_text(s, 2);
-	col_copy(s, 3, out->locale, sizeof out->locale);
+	struct feed_owner *o = p;
+	row_get(s, "tttc", &o->id, &o->name, &o->email, o->locale, sizeof o->locale);
 }
 
 int
@@ -75,23 +71,10 @@ store_feed_token(struct store *st, int kind, const char *id, char out[65])
 static void
 feed_row_from(sqlite3_stmt *s, struct feed_row *r)
 {
-	memset(r, 0, sizeof *r);
-	r->uid = col_str(s, 0);
-	r->kind = sqlite3_column_int(s, 1);
-	r->status = sqlite3_column_int(s, 2);
-	r->sequence = sqlite3_column_int(s, 3);
-	r->starts_at = sqlite3_column_int64(s, 4);
-	r->ends_at = sqlite3_column_int64(s, 5);
-	r->created_at = sqlite3_column_int64(s, 6);
-	r->updated_at = sqlite3_column_int64(s, 7);
-	r->locale = col_str(s, 8);
-	r->student_given_name = col_str(s, 9);
-	r->student_family_name = col_str(s, 10);
-	r->student_id = col_str(s, 11);
-	r->adviser_name = col_str(s, 12);
-	r->adviser_email = col_str(s, 13);
-	r->adviser_id = col_str(s, 14);
-	r->situation = sqlite3_column_int(s, 15);
+	row_get(s, "riiillllrrrrrrri", &r->uid, &r->kind, &r->status, &r->sequence, &r->starts_at,
+		&r->ends_at, &r->created_at, &r->updated_at, &r->locale, &r->student_given_name,
+		&r->student_family_name, &r->student_id, &r->adviser_name, &r->adviser_email,
+		&r->adviser_id, &r->situation);
 }
 
 int
@@ -105,8 +88,6 @@ store_feed_each_appt(struct store *st, int kind, const char *id, int64_t cancell
 		return 0;
 	s = stmt_bind(st, kind == STORE_FEED_ADVISER ? ST_FEED_ROWS_ADVISER : ST_FEED_ROWS_STUDENT,
 		      "sl", id, cancelled_since);
-	if (s == NULL)
-		return -1;
 	while ((rc = next_row(st, s, "feed appointments")) > 0) {
 		struct feed_row r;
 		feed_row_from(s, &r);
@@ -118,11 +99,8 @@ store_feed_each_appt(struct store *st, int kind, const char *id, int64_t cancell
 int64_t
 store_feed_dropin_stamp(struct store *st, const char *window_key)
 {
-	int64_t v = 0;
-	if (one_i64(st, stmt_bind(st, ST_FEED_DROPIN_STAMP, "s", window_key), &v,
-		    "drop-in stamp") < 0)
-		return -1;
-	return v;
+	return one_value(st, stmt_bind(st, ST_FEED_DROPIN_STAMP, "s", window_key),
+			 "drop-in stamp");
 }
 
 int
@@ -134,8 +112,6 @@ store_feed_changed(struct store *st, int64_t since_rev,
 	sqlite3_stmt *s = stmt_bind(st, ST_FEED_CHANGED, "l", since_rev);
 	int rc;
 
-	if (s == NULL)
-		return -1;
 	while ((rc = next_row(st, s, "changed feeds")) > 0)
 		fn(col_str(s, 0), col_str(s, 1), col_str(s, 2), sqlite3_column_int(s, 3), col_str(s, 4),
 		   arg);
@@ -149,8 +125,6 @@ store_feed_each_owner(struct store *st,
 	sqlite3_stmt *s = stmt_get(st, ST_FEED_OWNERS);
 	int rc;
 
-	if (s == NULL)
-		return -1;
 	while ((rc = next_row(st, s, "feed owners")) > 0)
 		fn(sqlite3_column_int(s, 0), col_str(s, 1), col_str(s, 2), arg);
 	return rc;
@@ -159,10 +133,7 @@ store_feed_each_owner(struct store *st,
 int64_t
 store_feed_meta_get(struct store *st, const char *key)
 {
-	int64_t v = 0;
-	if (one_i64(st, stmt_bind(st, ST_FEED_META_GET, "s", key), &v, "meta") < 0)
-		return -1;
-	return v;
+	return one_value(st, stmt_bind(st, ST_FEED_META_GET, "s", key), "meta");
 }
 
 int
@@ -188,8 +159,6 @@ store_feed_metrics(struct store *st,
 	for (size_t i = 0; i < ARRAY_SIZE(q); i++) {
 		sqlite3_stmt *s = stmt_get(st, q[i].id);
 		int rc;
-		if (s == NULL)
-			return -1;
 		while ((rc = next_row(st, s, "metrics")) > 0)
 			fn(q[i].what, sqlite3_column_int(s, 0), sqlite3_column_int(s, 1), col_str(s, 2),
 			   sqlite3_column_int64(s, 3), arg);

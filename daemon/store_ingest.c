@@ -62,16 +62,9 @@ store_establishment_upsert(struct store *st, const char *uai, const char *name)
 void
 student_clear(struct student *s)
 {
-	free(s->id);
-	free(s->given_name);
-	free(s->family_name);
-	free(s->email);
-	free(s->phone);
-	free(s->programme_code);
-	free(s->programme_label);
-	free(s->session);
-	free(s->adviser_id);
-	free(s->feed_token);
+	char *v[] = { s->id, s->given_name, s->family_name, s->email, s->phone, s->programme_code,
+		      s->programme_label, s->session, s->adviser_id, s->feed_token };
+	free_each(v, ARRAY_SIZE(v));
 	memset(s, 0, sizeof *s);
 }
 
@@ -79,26 +72,11 @@ student_clear(struct student *s)
 static void
 student_from_row(sqlite3_stmt *s, void *p)
 {
-	struct student *out = p;
-	memset(out, 0, sizeof *out);
-	out->id = col_text(s, 0);
-	out->given_name = col_text(s, 1);
-	out->family_name = col_text(s, 2);
-	out->email = col_text(s, 3);
-	out->phone = col_text(s, 4);
-	col_copy(s, 5, out->locale, sizeof out->locale);
-	out->consent_sms = sqlite3_column_int(s, 6);
-	out->consent_email = sqlite3_column_int(s, 7);
-	col_copy(s, 8, out->uai, sizeof out->uai);
-	out->programme_code = col_text(s, 9);
-	out->programme_label = col_text(s, 10);
-	out->session = col_text(s, 11);
-	out->last_exam_on = (int32_t)sqlite3_column_int(s, 12);
-	out->adviser_id = col_text(s, 13);
-	out->stopped = sqlite3_column_int(s, 14);
-	out->feed_token = col_text(s, 15);
-	out->last_contact_at = sqlite3_column_int64(s, 16);
-	out->lost_alerted_at = sqlite3_column_int64(s, 17);
+	struct student *x = p;
+	row_get(s, "tttttciictttititll", &x->id, &x->given_name, &x->family_name, &x->email,
+		&x->phone, x->locale, sizeof x->locale, &x->consent_sms, &x->consent_email, x->uai,
+		sizeof x->uai, &x->programme_code, &x->programme_label, &x->session, &x->last_exam_on,
+		&x->adviser_id, &x->stopped, &x->feed_token, &x->last_contact_at, &x->lost_alerted_at);
 }
 
 int
@@ -144,10 +122,8 @@ store_student_mark_lost_alerted(struct store *st, const char *student_id, int64_
 void
 appt_clear(struct appt *a)
 {
-	free(a->student_id);
-	free(a->adviser_id);
-	free(a->window_key);
-	free(a->changed_by);
+	char *v[] = { a->student_id, a->adviser_id, a->window_key, a->changed_by };
+	free_each(v, ARRAY_SIZE(v));
 	memset(a, 0, sizeof *a);
 }
 
@@ -156,27 +132,11 @@ static void
 appt_from_row(sqlite3_stmt *s, void *p)
 {
 	struct appt *a = p;
-	memset(a, 0, sizeof *a);
-	a->id = sqlite3_column_int64(s, 0);
-	col_copy(s, 1, a->uid, sizeof a->uid);
-	a->student_id = col_text(s, 2);
-	a->adviser_id = col_text(s, 3);
-	col_copy(s, 4, a->uai, sizeof a->uai);
-	a->kind = sqlite3_column_int(s, 5);
-	a->plan_index = sqlite3_column_int(s, 6);
-	a->starts_at = sqlite3_column_int64(s, 7);
-	a->ends_at = sqlite3_column_int64(s, 8);
-	a->status = sqlite3_column_int(s, 9);
-	a->sequence = sqlite3_column_int(s, 10);
-	a->replaces = sqlite3_column_int64(s, 11);
-	a->replacements = sqlite3_column_int(s, 12);
-	a->absences = sqlite3_column_int(s, 13);
-	a->window_key = col_text(s, 14);
-	a->situation = sqlite3_column_int(s, 15);
-	a->changed_by = col_text(s, 16);
-	a->created_at = sqlite3_column_int64(s, 17);
-	a->updated_at = sqlite3_column_int64(s, 18);
-	a->reminded = sqlite3_column_int(s, 19);
+	row_get(s, "lcttceilleiliitetlli", &a->id, a->uid, sizeof a->uid, &a->student_id,
+		&a->adviser_id, a->uai, sizeof a->uai, &a->kind, &a->plan_index, &a->starts_at,
+		&a->ends_at, &a->status, &a->sequence, &a->replaces, &a->replacements, &a->absences,
+		&a->window_key, &a->situation, &a->changed_by, &a->created_at, &a->updated_at,
+		&a->reminded);
 }
 
 static uint64_t
@@ -258,8 +218,6 @@ appts_collect(struct store *st, sqlite3_stmt *s, struct appt **out, size_t *n, c
 
 	*out = NULL;
 	*n = 0;
-	if (s == NULL)
-		return -1;
 	while ((rc = next_row(st, s, what)) > 0) {
 		if (len == cap) {
 			cap = cap ? cap * 2 : 8;
@@ -309,8 +267,8 @@ store_appts_free(struct appt *a, size_t n)
 void
 reminder_clear(struct reminder *r)
 {
-	free(r->student_id);
-	free(r->last_error);
+	char *v[] = { r->student_id, r->last_error };
+	free_each(v, ARRAY_SIZE(v));
 	memset(r, 0, sizeof *r);
 }
 
@@ -326,32 +284,23 @@ int
 store_reminders_cancel_appt(struct store *st, int64_t appointment_id, int channel,
 			    const char *why, int64_t now)
 {
-	if (channel)
-		return exec_bound(st, ST_REM_CANCEL_APPT_CH, "cancel reminders", "slli", why, now,
-				  appointment_id, channel);
-	return exec_bound(st, ST_REM_CANCEL_APPT, "cancel reminders", "sll", why, now,
-			  appointment_id);
+	return exec_bound(st, ST_REM_CANCEL_APPT, "cancel reminders", "slli", why, now,
+			  appointment_id, channel);
 }
 
 int
 store_reminders_cancel_student(struct store *st, const char *student_id, int channel,
 			       const char *why, int64_t now)
 {
-	if (channel)
-		return exec_bound(st, ST_REM_CANCEL_STUDENT_CH, "cancel reminders", "slsi", why, now,
-				  student_id, channel);
-	return exec_bound(st, ST_REM_CANCEL_STUDENT, "cancel reminders", "sls", why, now,
-			  student_id);
+	return exec_bound(st, ST_REM_CANCEL_STUDENT, "cancel reminders", "slsi", why, now,
+			  student_id, channel);
 }
 
 int
 store_reminders_count_appt(struct store *st, int64_t appointment_id, int channel)
 {
-	int64_t n = 0;
-	if (one_i64(st, stmt_bind(st, ST_REM_COUNT_APPT, "li", appointment_id, channel), &n,
-		    "count reminders") < 0)
-		return -1;
-	return (int)n;
+	return (int)one_value(st, stmt_bind(st, ST_REM_COUNT_APPT, "li", appointment_id, channel),
+			      "count reminders");
 }
 
 int
@@ -378,10 +327,7 @@ store_counter_add(struct store *st, const char *name, int64_t delta)
 int64_t
 store_counter_get(struct store *st, const char *name)
 {
-	int64_t v = 0;
-	if (one_i64(st, stmt_bind(st, ST_COUNTER_GET, "s", name), &v, "counter") < 0)
-		return -1;
-	return v;
+	return one_value(st, stmt_bind(st, ST_COUNTER_GET, "s", name), "counter");
 }
 
 int
@@ -401,8 +347,6 @@ store_each_booking(struct store *st, int64_t since,
 {
 	sqlite3_stmt *s = stmt_bind(st, ST_EACH_BOOKING, "l", since);
 	int rc;
-	if (s == NULL)
-		return -1;
 	while ((rc = next_row(st, s, "bookings")) > 0)
 		fn(col_str(s, 0), sqlite3_column_int64(s, 1), sqlite3_column_int64(s, 2), arg);
 	return rc;
@@ -413,8 +357,6 @@ store_each_dropin_fill(struct store *st, void (*fn)(const char *, int64_t, int, 
 {
 	sqlite3_stmt *s = stmt_get(st, ST_EACH_DROPIN);
 	int rc;
-	if (s == NULL)
-		return -1;
 	while ((rc = next_row(st, s, "drop-in fill")) > 0)
 		fn(col_str(s, 0), sqlite3_column_int64(s, 1), sqlite3_column_int(s, 2), arg);
 	return rc;
@@ -428,8 +370,6 @@ store_each_lost_student(struct store *st, int64_t quiet_since, int64_t now,
 	char **ids = NULL;
 	size_t n = 0, cap = 0;
 	int rc;
-	if (s == NULL)
-		return -1;
 	/* Collect first: fn may write to the tables being read. */
 	while ((rc = next_row(st, s, "lost students")) > 0) {
 		if (n == cap) {

@@ -48,7 +48,7 @@ sqlite3_stmt *stmt_get(struct store *st, enum stmt_id id);
  */
 sqlite3_stmt *stmt_bind(struct store *st, enum stmt_id id, const char *fmt, ...);
 /* stmt_bind(), then one step of a statement that returns no rows. 0 or -1. */
-int exec_bound(struct store *st, enum stmt_id id, const char *what, const char *fmt, ...);
+#define exec_bound(st, id, what, ...) stmt_exec(st, stmt_bind(st, id, __VA_ARGS__), what)
 /* One step of a bound statement s (NULL: an error already logged). 0, -1. */
 int stmt_exec(struct store *st, sqlite3_stmt *s, const char *what);
 /* Steps s (NULL: an error already logged) for at most one row, given to
@@ -56,17 +56,30 @@ int stmt_exec(struct store *st, sqlite3_stmt *s, const char *what);
  * 1 row, 0 none, -1 error. */
 int one_row(struct store *st, sqlite3_stmt *s, void (*fill)(sqlite3_stmt *s, void *out),
 	    void *out, const char *what);
-/* Column 0 of the one row of s as *v: 1 row, 0 none (*v untouched), -1. */
-int one_i64(struct store *st, sqlite3_stmt *s, int64_t *v, const char *what);
-/* One step of a row loop: 1 a row, 0 the end, -1 an error; s is reset at
- * the end or on error. */
+/* Column 0 of the one row of s, 0 when there is none, -1 on error. */
+int64_t one_value(struct store *st, sqlite3_stmt *s, const char *what);
+/* One step of a row loop over s (NULL: an error already logged): 1 a row,
+ * 0 the end, -1 an error; s is reset at the end or on error. */
 int next_row(struct store *st, sqlite3_stmt *s, const char *what);
 
+/*
+ * Columns 0, 1, ... of the current row of s into the places that follow
+ * fmt, one letter a column: 't' char ** (malloc'd copy, NULL for NULL),
+ * 'r' const char ** (borrowed until the next step), 'c' char *, size_t
+ * (copied, truncated), 'i' int *, 'e' a model enum * (unsigned int in
+ * gcc), 'l' int64_t *.
+ */
+void row_get(sqlite3_stmt *s, const char *fmt, ...);
+/* A row of REM_COLS into a struct reminder (strings malloc'd). */
+void reminder_from_row(sqlite3_stmt *s, void *r);
 /* Column i as a malloc'd string (NULL for NULL), as a borrowed string, or
  * copied into out (truncated, "" for NULL). */
 char *col_text(sqlite3_stmt *s, int i);
 const char *col_str(sqlite3_stmt *s, int i);
 void col_copy(sqlite3_stmt *s, int i, char *out, size_t outlen);
+
+/* free() of each of the n strings of v. */
+void free_each(char **v, size_t n);
 
 /* The next value of the change counter (stored at commit). */
 int64_t next_rev(struct store *st);

@@ -30,8 +30,8 @@
 	" next_at, sent_at, last_error"
 #define CTL_REM_COLS "r.id, r.appointment_id, r.student_id, r.channel, r.kind, r.status," \
 	" r.attempts, r.due_at, r.next_at, r.sent_at, r.last_error, coalesce(a.uid, '')"
-#define REM_CANCEL_SET "UPDATE reminders SET status = {REM_CANCELLED}, last_error = ?," \
-	" sent_at = ? WHERE status IN ({REM_PENDING}, {REM_SENDING})"
+#define REM_CANCEL_SET "UPDATE reminders SET status = {REM_CANCELLED}, last_error = ?1," \
+	" sent_at = ?2 WHERE status IN ({REM_PENDING}, {REM_SENDING})"
 
 /* store.c: transactions and the change counter. */
 #define STORE_CORE_STMTS(X) \
@@ -94,12 +94,11 @@
 	X(ST_APPT_REMINDED, "UPDATE appointments SET reminded = 1 WHERE id = ?") \
 	X(ST_REM_INSERT, "INSERT INTO reminders(appointment_id, student_id, channel, kind, due_at," \
 		" next_at, status, created_at) VALUES(?,?,?,?,?,?,{REM_PENDING},?)") \
-	X(ST_REM_CANCEL_APPT, REM_CANCEL_SET " AND appointment_id = ?") \
-	X(ST_REM_CANCEL_APPT_CH, REM_CANCEL_SET " AND appointment_id = ? AND channel = ?") \
-	X(ST_REM_CANCEL_STUDENT, REM_CANCEL_SET " AND student_id = ?" \
-		" AND kind = {REM_REMINDER}") \
-	X(ST_REM_CANCEL_STUDENT_CH, REM_CANCEL_SET " AND student_id = ?" \
-		" AND kind = {REM_REMINDER} AND channel = ?") \
+	/* ?4: a channel, 0 for all */ \
+	X(ST_REM_CANCEL_APPT, REM_CANCEL_SET " AND appointment_id = ?3" \
+		" AND (?4 = 0 OR channel = ?4)") \
+	X(ST_REM_CANCEL_STUDENT, REM_CANCEL_SET " AND student_id = ?3" \
+		" AND kind = {REM_REMINDER} AND (?4 = 0 OR channel = ?4)") \
 	X(ST_REM_COUNT_APPT, "SELECT count(*) FROM reminders WHERE appointment_id = ? AND channel = ?" \
 		" AND status <> {REM_CANCELLED}") \
 	/* The CHECK applies to the row proposed for insertion too: insert \
