@@ -124,7 +124,8 @@ int store_appt_insert(struct store *st, struct appt *a, const char *domain, int6
 int store_appt_update(struct store *st, int64_t id, int status, int64_t starts_at,
 		      int64_t ends_at, const char *changed_by, int64_t now);
 int store_appt_set_situation(struct store *st, int64_t id, int situation);
-/* 1 found, 0 not found, -1 error. */
+/* These three: 1 found, 0 not found, -1 error. by_start: of a student,
+ * kind and start, the confirmed one first, then the latest. */
 int store_appt_by_uid(struct store *st, const char *uid, struct appt *out);
 int store_appt_by_start(struct store *st, const char *student_id, int kind, int64_t starts_at,
 			struct appt *out);
@@ -141,7 +142,8 @@ void store_appts_free(struct appt *a, size_t n);
 
 int store_reminder_insert(struct store *st, int64_t appointment_id, const char *student_id,
 			  int channel, int kind, int64_t due_at, int64_t now);
-/* Cancels pending reminders of an appointment (channel 0: all). */
+/* Cancels pending (or being sent) reminders of an appointment (channel 0:
+ * all channels). */
 int store_reminders_cancel_appt(struct store *st, int64_t appointment_id, int channel,
 				const char *why, int64_t now);
 /* Cancels pending reminders of a student on a channel (0: all). */
