@@ -157,22 +157,27 @@ rows_free(struct rows *r)
 	free(r->a);
 }
 
+/* The store's feed kinds are the calendar's (the store includes no ical.h). */
+_Static_assert(STORE_FEED_ADVISER == (int)ICAL_FEED_ADVISER &&
+	       STORE_FEED_STUDENT == (int)ICAL_FEED_STUDENT &&
+	       STORE_FEED_ESTABLISHMENT == (int)ICAL_FEED_ESTABLISHMENT, "feed kinds");
+
 static void
-collect_appt(const struct ical_appt *src, void *arg)
+collect_appt(const struct feed_row *src, void *arg)
 {
 	struct rows *r = arg;
 	struct ical_appt *a = rows_add(r);
 
-	*a = *src;
-	a->uid = keep(r, src->uid);
-	a->locale = keep(r, src->locale);
-	a->student_given_name = keep(r, src->student_given_name);
-	a->student_family_name = keep(r, src->student_family_name);
-	a->student_id = keep(r, src->student_id);
-	a->adviser_name = keep(r, src->adviser_name);
-	a->adviser_email = keep(r, src->adviser_email);
-	a->adviser_id = keep(r, src->adviser_id);
-	a->location = NULL;
+	*a = (struct ical_appt){
+		.uid = keep(r, src->uid), .kind = src->kind, .status = src->status,
+		.sequence = src->sequence, .starts_at = src->starts_at, .ends_at = src->ends_at,
+		.created_at = src->created_at, .updated_at = src->updated_at,
+		.locale = keep(r, src->locale), .situation = src->situation,
+		.student_given_name = keep(r, src->student_given_name),
+		.student_family_name = keep(r, src->student_family_name),
+		.student_id = keep(r, src->student_id), .adviser_id = keep(r, src->adviser_id),
+		.adviser_name = keep(r, src->adviser_name), .adviser_email = keep(r, src->adviser_email),
+	};
 	if (a->updated_at > r->last_modified)
 		r->last_modified = a->updated_at;
 }

@@ -1,11 +1,15 @@
 /*
  * store.h — the durable store: SQLite in WAL mode, synchronous=FULL, a
- * versioned schema (PRAGMA user_version), prepared statements. store.c is
- * the only file that includes sqlite3.h and the only one holding SQL.
+ * versioned schema (PRAGMA user_version), prepared statements. The store's
+ * files (store*.c, store_priv.h, store_sql.h) are the only ones that
+ * include sqlite3.h and the only ones holding SQL; the store includes no
+ * calendar header.
  *
  * Times are seconds since the epoch (UTC); dates are civil days (util.h).
  * Every function returns 0 on success and -1 on a store error (logged, with
- * the SQLite message kept for store_errmsg()), unless said otherwise.
+ * the SQLite message kept for store_errmsg()), unless said otherwise; a
+ * lookup returns 1 found, 0 not found, -1 error; a count or value returns
+ * it (>= 0) or -1 on error.
  * Strings passed in are copied; strings in structs filled by the store are
  * owned by the struct and freed by the matching *_clear().
  */
@@ -120,7 +124,8 @@ int store_appt_insert(struct store *st, struct appt *a, const char *domain, int6
 int store_appt_update(struct store *st, int64_t id, int status, int64_t starts_at,
 		      int64_t ends_at, const char *changed_by, int64_t now);
 int store_appt_set_situation(struct store *st, int64_t id, int situation);
-/* 1 found, 0 not found, -1 error. */
+/* These three: 1 found, 0 not found, -1 error. by_start: of a student,
+ * kind and start, the confirmed one first, then the latest. */
 int store_appt_by_uid(struct store *st, const char *uid, struct appt *out);
 int store_appt_by_start(struct store *st, const char *student_id, int kind, int64_t starts_at,
 			struct appt *out);
@@ -137,17 +142,20 @@ void store_appts_free(struct appt *a, size_t n);
 
 int store_reminder_insert(struct store *st, int64_t appointment_id, const char *student_id,
 			  int channel, int kind, int64_t due_at, int64_t now);
-/* Cancels pending reminders of an appointment (channel 0: all). */
+/* Cancels pending (or being sent) reminders of an appointment (channel 0:
+ * all channels). */
 int store_reminders_cancel_appt(struct store *st, int64_t appointment_id, int channel,
 				const char *why, int64_t now);
 /* Cancels pending reminders of a student on a channel (0: all). */
 int store_reminders_cancel_student(struct store *st, const char *student_id, int channel,
 				   const char *why, int64_t now);
-/* Count of reminders of an appointment on a channel that are not cancelled. */
+/* Count of reminders of an appointment on a channel that are not
+ * cancelled; -1 on error. */
 int store_reminders_count_appt(struct store *st, int64_t appointment_id, int channel);
 
 int store_dropin_add(struct store *st, const char *window_key, int64_t starts_at, int delta);
 int store_counter_add(struct store *st, const char *name, int64_t delta);
+/* Value of a counter, 0 when absent, -1 on error. */
 int64_t store_counter_get(struct store *st, const char *name);
 int store_attendance_record(struct store *st, const char *student_id, int64_t appointment_id,
 			    int kind, int64_t starts_at, int status, int situation,
@@ -162,13 +170,27 @@ int store_each_dropin_fill(struct store *st,
 			   void *arg);
 
 /* ---- feeds (generic row access) ------------------------------------------ */
-/* Monotonic change counter of appointments; feeds changed since rev. */
+/* Monotonic change counter of appointments (stored value, >= 0); feeds
+ * changed since rev. -1 on error. */
 int64_t store_rev(struct store *st);
 
 /* ==== feeds section ==== */
-/* Calendar feeds (feed.c). kind: enum ical_feed_kind (1 adviser, 2 student,
- * 3 establishment). */
-struct ical_appt;
+/* Calendar feeds (feed.c). kind: enum store_feed_kind, whose codes are those
+ * of enum ical_feed_kind (the store includes no calendar header). */
+enum store_feed_kind { STORE_FEED_ADVISER = 1, STORE_FEED_STUDENT, STORE_FEED_ESTABLISHMENT };
+/* One appointment of a feed, with names (strings borrowed, NULL when the
+ * column is NULL); feed.c makes a struct ical_appt of it. */
+struct feed_row {
+	const char *uid;
+	int kind;                   /* enum appt_kind */
+	int status;                 /* enum appt_status */
+	int sequence;
+	int64_t starts_at, ends_at, created_at, updated_at;
+	const char *locale;
+	const char *student_given_name, *student_family_name, *student_id;
+	const char *adviser_name, *adviser_email, *adviser_id;
+	int situation;              /* enum situation */
+};
 struct feed_owner {
 	char *id, *name, *email;    /* name: adviser, "given family", establishment */
 	char locale[3];
@@ -180,9 +202,10 @@ int store_feed_owner(struct store *st, int kind, const char *token, struct feed_
 int store_feed_token(struct store *st, int kind, const char *id, char out[65]);
 /* Appointments of an adviser's or a student's feed by start time, with
  * names; cancelled ones only when changed at or after cancelled_since.
- * a and its strings are valid during the call only. */
+ * r and its strings are valid during the call only. 0 (also for another
+ * kind, which has no rows) or -1. */
 int store_feed_each_appt(struct store *st, int kind, const char *id, int64_t cancelled_since,
-			 void (*fn)(const struct ical_appt *a, void *arg), void *arg);
+			 void (*fn)(const struct feed_row *r, void *arg), void *arg);
 /* Latest change of a drop-in booking of a window (0: none); -1 error. */
 int64_t store_feed_dropin_stamp(struct store *st, const char *window_key);
 /* Appointments changed after since_rev, distinct by owners. */
@@ -254,9 +277,9 @@ struct indicators {
 /* final_index: plan_index of the last check-in (the +180-day one). */
 int store_ctl_each_indicators(struct store *st, int final_index,
 			      void (*fn)(const struct indicators *in, void *arg), void *arg);
-/* Feed token of an adviser, student or establishment (kind: enum
- * ical_feed_kind): 1 found, 0 no such id, -1 error. */
-/* Replaces the token by a new one (written to out): 1, 0 no such id, -1. */
+/* Replaces the feed token of an adviser, student or establishment (kind:
+ * enum store_feed_kind) by a new one (written to out): 1, 0 no such id (or
+ * kind), -1 error. */
 int store_ctl_feed_revoke(struct store *st, int kind, const char *id, char out[65]);
 /* Inside a write transaction: continue the change counter (meta 'rev') from
  * its stored value, which another process (relanced) may have advanced. */
@@ -267,7 +290,7 @@ int store_ctl_sync_rev(struct store *st);
 int store_ctl_retry(struct store *st, int64_t id, int64_t now, char *why, size_t whylen);
 
 /* ==== delivery section ==== */
-/* Reminders left in status sending (4) by a crash go back to pending:
+/* Reminders left in status sending (REM_SENDING) by a crash go back to pending:
  * at-least-once. Returns how many, or -1. */
 int store_reminders_requeue_sending(struct store *st);
 /* Earliest next_at of the pending reminders of channel (CH_SMS, CH_EMAIL):
@@ -285,7 +308,8 @@ int store_reminder_set(struct store *st, int64_t id, int status, int attempts, i
 		       int64_t sent_at, const char *last_error);
 int store_attempt_add(struct store *st, int64_t reminder_id, int64_t at, int channel,
 		      const char *outcome, const char *detail);
-/* Student reminders (kind 1) sent in [from, to) or being sent now. */
+/* Count of student reminders (REM_REMINDER) sent in [from, to) or being
+ * sent now; -1 on error. */
 int store_reminders_sent_between(struct store *st, const char *student_id, int64_t from,
 				 int64_t to);
 /* Name and email of an adviser (malloc'd, NULL when absent): 1, 0, -1. */
@@ -299,10 +323,9 @@ int store_reminder_twin(struct store *st, int64_t appointment_id, int channel, i
 int store_student_set_consent(struct store *st, const char *id, int channel, int value,
 			      int64_t now);
 
-#endif
-
 /* ---- alerts ------------------------------------------------------------------ */
-/* 1 if the student already has an alert of that kind (any status), 0 if not. */
+/* 1 if the student already has an alert of that kind (any status), 0 if
+ * not, -1 on error. */
 int store_alert_exists(struct store *st, const char *student_id, int kind);
 /* Students due a lost-student alert: not stopped, no contact since
  * quiet_since, not alerted since quiet_since, with a confirmed appointment
@@ -310,3 +333,5 @@ int store_alert_exists(struct store *st, const char *student_id, int kind);
 int store_each_lost_student(struct store *st, int64_t quiet_since, int64_t now,
 			    void (*fn)(const char *student_id, void *arg), void *arg);
 int store_student_mark_lost_alerted(struct store *st, const char *student_id, int64_t now);
+
+#endif
