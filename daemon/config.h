@@ -21,7 +21,13 @@
  *     domain) and locations; the feed cache is dropped and rebuilt;
  *   - dispatch_reconfigure() (dispatch.c): [smtp], [sms] and [retry]
  *     (concurrency limits, secrets read again) and the templates, which
- *     main.c loads again from [templates] dir.
+ *     main.c loads again from [templates] dir;
+ *   - web_sms_reconfigure() (web_sms.c): [sms] allow_from, which
+ *     addresses may post delivery reports and replies.
+ * Why: these modules keep the struct config pointer between events (the
+ * loop calls them later, from timers and requests), so each must drop it
+ * for the new one at a point where no call is under way; the others read
+ * the configuration only while called.
  * main.c itself applies [daemon] log_level and [calendar] timezone;
  * [store] path, [calendar] listen and rdkafka.* need a restart (the
  * store, the HTTP listener and the Kafka clients are created once).
