@@ -450,9 +450,9 @@ ind_json(const struct indicators *in, const char *final_label)
 		"planned", (json_int_t)in->dropins_planned, "attendance_rate",
 		rate(in->dropins_attended, in->dropins_missed)));
 	json_object_set_new(sit, "checkin", json_string(final_label));
-	for (int i = 1; i < 5; i++)
+	for (int i = SIT_EMPLOYED; i < SITUATION_N; i++)
 		json_object_set_new(sit, situation_name(i), json_integer(in->situation[i]));
-	json_object_set_new(sit, "none", json_integer(in->situation[0]));
+	json_object_set_new(sit, situation_name(SIT_NONE), json_integer(in->situation[SIT_NONE]));
 	json_object_set_new(o, "final_situation", sit);
 	json_object_set_new(o, "workshops", json_pack("{s:I, s:I}", "present",
 		(json_int_t)in->workshops_present, "recorded", (json_int_t)in->workshops_recorded));
@@ -488,9 +488,10 @@ ind_text(FILE *f, const struct indicators *in, const char *final_label)
 		(long long)in->dropins_attended, (long long)in->dropins_missed,
 		(long long)in->dropins_excused, (long long)in->dropins_planned, r2);
 	fprintf(f, "  situation at the %s check-in: employed %lld, training %lld, seeking %lld,"
-		" unknown %lld, none recorded %lld\n", final_label, (long long)in->situation[1],
-		(long long)in->situation[2], (long long)in->situation[3],
-		(long long)in->situation[4], (long long)in->situation[0]);
+		" unknown %lld, none recorded %lld\n", final_label,
+		(long long)in->situation[SIT_EMPLOYED], (long long)in->situation[SIT_TRAINING],
+		(long long)in->situation[SIT_SEEKING], (long long)in->situation[SIT_UNKNOWN],
+		(long long)in->situation[SIT_NONE]);
 	fprintf(f, "  workshops: present %lld of %lld recorded\n", (long long)in->workshops_present,
 		(long long)in->workshops_recorded);
 }
@@ -511,7 +512,7 @@ ind_one(const struct indicators *in, void *arg)
 	t->dropins_missed += in->dropins_missed;
 	t->dropins_excused += in->dropins_excused;
 	t->dropins_planned += in->dropins_planned;
-	for (int i = 0; i < 5; i++)
+	for (int i = 0; i < SITUATION_N; i++)
 		t->situation[i] += in->situation[i];
 	t->workshops_present += in->workshops_present;
 	t->workshops_recorded += in->workshops_recorded;

@@ -271,7 +271,7 @@ struct indicators {
 	int64_t students, stopped;
 	int64_t checkins_attended, checkins_missed, checkins_excused, checkins_planned;
 	int64_t dropins_attended, dropins_missed, dropins_excused, dropins_planned;
-	int64_t situation[5];        /* by enum situation, [0] none recorded */
+	int64_t situation[SITUATION_N]; /* by enum situation, [SIT_NONE] none recorded */
 	int64_t workshops_present, workshops_recorded;
 };
 /* final_index: plan_index of the last check-in (the +180-day one). */
