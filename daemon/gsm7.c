@@ -49,19 +49,6 @@ gsm7_utf8_prefix(const char *s, size_t n)
 	return off;
 }
 
-size_t
-gsm7_utf8_len(const char *s)
-{
-	size_t n = 0;
-	unsigned cp;
-
-	while (*s) {
-		s += gsm7_utf8_next(s, &cp);
-		n++;
-	}
-	return n;
-}
-
 /* Septets of code point cp in GSM 03.38: 1 (basic set), 2 (extension
  * table, escaped) or 0 (not in GSM 03.38). */
 static int
@@ -89,15 +76,30 @@ gsm_septets(unsigned cp)
 	return 0;
 }
 
-int
-gsm7_septets(const char *s)
+static int
+one(unsigned cp)
 {
-	int n = 0;
+	return 1;
+}
+
+/* UTF-16 units of cp: 2 (a surrogate pair) beyond U+FFFF. */
+static int
+utf16_units(unsigned cp)
+{
+	return cp > 0xffff ? 2 : 1;
+}
+
+/* The sum of weight() over the characters of s, or -1 when weight() is 0
+ * for one of them. */
+static long
+sum_chars(const char *s, int (*weight)(unsigned))
+{
+	long n = 0;
 	unsigned cp;
 
 	while (*s) {
 		s += gsm7_utf8_next(s, &cp);
-		int k = gsm_septets(cp);
+		int k = weight(cp);
 		if (k == 0)
 			return -1;
 		n += k;
@@ -105,21 +107,29 @@ gsm7_septets(const char *s)
 	return n;
 }
 
+size_t
+gsm7_utf8_len(const char *s)
+{
+	return (size_t)sum_chars(s, one);
+}
+
+int
+gsm7_septets(const char *s)
+{
+	return (int)sum_chars(s, gsm_septets);
+}
+
 int
 gsm7_segments(const char *s, int *ucs2)
 {
-	int n = gsm7_septets(s), units = 0;
-	unsigned cp;
+	long n = sum_chars(s, gsm_septets);
 
 	if (ucs2)
 		*ucs2 = n < 0;
 	if (n >= 0)
-		return n <= GSM7_SEGMENT ? 1 : (n + 152) / 153;
-	while (*s) {
-		s += gsm7_utf8_next(s, &cp);
-		units += cp > 0xffff ? 2 : 1;   /* UTF-16: a surrogate pair */
-	}
-	return units <= 70 ? 1 : (units + 66) / 67;
+		return n <= GSM7_SEGMENT ? 1 : (int)((n + 152) / 153);
+	n = sum_chars(s, utf16_units);
+	return n <= 70 ? 1 : (int)((n + 66) / 67);
 }
 
 /* Base letters of U+00C0..U+017F (those GSM 03.38 has are kept before

@@ -14,24 +14,22 @@
 
 START_TEST(utf8_decoding)
 {
+	static const struct {
+		const char *s;
+		size_t len;
+		unsigned cp;
+	} dec[] = {
+		{ "A", 1, 'A' }, { "é", 2, 0xe9 }, { "€", 3, 0x20ac }, { "😀", 4, 0x1f600 },
+		/* invalid: a lone continuation byte, truncated sequences */
+		{ "\x80z", 1, 0xfffd }, { "\xc3", 1, 0xfffd }, { "\xe2\x82", 1, 0xfffd },
+		{ "\xf0\x9f\x98", 1, 0xfffd },
+	};
 	unsigned cp;
 
-	ck_assert_uint_eq(gsm7_utf8_next("A", &cp), 1);
-	ck_assert_uint_eq(cp, 'A');
-	ck_assert_uint_eq(gsm7_utf8_next("é", &cp), 2);
-	ck_assert_uint_eq(cp, 0xe9);
-	ck_assert_uint_eq(gsm7_utf8_next("€", &cp), 3);
-	ck_assert_uint_eq(cp, 0x20ac);
-	ck_assert_uint_eq(gsm7_utf8_next("😀", &cp), 4);
-	ck_assert_uint_eq(cp, 0x1f600);
-	/* invalid: a lone continuation byte, a truncated sequence */
-	ck_assert_uint_eq(gsm7_utf8_next("\x80z", &cp), 1);
-	ck_assert_uint_eq(cp, 0xfffd);
-	ck_assert_uint_eq(gsm7_utf8_next("\xc3", &cp), 1);
-	ck_assert_uint_eq(cp, 0xfffd);
-	ck_assert_uint_eq(gsm7_utf8_next("\xe2\x82", &cp), 1);
-	ck_assert_uint_eq(gsm7_utf8_next("\xf0\x9f\x98", &cp), 1);
-
+	for (size_t i = 0; i < ARRAY_SIZE(dec); i++) {
+		ck_assert_uint_eq(gsm7_utf8_next(dec[i].s, &cp), dec[i].len);
+		ck_assert_uint_eq(cp, dec[i].cp);
+	}
 	ck_assert_uint_eq(gsm7_utf8_len(""), 0);
 	ck_assert_uint_eq(gsm7_utf8_len("Zoé €😀"), 6);
 	/* prefixes never cut a character */
@@ -78,6 +76,16 @@ rep(const char *s, int n)
 	return b.p;
 }
 
+/* Segments of n copies of s (gsm7_segments). */
+static int
+segs(const char *s, int n, int *ucs2)
+{
+	char *t = rep(s, n);
+	int k = gsm7_segments(t, ucs2);
+	free(t);
+	return k;
+}
+
 START_TEST(segments)
 {
 	int ucs2 = -1;
@@ -85,46 +93,23 @@ START_TEST(segments)
 
 	ck_assert_int_eq(gsm7_segments("", &ucs2), 1);
 	ck_assert_int_eq(ucs2, 0);
-	s = rep("a", 160);
-	ck_assert_int_eq(gsm7_segments(s, &ucs2), 1);
-	free(s);
-	s = rep("a", 161);
-	ck_assert_int_eq(gsm7_segments(s, NULL), 2);
-	free(s);
-	s = rep("a", 306);
-	ck_assert_int_eq(gsm7_segments(s, NULL), 2);
-	free(s);
-	s = rep("a", 307);
-	ck_assert_int_eq(gsm7_segments(s, NULL), 3);
-	free(s);
+	/* GSM 03.38: 160 septets, 153 a part */
+	ck_assert_int_eq(segs("a", 160, &ucs2), 1);
+	ck_assert_int_eq(segs("a", 161, NULL), 2);
+	ck_assert_int_eq(segs("a", 306, NULL), 2);
+	ck_assert_int_eq(segs("a", 307, NULL), 3);
 	/* 80 € are 160 septets: one segment; 81 are two */
-	s = rep("€", 80);
-	ck_assert_int_eq(gsm7_segments(s, &ucs2), 1);
+	ck_assert_int_eq(segs("€", 80, &ucs2), 1);
 	ck_assert_int_eq(ucs2, 0);
-	free(s);
-	s = rep("€", 81);
-	ck_assert_int_eq(gsm7_segments(s, NULL), 2);
-	free(s);
+	ck_assert_int_eq(segs("€", 81, NULL), 2);
 	/* UCS-2: 70 units, 67 a part; a character beyond U+FFFF is 2 units */
-	s = rep("ê", 70);
-	ck_assert_int_eq(gsm7_segments(s, &ucs2), 1);
+	ck_assert_int_eq(segs("ê", 70, &ucs2), 1);
 	ck_assert_int_eq(ucs2, 1);
-	free(s);
-	s = rep("ê", 71);
-	ck_assert_int_eq(gsm7_segments(s, NULL), 2);
-	free(s);
-	s = rep("ê", 134);
-	ck_assert_int_eq(gsm7_segments(s, NULL), 2);
-	free(s);
-	s = rep("ê", 135);
-	ck_assert_int_eq(gsm7_segments(s, NULL), 3);
-	free(s);
-	s = rep("😀", 35);
-	ck_assert_int_eq(gsm7_segments(s, NULL), 1);
-	free(s);
-	s = rep("😀", 36);
-	ck_assert_int_eq(gsm7_segments(s, NULL), 2);
-	free(s);
+	ck_assert_int_eq(segs("ê", 71, NULL), 2);
+	ck_assert_int_eq(segs("ê", 134, NULL), 2);
+	ck_assert_int_eq(segs("ê", 135, NULL), 3);
+	ck_assert_int_eq(segs("😀", 35, NULL), 1);
+	ck_assert_int_eq(segs("😀", 36, NULL), 2);
 	/* the French reminder of the issue: 116 characters with an ê is two
 	 * UCS-2 segments, one once transliterated */
 	const char *fr = "Bonjour Gaëlle, rappel : entretien de suivi le mercredi 07/12/2026 à "

@@ -294,9 +294,22 @@ END_TEST
 /* The fitting rule on a small template: names cut first (at a hyphen,
  * down to 10 characters), then optional parts dropped from the last,
  * then names down to 1; never the time or the place. */
+/* The SMS of t for v with a place of n letters p (malloc'd). */
+static char *
+sms_with_place(const struct templates *t, struct tpl_var *v, size_t n)
+{
+	char *place = rep_char('p', n), *s;
+	v[2].value = place;
+	s = template_render_sms(t, "fr", v, 3, 1);
+	ck_assert_msg(strstr(s, place) != NULL, "no place: %s", s);
+	ck_assert_msg(strstr(s, "10h30") != NULL, "no time: %s", s);
+	free(place);
+	return s;
+}
+
 START_TEST(sms_fitting_order)
 {
-	char *dir = make_dir(), *s, *place;
+	char *dir = make_dir(), *s;
 	const char *want;
 	struct templates *t;
 	struct tpl_var v[] = { { "given_name", "Jean-Baptiste-Emmanuel" }, { "time", "10h30" },
@@ -307,50 +320,33 @@ START_TEST(sms_fitting_order)
 	ck_assert_ptr_nonnull(t);
 	/* "Salut " 6 + name 22 + 2 spaces + 5 + 130 + " fin" 4 = 169: the
 	 * name loses 9 characters, at a hyphen */
-	place = rep_char('p', 130);
-	v[2].value = place;
-	s = template_render_sms(t, "fr", v, 3, 1);
+	s = sms_with_place(t, v, 130);
 	ck_assert_msg(strncmp(s, "Salut Jean-Baptiste 10h30 p", 27) == 0, "%s", s);
 	ck_assert_msg(strlen(s) <= 160 && strstr(s, " fin") != NULL, "%s", s);
 	free(s);
-	free(place);
 	/* 174: name down to 10 ("Jean-Bapti": no hyphen in its second
 	 * half), 162: then " fin" dropped */
-	place = rep_char('p', 135);
-	v[2].value = place;
-	s = template_render_sms(t, "fr", v, 3, 1);
+	s = sms_with_place(t, v, 135);
 	ck_assert_msg(strncmp(s, "Salut Jean-Bapti 10h30 ", 23) == 0 && strstr(s, "fin") == NULL,
 		      "%s", s);
 	ck_assert_uint_le(strlen(s), 160);
 	free(s);
-	free(place);
 	/* 189: name to 10, " fin" and "Salut " dropped (167), then the name
 	 * down to "Jea" */
-	place = rep_char('p', 150);
-	v[2].value = place;
-	s = template_render_sms(t, "fr", v, 3, 1);
+	s = sms_with_place(t, v, 150);
 	ck_assert_msg(strncmp(s, "Jea 10h30 ", 10) == 0, "%s", s);
 	ck_assert_uint_eq(strlen(s), 160);
 	free(s);
-	free(place);
-	/* a place too long for any shortening stays whole */
-	place = rep_char('p', 170);
-	v[2].value = place;
-	s = template_render_sms(t, "fr", v, 3, 1);
-	ck_assert_ptr_nonnull(strstr(s, "10h30"));
-	ck_assert_ptr_nonnull(strstr(s, place));
-	free(s);
-	free(place);
+	/* a place too long for any shortening stays whole (checked in
+	 * sms_with_place), with the time */
+	free(sms_with_place(t, v, 170));
 	/* an accented name is cut between characters, never inside one */
 	v[0].value = "ÉÉÉÉÉÉÉÉÉÉÉÉÉÉÉÉÉÉÉÉ";
-	place = rep_char('p', 130);
-	v[2].value = place;
-	s = template_render_sms(t, "fr", v, 3, 1);
+	s = sms_with_place(t, v, 130);
 	want = "Salut ÉÉÉÉÉÉÉÉÉÉÉÉÉ 10h30 ";     /* 13 É */
 	ck_assert_msg(strncmp(s, want, strlen(want)) == 0, "%s", s);
 	ck_assert_int_eq(gsm7_septets(s), 160);
 	free(s);
-	free(place);
 	template_free(t);
 	rm_dir(dir);
 }
