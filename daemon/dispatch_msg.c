@@ -197,6 +197,42 @@ msg_alert(const struct config *cfg, const struct templates *tpl, const struct re
 				  TPL_ALERT_ABSENCES, locale, v.v, v.n, &m->subject);
 }
 
+int
+msg_check_sms(const struct config *cfg, const struct templates *tpl)
+{
+	static const char *const locales[] = { "fr", "en" };
+	const char *places[] = { cfg->checkins.location, cfg->dropin.location };
+	char name[101];
+	int bad = 0;
+
+	if (cfg->sms.encoding != SMS_ENCODING_GSM7)
+		return 0;
+	memset(name, 'x', sizeof name - 1);
+	name[sizeof name - 1] = '\0';
+	for (size_t l = 0; l < ARRAY_SIZE(locales); l++)
+		for (size_t p = 0; p < ARRAY_SIZE(places); p++) {
+			int en = l == 1, seg;
+			struct tpl_var v[] = {
+				{ "given_name", name }, { "family_name", name }, { "adviser_name", name },
+				{ "location", places[p] }, { "kind", appt_kind_text(KIND_CHECKIN, en) },
+				{ "weekday", en ? "Wednesday" : "mercredi" },
+				{ "date", en ? "30 Sep 2026" : "30/09/2026" },
+				{ "time", en ? "10:30" : "10h30" },
+			};
+			char *s = template_render_sms(tpl, locales[l], v, ARRAY_SIZE(v), 1);
+			seg = gsm7_segments(s, NULL);
+			free(s);
+			if (seg > 1) {
+				log_warnx("%s/%s: an SMS reminder with [%s] location takes %d segments "
+					  "even with names shortened", cfg->templates.dir,
+					  template_file(TPL_SMS_REMINDER, locales[l]),
+					  p ? "dropin" : "checkins", seg);
+				bad++;
+			}
+		}
+	return bad;
+}
+
 char *
 msg_email(const struct config *cfg, int64_t rid, const struct msg *m, size_t *len)
 {

@@ -7,7 +7,8 @@
 # "text": coding 0, no UDH), of at most 160 septets, transliterated (no
 # '?'), with the time and the whole place. With encoding = unicode the
 # text keeps its accents (UCS-2) and the log says how many segments it
-# takes.
+# takes. A place too long for one segment whatever the names is a warning
+# of --check-config.
 . "$(dirname "$0")/../lib.sh"
 lib_init sms-fit
 
@@ -122,3 +123,18 @@ assert_grep '^.*reminder [0-9]+: SMS of [2-9] segments \(UCS-2\)' "$T/relanced.l
 assert_no_grep '33633333333' "$T/relanced.log" "the phone number is not logged"
 stop_relanced
 assert_eq $? 0 "relanced stops cleanly (unicode)"
+
+# A place too long for one segment whatever the names: --check-config (and
+# start, and reload) warn, naming the template and the key; still valid.
+LONG=$(printf 'p%.0s' $(seq 150))
+sed '/^encoding = unicode$/d' "$T/relance.conf" >"$T/gsm7.conf"
+sed "s|^location = .*|location = $LONG|" "$T/gsm7.conf" >"$T/long.conf"
+"$BUILD/relanced" -c "$T/long.conf" --check-config >"$T/check.out" 2>&1
+assert_eq $? 0 "a place too long for one segment is a warning, not an error"
+assert_grep 'fr/reminder.sms: an SMS reminder with \[checkins\] location takes 2 segments' \
+    "$T/check.out" "--check-config warns about the French SMS"
+assert_grep 'en/reminder.sms: an SMS reminder with \[checkins\] location takes 2 segments' \
+    "$T/check.out" "--check-config warns about the English SMS"
+"$BUILD/relanced" -c "$T/gsm7.conf" --check-config >"$T/check.out" 2>&1
+assert_grep 'configuration OK' "$T/check.out" "--check-config: the gsm7 configuration is valid"
+assert_no_grep 'segments' "$T/check.out" "the shipped templates fit with a 72-character place"

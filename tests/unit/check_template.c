@@ -442,6 +442,28 @@ START_TEST(alerts_numbers_from_configuration)
 }
 END_TEST
 
+/* The load-time check of the SMS reminders: the shipped ones fit with a
+ * 70-character place; a place of 150 characters cannot (both locales). */
+START_TEST(sms_check_at_load)
+{
+	struct config *cfg = config_default();
+	struct templates *t = template_load(TOP "/conf/templates", collect, NULL);
+
+	ck_assert_ptr_nonnull(t);
+	ck_assert_int_eq(msg_check_sms(cfg, t), 0);
+	free(cfg->checkins.location);
+	cfg->checkins.location = xstrdup("Mission locale du Val de Fensch, 12 rue de l'Hôtel-de-Ville, bât. A");
+	ck_assert_int_eq(msg_check_sms(cfg, t), 0);
+	free(cfg->checkins.location);
+	cfg->checkins.location = rep_char('p', 150);
+	ck_assert_int_eq(msg_check_sms(cfg, t), 2);
+	cfg->sms.encoding = SMS_ENCODING_UNICODE;
+	ck_assert_int_eq(msg_check_sms(cfg, t), 0);
+	template_free(t);
+	config_free(cfg);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -461,6 +483,7 @@ main(void)
 	tcase_add_test(tc, sms_fitting_order);
 	tcase_add_test(tc, optional_parts);
 	tcase_add_test(tc, alerts_numbers_from_configuration);
+	tcase_add_test(tc, sms_check_at_load);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
