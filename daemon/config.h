@@ -77,6 +77,7 @@ struct kv {
 };
 
 enum sms_gateway { SMS_GATEWAY_KANNEL, SMS_GATEWAY_WEBHOOK };
+enum sms_encoding { SMS_ENCODING_GSM7, SMS_ENCODING_UNICODE };
 enum smtp_tls { SMTP_TLS_REQUIRED, SMTP_TLS_NONE };
 
 struct config {
@@ -152,6 +153,7 @@ struct config {
 		size_t nheaders;
 		char *allow_from;       /* comma list of IPs allowed on /sms/... (default loopback) */
 		int concurrency;        /* gateway requests in flight (kannel, webhook) */
+		enum sms_encoding encoding; /* gsm7: transliterated, one segment; unicode: UCS-2 */
 	} sms;
 
 	struct {

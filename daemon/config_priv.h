@@ -103,6 +103,7 @@ KEY_PARSER(p_offsets);
 KEY_PARSER(p_quiet);
 KEY_PARSER(p_secret);
 KEY_PARSER(p_sender);
+KEY_PARSER(p_sms_encoding);
 KEY_PARSER(p_sms_url);
 KEY_PARSER(p_smtp_url);
 KEY_PARSER(p_str);

@@ -430,6 +430,16 @@ KEY_PARSER(p_gateway)
 	return 0;
 }
 
+/* [sms] encoding: gsm7 (transliterated to GSM 03.38) or unicode (UCS-2). */
+KEY_PARSER(p_sms_encoding)
+{
+	static const char *const names[] = { "gsm7", "unicode" };
+	int i = one_of(v, names, (int)ARRAY_SIZE(names), err, el);
+
+	x->c->sms.encoding = i == 1 ? SMS_ENCODING_UNICODE : SMS_ENCODING_GSM7;
+	return i == -1 ? -1 : 0;
+}
+
 KEY_PARSER(p_secret)
 {
 	char **dst = FIELD(x->c, k, char *);

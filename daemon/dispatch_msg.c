@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "dispatch_msg.h"
+#include "gsm7.h"
 #include "ical.h"
 #include "log.h"
 #include "smtp.h"
@@ -21,7 +22,8 @@
 struct vars {
 	struct tpl_var v[24];
 	size_t n;
-	char date[32], time[16], weekday[16], absences[24], days[24], student_name[256];
+	char date[32], time[16], weekday[16], absences[24], days[24], lost_after[48];
+	char student_name[256];
 };
 
 static void
@@ -75,6 +77,26 @@ time_vars(struct vars *v, int64_t t, int en)
 	var(v, "weekday", v->weekday);
 }
 
+/* A configured duration in words ("30 jours", "36 hours"): in days when
+ * it is a whole number of days, else hours, else minutes. */
+static void
+duration_words(int64_t secs, int en, char *out, size_t len)
+{
+	static const struct {
+		int64_t secs;
+		const char *fr, *en;
+	} units[] = { { 86400, "jour", "day" }, { 3600, "heure", "hour" },
+		      { 60, "minute", "minute" } };
+	size_t u = 0;
+	int64_t n;
+
+	while (u < ARRAY_SIZE(units) - 1 && secs % units[u].secs != 0)
+		u++;
+	n = secs / units[u].secs;
+	snprintf(out, len, "%lld %s%s", (long long)n, en ? units[u].en : units[u].fr,
+		 n > 1 ? "s" : "");
+}
+
 static const char *
 appt_location(const struct config *cfg, const struct appt *a)
 {
@@ -107,8 +129,17 @@ msg_reminder(const struct config *cfg, const struct templates *tpl, const struct
 	var(&v, "kind", appt_kind_text(a->kind, en));
 	time_vars(&v, a->starts_at, en);
 	if (r->channel == CH_SMS) {
+		int ucs2, seg;
 		m->to = xstrdup(s->phone);
-		m->text = template_render(tpl, TPL_SMS_REMINDER, s->locale, v.v, v.n, NULL);
+		m->text = template_render_sms(tpl, s->locale, v.v, v.n,
+					      cfg->sms.encoding == SMS_ENCODING_GSM7);
+		seg = gsm7_segments(m->text, &ucs2);
+		if (cfg->sms.encoding == SMS_ENCODING_UNICODE)
+			log_info("reminder %lld: SMS of %d segment%s (%s)", (long long)r->id, seg,
+				 seg > 1 ? "s" : "", ucs2 ? "UCS-2" : "GSM 03.38");
+		else if (seg > 1)
+			log_warnx("reminder %lld: SMS of %d segments even with names shortened "
+				  "(the location or reminder.sms is too long)", (long long)r->id, seg);
 	} else {
 		struct ical_appt ia = {
 			.uid = a->uid, .kind = a->kind, .status = a->status, .sequence = a->sequence,
@@ -135,11 +166,14 @@ msg_alert(const struct config *cfg, const struct templates *tpl, const struct re
 	  struct msg *m)
 {
 	struct vars v = { .n = 0 };
+	const char *locale = "fr";  /* adviser alerts are in French */
+	int en = strcmp(locale, "en") == 0;
 
 	snprintf(v.student_name, sizeof v.student_name, "%s%s%s", s->given_name,
 		 s->family_name ? " " : "", s->family_name ? s->family_name : "");
 	snprintf(v.absences, sizeof v.absences, "%d", a ? (a->absences ? a->absences : 2) : 0);
 	snprintf(v.days, sizeof v.days, "%lld", (long long)(cfg->reminders.lost_after / 86400));
+	duration_words(cfg->reminders.lost_after, en, v.lost_after, sizeof v.lost_after);
 	var(&v, "adviser_name", aname ? aname : "");
 	var(&v, "student_name", v.student_name);
 	var(&v, "student_id", s->id);
@@ -149,17 +183,54 @@ msg_alert(const struct config *cfg, const struct templates *tpl, const struct re
 	var(&v, "phone", s->phone);
 	var(&v, "absences", v.absences);
 	var(&v, "days", v.days);
+	var(&v, "lost_after", v.lost_after);
 	var(&v, "establishment", s->uai);
 	var(&v, "programme", s->programme_label);
 	if (a) {
-		var(&v, "kind", appt_kind_text(a->kind, 0));
+		var(&v, "kind", appt_kind_text(a->kind, en));
 		var(&v, "location", appt_location(cfg, a));
-		time_vars(&v, a->starts_at, 0);
+		time_vars(&v, a->starts_at, en);
 	}
 	m->to = xstrdup(aemail);
 	m->cc = cfg->smtp.alerts_to ? xstrdup(cfg->smtp.alerts_to) : NULL;
 	m->text = template_render(tpl, r->kind == REM_ALERT_LOST ? TPL_ALERT_LOST :
-				  TPL_ALERT_ABSENCES, "fr", v.v, v.n, &m->subject);
+				  TPL_ALERT_ABSENCES, locale, v.v, v.n, &m->subject);
+}
+
+int
+msg_check_sms(const struct config *cfg, const struct templates *tpl)
+{
+	static const char *const locales[] = { "fr", "en" };
+	const char *places[] = { cfg->checkins.location, cfg->dropin.location };
+	char name[101];
+	int bad = 0;
+
+	if (cfg->sms.encoding != SMS_ENCODING_GSM7)
+		return 0;
+	memset(name, 'x', sizeof name - 1);
+	name[sizeof name - 1] = '\0';
+	for (size_t l = 0; l < ARRAY_SIZE(locales); l++)
+		for (size_t p = 0; p < ARRAY_SIZE(places); p++) {
+			int en = l == 1, seg;
+			struct tpl_var v[] = {
+				{ "given_name", name }, { "family_name", name }, { "adviser_name", name },
+				{ "location", places[p] }, { "kind", appt_kind_text(KIND_CHECKIN, en) },
+				{ "weekday", en ? "Wednesday" : "mercredi" },
+				{ "date", en ? "30 Sep 2026" : "30/09/2026" },
+				{ "time", en ? "10:30" : "10h30" },
+			};
+			char *s = template_render_sms(tpl, locales[l], v, ARRAY_SIZE(v), 1);
+			seg = gsm7_segments(s, NULL);
+			free(s);
+			if (seg > 1) {
+				log_warnx("%s/%s: an SMS reminder with [%s] location takes %d segments "
+					  "even with names shortened", cfg->templates.dir,
+					  template_file(TPL_SMS_REMINDER, locales[l]),
+					  p ? "dropin" : "checkins", seg);
+				bad++;
+			}
+		}
+	return bad;
 }
 
 char *

@@ -33,6 +33,11 @@ void msg_reminder(const struct config *cfg, const struct templates *tpl, const s
 void msg_alert(const struct config *cfg, const struct templates *tpl, const struct reminder *r,
 	       const struct student *s, const struct appt *a, const char *aname, const char *aemail,
 	       struct msg *m);
+/* With [sms] encoding = gsm7, warns (log) for each locale and place
+ * ([checkins] and [dropin] location) whose SMS reminder cannot fit one
+ * segment even with names shortened: rendered with 100-character names
+ * and the longest kind, weekday, date and time. Returns how many. */
+int msg_check_sms(const struct config *cfg, const struct templates *tpl);
 /* The MIME email of m for reminder rid (malloc'd; its length in *len). */
 char *msg_email(const struct config *cfg, int64_t rid, const struct msg *m, size_t *len);
 

@@ -231,7 +231,7 @@ texts(enum ical_feed_kind kind, const struct ical_appt *a, char **summary, char 
 	case ICAL_FEED_STUDENT:
 		if (a->kind == KIND_CHECKIN && a->adviser_name && a->adviser_name[0])
 			*summary = en ? xasprintf("Check-in with your adviser %s", a->adviser_name)
-				      : xasprintf("Point d'étape avec votre conseiller %s", a->adviser_name);
+				      : xasprintf("Point d'étape avec %s (Avenir Pro)", a->adviser_name);
 		else
 			*summary = xasprintf("%s Avenir Pro", what);
 		if (en)
@@ -240,10 +240,10 @@ texts(enum ical_feed_kind kind, const struct ical_appt *a, char **summary, char 
 					  a->status == APPT_CANCELLED ? "" :
 					  "\nIf you cannot come, please tell your adviser.");
 		else
-			*desc = xasprintf("Suivi Avenir Pro après tes examens : %s.\nStatut : %s.%s",
+			*desc = xasprintf("Suivi Avenir Pro après vos examens : %s.\nStatut : %s.%s",
 					  a->kind == KIND_DROPIN ? "permanence d'été" : "point d'étape", st,
 					  a->status == APPT_CANCELLED ? "" :
-					  "\nSi tu ne peux pas venir, préviens ton conseiller.");
+					  "\nSi vous ne pouvez pas venir, merci de prévenir Avenir Pro.");
 		*cat = xasprintf("Avenir Pro,%s", what);
 		break;
 	default: {

@@ -20,6 +20,7 @@
 #include "feed.h"
 #include "httpd.h"
 #include "dispatch.h"
+#include "dispatch_msg.h"
 #include "log.h"
 #include "loop.h"
 #include "plan.h"
@@ -188,6 +189,7 @@ reload(struct relanced *r)
 		reload_done(r);
 		return;
 	}
+	msg_check_sms(nc, ntpl);
 	/* The writer thread renders in the process time zone: stop it first
 	 * (config_load() checked that the zone exists). */
 	feed_writer_stop(r->writer);
@@ -315,6 +317,7 @@ main(int argc, char **argv)
 			config_free(r.cfg);
 			return 1;
 		}
+		msg_check_sms(r.cfg, r.tpl);
 		template_free(r.tpl);
 		printf("%s: configuration OK\n", path);
 		config_free(r.cfg);
@@ -334,6 +337,7 @@ main(int argc, char **argv)
 		config_free(r.cfg);
 		return 1;
 	}
+	msg_check_sms(r.cfg, r.tpl);
 	if (tz_set(r.cfg->calendar.timezone) != 0) {
 		log_err("%s: unknown time zone", path);
 		return 1;

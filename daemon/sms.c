@@ -1,6 +1,6 @@
 /*
  * sms.c — SMS gateways (sms.h): Kannel sendsms (GET with charset=UTF-8,
- * coding=2 for texts outside GSM 03.38, dlr-mask=19 and a dlr-url naming
+ * coding=0 for GSM 03.38 texts, else 2; dlr-mask=19 and a dlr-url naming
  * the reminder), a JSON webhook, the file:// outbox, and the STOP reply
  * rule. Contract section 4. Answers of sendsms as in RECIPES.md: 202
  * "0: Accepted" and "3: Queued" are success, 503/429/5xx transient, other
@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "config.h"
+#include "gsm7.h"
 #include "log.h"
 #include "sms.h"
 #include "util.h"
@@ -27,60 +28,10 @@ sms_req_clear(struct sms_req *r)
 	memset(r, 0, sizeof *r);
 }
 
-/* Decodes one UTF-8 sequence; returns its length (1 on invalid bytes). */
-static size_t
-utf8_next(const unsigned char *s, unsigned *cp)
-{
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if ((s[0] & 0xe0) == 0xc0 && (s[1] & 0xc0) == 0x80) {
-		*cp = ((s[0] & 0x1fu) << 6) | (s[1] & 0x3fu);
-		return 2;
-	}
-	if ((s[0] & 0xf0) == 0xe0 && (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80) {
-		*cp = ((s[0] & 0x0fu) << 12) | ((s[1] & 0x3fu) << 6) | (s[2] & 0x3fu);
-		return 3;
-	}
-	if ((s[0] & 0xf8) == 0xf0 && (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80 &&
-	    (s[3] & 0xc0) == 0x80) {
-		*cp = ((s[0] & 0x07u) << 18) | ((s[1] & 0x3fu) << 12) | ((s[2] & 0x3fu) << 6) |
-		      (s[3] & 0x3fu);
-		return 4;
-	}
-	*cp = 0xfffd;
-	return 1;
-}
-
 int
 sms_is_gsm(const char *text)
 {
-	/* Non-ASCII characters of the GSM 03.38 basic set and extension table. */
-	static const unsigned gsm[] = {
-		0xa3, 0xa5, 0xe8, 0xe9, 0xf9, 0xec, 0xf2, 0xc7, 0xd8, 0xf8, 0xc5, 0xe5,
-		0x394, 0x3a6, 0x393, 0x39b, 0x3a9, 0x3a0, 0x3a8, 0x3a3, 0x398, 0x39e,
-		0xc6, 0xe6, 0xdf, 0xc9, 0xa4, 0xa1, 0xc4, 0xd6, 0xd1, 0xdc, 0xa7, 0xbf,
-		0xe4, 0xf6, 0xf1, 0xfc, 0xe0, 0x20ac,
-	};
-	const unsigned char *p = (const unsigned char *)text;
-	while (*p) {
-		unsigned cp;
-		size_t n = utf8_next(p, &cp);
-		int ok = 0;
-		if (cp < 0x80) {
-			/* ASCII except ` (GSM has no backquote) and most controls. */
-			ok = cp != '`' && (cp >= 0x20 || cp == '\n' || cp == '\r');
-		} else {
-			for (size_t i = 0; i < ARRAY_SIZE(gsm); i++)
-				if (gsm[i] == cp)
-					ok = 1;
-		}
-		if (!ok)
-			return 0;
-		p += n;
-	}
-	return 1;
+	return gsm7_septets(text) >= 0;
 }
 
 int
@@ -141,8 +92,9 @@ sms_easy(const struct config *cfg, const char *password, const char *to, const c
 		add_param(e, &q, "to", to);
 		add_param(e, &q, "text", text);
 		add_param(e, &q, "charset", "UTF-8");
-		if (!sms_is_gsm(text))
-			add_param(e, &q, "coding", "2");
+		/* [sms] encoding = gsm7 transliterated the text: coding 0 (GSM
+		 * 03.38, 160 a segment); unicode keeps UCS-2 when it is needed. */
+		add_param(e, &q, "coding", sms_is_gsm(text) ? "0" : "2");
 		/* delivered (1), not delivered (2), rejected by the SMSC (16): the
 		 * reports that change something; not the intermediate ones. */
 		add_param(e, &q, "dlr-mask", "19");

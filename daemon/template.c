@@ -5,11 +5,13 @@
  * student's language) and section 6 (reload re-reads templates).
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "gsm7.h"
 #include "log.h"
 #include "template.h"
 #include "util.h"
@@ -34,7 +36,7 @@ static const char *const reminder_vars[] = {
 static const char *const alert_vars[] = {
 	"adviser_name", "student_name", "student_id", "given_name", "family_name", "email",
 	"phone", "date", "time", "weekday", "kind", "location", "absences", "days",
-	"establishment", "programme", NULL
+	"lost_after", "establishment", "programme", NULL
 };
 static const char *const webhook_vars[] = { "to", "text", "sender", "reminder_id", NULL };
 
@@ -114,17 +116,32 @@ tpl_error(config_error_fn errfn, void *arg, const char *path, int lineno, const 
 	errfn(msg, arg);
 }
 
-/* Checks the placeholders of text (starting at line lineno of path). */
+/* Checks the placeholders and optional parts of text (starting at line
+ * lineno of path). */
 static int
 check_text(enum tpl_id id, const char *path, int lineno, const char *text,
 	   config_error_fn errfn, void *arg)
 {
-	int bad = 0;
+	int bad = 0, optline = 0;
 
 	for (const char *p = text; *p; p++) {
 		size_t n;
 		if (*p == '\n') {
 			lineno++;
+			continue;
+		}
+		if (id != TPL_SMS_WEBHOOK && p[0] == '{' && p[1] == '[') {
+			if (optline) {
+				tpl_error(errfn, arg, path, lineno, "\"{[\" inside an optional part");
+				bad = 1;
+			}
+			optline = lineno;
+			p++;
+			continue;
+		}
+		if (optline && p[0] == ']' && p[1] == '}') {
+			optline = 0;
+			p++;
 			continue;
 		}
 		if (*p != '{' || (n = placeholder_len(p + 1)) == 0)
@@ -135,6 +152,10 @@ check_text(enum tpl_id id, const char *path, int lineno, const char *text,
 			bad = 1;
 		}
 		p += n + 1;
+	}
+	if (optline) {
+		tpl_error(errfn, arg, path, optline, "optional part \"{[\" without its \"]}\"");
+		bad = 1;
 	}
 	return bad ? -1 : 0;
 }
@@ -328,37 +349,72 @@ buf_add_json(struct strbuf *b, const char *s)
 	}
 }
 
+/* The value of placeholder name[0..n) ("" when NULL), NULL when no var
+ * has that name. */
+static const char *
+var_value(const struct tpl_var *vars, size_t nvars, const char *name, size_t n)
+{
+	for (size_t i = 0; i < nvars; i++)
+		if (strlen(vars[i].name) == n && memcmp(vars[i].name, name, n) == 0)
+			return vars[i].value ? vars[i].value : "";
+	return NULL;
+}
+
+/* Renders p[0..end) (no optional part in it) at the end of b. With
+ * empty != NULL, only sets *empty when a placeholder of it renders "". */
+static void
+render_span(struct strbuf *b, const char *p, const char *end, const struct tpl_var *vars,
+	    size_t nvars, int json, int *empty)
+{
+	while (p < end) {
+		const char *q = memchr(p, '{', (size_t)(end - p));
+		size_t n;
+		if (q == NULL)
+			q = end;
+		if (empty == NULL)
+			strbuf_add(b, p, (size_t)(q - p));
+		if (q == end)
+			break;
+		if ((n = placeholder_len(q + 1)) == 0) {
+			if (empty == NULL)
+				strbuf_add(b, "{", 1);
+			p = q + 1;
+			continue;
+		}
+		const char *v = var_value(vars, nvars, q + 1, n);
+		if (empty != NULL)
+			*empty |= v == NULL || *v == '\0';
+		else if (v != NULL && json)
+			buf_add_json(b, v);
+		else if (v != NULL)
+			strbuf_add(b, v, strlen(v));
+		p = q + n + 2;
+	}
+}
+
+/*
+ * Renders text. Except in JSON (the webhook body), "{[...]}" is an
+ * optional part: rendered when every placeholder in it has a value and it
+ * is one of the first keep parts, else dropped.
+ */
 static char *
-render(const char *text, const struct tpl_var *vars, size_t nvars, int json)
+render(const char *text, const struct tpl_var *vars, size_t nvars, int json, int keep)
 {
 	struct strbuf b = { 0 };
+	const char *p = text, *q;
+	int idx = 0;
+
 	strbuf_add(&b, "", 0);
-	for (const char *p = text; *p; p++) {
-		if (*p != '{') {
-			const char *q = strchr(p, '{');
-			size_t n = q ? (size_t)(q - p) : strlen(p);
-			strbuf_add(&b, p, n);
-			p += n - 1;
-			continue;
-		}
-		size_t n = placeholder_len(p + 1);
-		if (n == 0) {
-			strbuf_add(&b, "{", 1);
-			continue;
-		}
-		const char *e = p + 1 + n;
-		for (size_t i = 0; i < nvars; i++) {
-			if (strlen(vars[i].name) == n && memcmp(vars[i].name, p + 1, n) == 0) {
-				const char *v = vars[i].value ? vars[i].value : "";
-				if (json)
-					buf_add_json(&b, v);
-				else
-					strbuf_add(&b, v, strlen(v));
-				break;
-			}
-		}
-		p = e;
+	while (!json && (q = strstr(p, "{[")) != NULL) {
+		const char *e = strstr(q + 2, "]}");        /* there is one: checked at load */
+		int empty = 0;
+		render_span(&b, p, q, vars, nvars, 0, NULL);
+		render_span(&b, q + 2, e, vars, nvars, 0, &empty);
+		if (idx++ < keep && !empty)
+			render_span(&b, q + 2, e, vars, nvars, 0, NULL);
+		p = e + 2;
 	}
+	render_span(&b, p, p + strlen(p), vars, nvars, json, NULL);
 	return b.p;
 }
 
@@ -368,6 +424,108 @@ template_render(const struct templates *t, enum tpl_id id, const char *locale,
 {
 	const struct tpl *x = &t->t[id][locale_index(locale)];
 	if (subject)
-		*subject = x->subject ? render(x->subject, vars, nvars, 0) : NULL;
-	return render(x->body, vars, nvars, id == TPL_SMS_WEBHOOK);
+		*subject = x->subject ? render(x->subject, vars, nvars, 0, INT_MAX) : NULL;
+	return render(x->body, vars, nvars, id == TPL_SMS_WEBHOOK, INT_MAX);
+}
+
+/* ---- SMS that fit one segment --------------------------------------------- */
+
+/* The placeholders that may be shortened to fit an SMS: names, never the
+ * time or the place. */
+static const char *const sms_names[] = { "given_name", "family_name", "adviser_name" };
+/* Characters a name keeps before optional parts are dropped. */
+#define SMS_NAME_MIN 10
+
+/*
+ * Cuts the longest name of own[0..n) (NULL: not a name; else v[i].value)
+ * that has more than min characters by over characters, not below min: at
+ * a space or hyphen when that keeps at least half, else between two
+ * characters. 0 when no name has more than min characters.
+ */
+static int
+shorten_name(struct tpl_var *v, char **own, size_t n, int over, size_t min)
+{
+	size_t best = n, blen = min, cut;
+	char *s;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t l = own[i] ? gsm7_utf8_len(own[i]) : 0;
+		if (l > blen) {
+			best = i;
+			blen = l;
+		}
+	}
+	if (best == n)
+		return 0;
+	s = own[best];
+	cut = gsm7_utf8_prefix(s, blen > min + (size_t)over ? blen - (size_t)over : min);
+	if (s[cut] != ' ' && s[cut] != '-')
+		for (size_t j = cut; j > cut / 2; j--)
+			if (s[j - 1] == ' ' || s[j - 1] == '-') {
+				cut = j - 1;
+				break;
+			}
+	while (cut > 0 && strchr(" -'", s[cut - 1]))
+		cut--;
+	s[cut] = '\0';
+	v[best].value = s;
+	return 1;
+}
+
+/* own[i]: a transliterated copy of vars[i].value when it is a name that
+ * body uses, else NULL. */
+static char **
+sms_name_copies(const char *body, const struct tpl_var *vars, size_t nvars)
+{
+	char **own = xcalloc(nvars + 1, sizeof *own);
+
+	for (size_t i = 0; i < nvars; i++)
+		for (size_t k = 0; k < ARRAY_SIZE(sms_names); k++) {
+			char ph[32];
+			snprintf(ph, sizeof ph, "{%s}", sms_names[k]);
+			if (vars[i].value && strcmp(vars[i].name, sms_names[k]) == 0 &&
+			    strstr(body, ph))
+				own[i] = gsm7_transliterate(vars[i].value);
+		}
+	return own;
+}
+
+char *
+template_render_sms(const struct templates *t, const char *locale, const struct tpl_var *vars,
+		    size_t nvars, int gsm7)
+{
+	const char *body = t->t[TPL_SMS_REMINDER][locale_index(locale)].body, *o;
+	struct tpl_var *v;
+	char **own, *text;
+	int keep = 0;
+
+	if (!gsm7)
+		return render(body, vars, nvars, 0, INT_MAX);
+	for (o = body; (o = strstr(o, "{[")) != NULL; o += 2)
+		keep++;
+	own = sms_name_copies(body, vars, nvars);
+	v = xmalloc((nvars + 1) * sizeof *v);
+	memcpy(v, vars, nvars * sizeof *v);
+	for (size_t i = 0; i < nvars; i++)
+		if (own[i])
+			v[i].value = own[i];
+	for (;;) {
+		char *r = render(body, v, nvars, 0, keep);
+		int over;
+		text = gsm7_transliterate(r);
+		free(r);
+		over = gsm7_septets(text) - GSM7_SEGMENT;
+		if (over <= 0)
+			break;
+		/* Names first (down to SMS_NAME_MIN characters), then the
+		 * optional parts from the last, then names down to 1. */
+		if (!shorten_name(v, own, nvars, over, keep > 0 ? SMS_NAME_MIN : 1) && keep-- == 0)
+			break;
+		free(text);
+	}
+	for (size_t i = 0; i < nvars; i++)
+		free(own[i]);
+	free(own);
+	free(v);
+	return text;
 }

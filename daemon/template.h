@@ -9,6 +9,10 @@
  * at load time: an unknown one is a configuration error reported as
  * "FILE:LINE: unknown placeholder {x}". Loaded templates never change; a
  * reload loads a new set and swaps it only when it is valid.
+ *
+ * Except in webhook.json, "{[...]}" is an optional part (not nested): it
+ * is dropped when a placeholder in it renders empty, and in SMS reminders
+ * when the text does not fit one segment (template_render_sms()).
  */
 #ifndef RELANCE_TEMPLATE_H
 #define RELANCE_TEMPLATE_H
@@ -48,6 +52,20 @@ void template_free(struct templates *t);
  */
 char *template_render(const struct templates *t, enum tpl_id id, const char *locale,
 		      const struct tpl_var *vars, size_t nvars, char **subject);
+
+/*
+ * The SMS reminder (TPL_SMS_REMINDER) of locale. gsm7 ([sms] encoding =
+ * gsm7): transliterated to GSM 03.38 (gsm7.h) and fitted to one segment of
+ * 160 septets: the longest name ({given_name}, {family_name},
+ * {adviser_name}) is cut first, down to 10 characters (at a space or
+ * hyphen when it can, never inside a character), then the optional parts
+ * are dropped from the last one, then names are cut down to 1 character;
+ * the time and the place are never shortened, so a text whose fixed part
+ * is too long stays longer (the caller logs its segments). !gsm7: rendered
+ * as it is. Returns a malloc'd string.
+ */
+char *template_render_sms(const struct templates *t, const char *locale,
+			  const struct tpl_var *vars, size_t nvars, int gsm7);
 
 /* File name of a template, relative to the directory ("fr/reminder.sms"). */
 const char *template_file(enum tpl_id id, const char *locale);

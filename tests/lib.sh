@@ -769,10 +769,13 @@ stop_kannel() {
 # kannel_messages: every SMS the fake SMSC got, decoded, one per line as
 # FROM<TAB>TO<TAB>TEXT (UCS-2 messages, coding=2, are decoded to UTF-8; the
 # default GSM 03.38 coding turns what it lacks, e.g. ê â ô û, into '?' and
-# ç into Ç).
+# ç into Ç). With -t, each line starts with the type fakesmsc names and a
+# TAB: text (GSM 03.38, coding 0), ucs-2 (coding 2), udh (a part of a
+# concatenated message).
 kannel_messages() {
 	grep -a 'Got message [0-9]*: <' "$KANNEL_LOG" 2>/dev/null | "$PY" -c '
 import re, sys, urllib.parse
+typed = sys.argv[1:] == ["-t"]
 for line in sys.stdin.buffer:
     m = re.search(rb"Got message \d+: <(\S+) (\S+) (\S+) (.*)>\s*$", line)
     if not m:
@@ -782,8 +785,9 @@ for line in sys.stdin.buffer:
         text = urllib.parse.unquote_to_bytes(rest.replace(b"+", b" ")).decode("utf-16-be", "replace")
     else:
         text = rest.decode("utf-8", "replace")
-    print("%s\t%s\t%s" % (frm.decode(), to.decode(), text.replace("\n", "\\n")))
-'
+    print("%s%s\t%s\t%s" % (typ.decode() + "\t" if typed else "", frm.decode(), to.decode(),
+                            text.replace("\n", "\\n")))
+' "$@"
 }
 
 # ------------------------------------------------------- HTTP recorder

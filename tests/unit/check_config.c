@@ -154,6 +154,7 @@ START_TEST(test_defaults)
 	ck_assert_str_eq(c->sms.allow_from, "127.0.0.1,::1");
 	ck_assert_uint_eq(c->sms.nheaders, 0);
 	ck_assert_int_eq(c->sms.concurrency, 256);
+	ck_assert_int_eq(c->sms.encoding, SMS_ENCODING_GSM7);
 	ck_assert_int_eq(c->retry.attempts, 8);
 	ck_assert_int_eq(c->retry.first, 30);
 	ck_assert_int_eq(c->retry.max, 3600);
@@ -237,6 +238,7 @@ static const char full[] =
 	"header = X-Api-Version: 2\n"
 	"header = Accept:application/json\n"
 	"concurrency = 200\n"
+	"encoding = unicode\n"
 	"[retry]\n"
 	"attempts = 3\n"
 	"first = 10s\n"
@@ -356,6 +358,7 @@ START_TEST(test_full_file)
 	ck_assert_str_eq(c->sms.headers[1].key, "Accept");
 	ck_assert_str_eq(c->sms.headers[1].value, "application/json");
 	ck_assert_int_eq(c->sms.concurrency, 200);
+	ck_assert_int_eq(c->sms.encoding, SMS_ENCODING_UNICODE);
 
 	ck_assert_int_eq(c->retry.attempts, 3);
 	ck_assert_int_eq(c->retry.first, 10);
@@ -392,6 +395,7 @@ START_TEST(test_shipped_example)
 	ck_assert_int_eq(c->retry.max, d->retry.max);
 	ck_assert_int_eq(c->retry.concurrency, d->retry.concurrency);
 	ck_assert_int_eq(c->sms.concurrency, d->sms.concurrency);
+	ck_assert_int_eq(c->sms.encoding, d->sms.encoding);
 	ck_assert_int_eq(c->daemon.log_level, d->daemon.log_level);
 	ck_assert_uint_eq(c->checkins.nclosed, 11);	/* 2026 holidays */
 	config_free(c);
@@ -492,6 +496,10 @@ START_TEST(test_err_concurrency)
 	setup();
 	expect_error("[retry]\n\nconcurrency = 1025\n", 3,
 	    "[retry] concurrency: \"1025\" is not a number from 1 to 1024");
+	teardown();
+	setup();
+	expect_error("[sms]\nencoding = utf8\n", 2,
+	    "[sms] encoding: \"utf8\" is not gsm7 or unicode");
 }
 END_TEST
 

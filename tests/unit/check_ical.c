@@ -225,7 +225,7 @@ START_TEST(student_feed)
 	s = ical_render_feed(cfg, ICAL_FEED_STUDENT, "Avenir Pro", a, 1, now, NULL);
 	cal = parse_ok(s);
 	ck_assert_str_eq(icalcomponent_get_summary(find_event(cal, "one@relance.test")),
-			 "Point d'étape avec votre conseiller Amélie Comelli");
+			 "Point d'étape avec Amélie Comelli (Avenir Pro)");
 	icalcomponent_free(cal);
 	free(s);
 }

@@ -1,8 +1,9 @@
 /*
  * check_template.c — templates: the shipped set loads, rendering in both
- * languages, JSON escaping of the webhook body, and configuration errors
- * (unknown placeholder, missing subject, missing file) reported as
- * FILE:LINE.
+ * languages, JSON escaping of the webhook body, optional parts {[...]},
+ * SMS reminders fitted to one segment (every shipped SMS template with
+ * 100-character names), and configuration errors (unknown placeholder,
+ * missing subject, missing file, bad optional part) reported as FILE:LINE.
  */
 #include <check.h>
 #include <stdio.h>
@@ -11,6 +12,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config.h"
+#include "dispatch_msg.h"
+#include "gsm7.h"
+#include "store.h"
 #include "template.h"
 #include "util.h"
 
@@ -68,6 +73,16 @@ make_dir(void)
 	}
 	put(dir, "webhook.json", "{\"to\": \"{to}\", \"text\": \"{text}\", \"n\": {reminder_id}}\n");
 	return dir;
+}
+
+/* n copies of c (malloc'd). */
+static char *
+rep_char(char c, size_t n)
+{
+	char *s = xmalloc(n + 1);
+	memset(s, c, n);
+	s[n] = '\0';
+	return s;
 }
 
 static void
@@ -195,6 +210,260 @@ START_TEST(missing_file)
 }
 END_TEST
 
+/* Names of 100 characters full of accents (the longest events allow). */
+static const char long_given[] =
+	"Marie-Thérèse Éloïse-Gwenaëlle Clémentine-Ségolène Françoise-Hélène Anaïs-Zoé Maëlys Noémie-Chloé Aï";
+static const char long_family[] =
+	"Le Guénnec-Dûrand-Bœuf de La Châtaigneraie-Prévôt-Lefèvre-Kerhervé-Ménétrier-Oïl-Gâtinais-Fénelon-Çç";
+static const char long_adviser[] =
+	"Amélie-Françoise Comelli-Hêtre-Dûrand-Bœuf de Saint-Exupéry-Châteaubriand-Lefèvre-Ménétrier-Noël-Ôïs";
+
+/* Every shipped SMS template, both locales, every kind, with the longest
+ * names, weekday and date, and two places: one GSM 03.38 segment that
+ * keeps the time and the whole place, and the start of the given name. */
+START_TEST(shipped_sms_fit_one_segment)
+{
+	static const char *const kinds[2][3] = {
+		{ "entretien de suivi", "permanence", "atelier" },
+		{ "check-in", "drop-in", "workshop" } };
+	static const char *const places[] = {
+		"Salle Émeraude",
+		"Mission locale du Val de Fensch, 12 rue de l'Hôtel-de-Ville, bâtiment Â",
+	};
+	struct templates *t;
+
+	ck_assert_uint_eq(gsm7_utf8_len(long_given), 100);
+	ck_assert_uint_eq(gsm7_utf8_len(long_family), 100);
+	ck_assert_uint_eq(gsm7_utf8_len(long_adviser), 100);
+	errors[0] = '\0';
+	t = template_load(TOP "/conf/templates", collect, NULL);
+	ck_assert_msg(t != NULL, "shipped templates: %s", errors);
+	for (int l = 0; l < 2; l++)
+		for (int k = 0; k < 3; k++)
+			for (size_t p = 0; p < ARRAY_SIZE(places); p++) {
+				const char *at = l ? "10:30" : "10h30";
+				struct tpl_var v[] = {
+					{ "given_name", long_given }, { "family_name", long_family },
+					{ "adviser_name", long_adviser },
+					{ "date", l ? "30 Dec 2026" : "30/12/2026" }, { "time", at },
+					{ "weekday", l ? "Wednesday" : "mercredi" },
+					{ "kind", kinds[l][k] }, { "location", places[p] } };
+				char *s = template_render_sms(t, l ? "en" : "fr", v, ARRAY_SIZE(v), 1);
+				char *place = gsm7_transliterate(places[p]);
+				int n = gsm7_septets(s);
+				ck_assert_msg(n >= 0 && n <= 160, "%d septets: %s", n, s);
+				ck_assert_msg(strstr(s, at) != NULL, "no time: %s", s);
+				ck_assert_msg(strstr(s, place) != NULL, "no place: %s", s);
+				ck_assert_msg(strstr(s, kinds[l][k]) != NULL, "no kind: %s", s);
+				ck_assert_msg(strstr(s, l ? "Hello Marie" : "Bonjour Marie"),
+					      "no greeting: %s", s);
+				free(place);
+				free(s);
+			}
+	template_free(t);
+}
+END_TEST
+
+START_TEST(shipped_sms_short_names)
+{
+	struct templates *t = template_load(TOP "/conf/templates", collect, NULL);
+	struct tpl_var v[] = { { "given_name", "Gaëlle" }, { "date", "07/12/2026" },
+			       { "time", "10h30" }, { "weekday", "lundi" },
+			       { "kind", "entretien de suivi" }, { "location", "Salle Hêtre" } };
+	char *s;
+
+	ck_assert_ptr_nonnull(t);
+	/* gsm7: transliterated, nothing shortened */
+	s = template_render_sms(t, "fr", v, ARRAY_SIZE(v), 1);
+	ck_assert_str_eq(s, "Bonjour Gaelle, rappel : entretien de suivi le lundi 07/12/2026 à 10h30, "
+			 "Salle Hetre. Avenir Pro");
+	free(s);
+	/* unicode: as it is, long names too */
+	s = template_render_sms(t, "fr", v, ARRAY_SIZE(v), 0);
+	ck_assert_str_eq(s, "Bonjour Gaëlle, rappel : entretien de suivi le lundi 07/12/2026 à 10h30, "
+			 "Salle Hêtre. Avenir Pro");
+	free(s);
+	v[0].value = long_given;
+	s = template_render_sms(t, "en", v, ARRAY_SIZE(v), 0);
+	ck_assert_ptr_nonnull(strstr(s, long_given));
+	free(s);
+	template_free(t);
+}
+END_TEST
+
+/* The fitting rule on a small template: names cut first (at a hyphen,
+ * down to 10 characters), then optional parts dropped from the last,
+ * then names down to 1; never the time or the place. */
+/* The SMS of t for v with a place of n letters p (malloc'd). */
+static char *
+sms_with_place(const struct templates *t, struct tpl_var *v, size_t n)
+{
+	char *place = rep_char('p', n), *s;
+	v[2].value = place;
+	s = template_render_sms(t, "fr", v, 3, 1);
+	ck_assert_msg(strstr(s, place) != NULL, "no place: %s", s);
+	ck_assert_msg(strstr(s, "10h30") != NULL, "no time: %s", s);
+	free(place);
+	return s;
+}
+
+START_TEST(sms_fitting_order)
+{
+	char *dir = make_dir(), *s;
+	const char *want;
+	struct templates *t;
+	struct tpl_var v[] = { { "given_name", "Jean-Baptiste-Emmanuel" }, { "time", "10h30" },
+			       { "location", NULL } };
+
+	put(dir, "fr/reminder.sms", "{[Salut ]}{given_name} {time} {location}{[ fin]}\n");
+	t = template_load(dir, collect, NULL);
+	ck_assert_ptr_nonnull(t);
+	/* "Salut " 6 + name 22 + 2 spaces + 5 + 130 + " fin" 4 = 169: the
+	 * name loses 9 characters, at a hyphen */
+	s = sms_with_place(t, v, 130);
+	ck_assert_msg(strncmp(s, "Salut Jean-Baptiste 10h30 p", 27) == 0, "%s", s);
+	ck_assert_msg(strlen(s) <= 160 && strstr(s, " fin") != NULL, "%s", s);
+	free(s);
+	/* 174: name down to 10 ("Jean-Bapti": no hyphen in its second
+	 * half), 162: then " fin" dropped */
+	s = sms_with_place(t, v, 135);
+	ck_assert_msg(strncmp(s, "Salut Jean-Bapti 10h30 ", 23) == 0 && strstr(s, "fin") == NULL,
+		      "%s", s);
+	ck_assert_uint_le(strlen(s), 160);
+	free(s);
+	/* 189: name to 10, " fin" and "Salut " dropped (167), then the name
+	 * down to "Jea" */
+	s = sms_with_place(t, v, 150);
+	ck_assert_msg(strncmp(s, "Jea 10h30 ", 10) == 0, "%s", s);
+	ck_assert_uint_eq(strlen(s), 160);
+	free(s);
+	/* a place too long for any shortening stays whole (checked in
+	 * sms_with_place), with the time */
+	free(sms_with_place(t, v, 170));
+	/* an accented name is cut between characters, never inside one */
+	v[0].value = "ÉÉÉÉÉÉÉÉÉÉÉÉÉÉÉÉÉÉÉÉ";
+	s = sms_with_place(t, v, 130);
+	want = "Salut ÉÉÉÉÉÉÉÉÉÉÉÉÉ 10h30 ";     /* 13 É */
+	ck_assert_msg(strncmp(s, want, strlen(want)) == 0, "%s", s);
+	ck_assert_int_eq(gsm7_septets(s), 160);
+	free(s);
+	template_free(t);
+	rm_dir(dir);
+}
+END_TEST
+
+START_TEST(optional_parts)
+{
+	char *dir = make_dir(), *s, *subject;
+	struct templates *t;
+	struct tpl_var v[] = { { "given_name", "Zoé" }, { "adviser_name", "" }, { "kind", "x" } };
+
+	put(dir, "fr/reminder.email",
+	    "Subject: R{[ avec {adviser_name}]}\n\nBonjour{[ {given_name}]},\n"
+	    "{[avec {adviser_name} et\n{given_name}]}.{not a placeholder]} ]}\n");
+	t = template_load(dir, collect, NULL);
+	ck_assert_msg(t != NULL, "%s", errors);
+	s = template_render(t, TPL_EMAIL_REMINDER, "fr", v, 3, &subject);
+	ck_assert_str_eq(subject, "R");
+	ck_assert_str_eq(s, "Bonjour Zoé,\n.{not a placeholder]} ]}");
+	free(s);
+	free(subject);
+	v[1].value = "Amélie";
+	s = template_render(t, TPL_EMAIL_REMINDER, "fr", v, 3, &subject);
+	ck_assert_str_eq(subject, "R avec Amélie");
+	ck_assert_str_eq(s, "Bonjour Zoé,\navec Amélie et\nZoé.{not a placeholder]} ]}");
+	free(s);
+	free(subject);
+	template_free(t);
+	/* webhook.json: "{[" is JSON */
+	put(dir, "webhook.json", "{[\"{text}\"]}\n");
+	t = template_load(dir, collect, NULL);
+	ck_assert_ptr_nonnull(t);
+	struct tpl_var w[] = { { "text", "a" } };
+	s = template_render(t, TPL_SMS_WEBHOOK, "fr", w, 1, NULL);
+	ck_assert_str_eq(s, "{[\"a\"]}");
+	free(s);
+	template_free(t);
+	/* errors: nested, not closed */
+	put(dir, "en/reminder.sms", "# c\n{[a {[b]}]}\n");
+	errors[0] = '\0';
+	ck_assert_ptr_null(template_load(dir, collect, NULL));
+	ck_assert_msg(strstr(errors, "en/reminder.sms:2: \"{[\" inside an optional part"), "%s",
+		      errors);
+	put(dir, "en/reminder.sms", "a\n{[b\nc {time}\n");
+	errors[0] = '\0';
+	ck_assert_ptr_null(template_load(dir, collect, NULL));
+	ck_assert_msg(strstr(errors, "en/reminder.sms:2: optional part \"{[\" without its \"]}\""),
+		      "%s", errors);
+	rm_dir(dir);
+}
+END_TEST
+
+/* The shipped adviser alerts say the configured numbers ([reminders]
+ * lost_after, the absences counted), with no gendered form, and leave
+ * out what is unknown. */
+START_TEST(alerts_numbers_from_configuration)
+{
+	struct config *cfg = config_default();
+	struct templates *t = template_load(TOP "/conf/templates", collect, NULL);
+	struct student s = { .id = "S1", .given_name = "Zoé", .family_name = "Belvalette",
+			     .email = "z@example.org", .locale = "fr", .uai = "0570123X",
+			     .programme_label = "Bac pro" };
+	struct appt a = { .kind = KIND_CHECKIN, .starts_at = 1796000000, .absences = 3 };
+	struct reminder r = { .id = 1, .kind = REM_ALERT_LOST };
+	struct msg m = { 0 };
+
+	ck_assert_ptr_nonnull(cfg);
+	ck_assert_ptr_nonnull(t);
+	cfg->reminders.lost_after = 12 * 86400;
+	msg_alert(cfg, t, &r, &s, &a, "Amélie Comelli", "a@example.org", &m);
+	ck_assert_str_eq(m.subject, "Avenir Pro : sans nouvelles de Zoé Belvalette depuis 12 jours");
+	ck_assert_msg(strstr(m.text, "Bonjour Amélie Comelli,\n") != NULL, "%s", m.text);
+	ck_assert_msg(strstr(m.text, "depuis 12 jours\npour Zoé Belvalette") != NULL, "%s", m.text);
+	ck_assert_msg(strstr(m.text, "le prochain (entretien de suivi)") != NULL, "%s", m.text);
+	ck_assert_msg(strstr(m.text, "Coordonnées : courriel z@example.org\n") != NULL, "%s", m.text);
+	msg_clear(&m);
+	/* hours when not a whole number of days; no adviser name, no
+	 * appointment: those parts are left out */
+	cfg->reminders.lost_after = 36 * 3600;
+	msg_alert(cfg, t, &r, &s, NULL, NULL, "a@example.org", &m);
+	ck_assert_str_eq(m.subject, "Avenir Pro : sans nouvelles de Zoé Belvalette depuis 36 heures");
+	ck_assert_msg(strstr(m.text, "Bonjour,\n") != NULL, "%s", m.text);
+	ck_assert_msg(strstr(m.text, "des rendez-vous sont prévus.\n") != NULL, "%s", m.text);
+	msg_clear(&m);
+	r.kind = REM_ALERT_ABSENCES;
+	msg_alert(cfg, t, &r, &s, &a, "Amélie Comelli", "a@example.org", &m);
+	ck_assert_str_eq(m.subject, "Avenir Pro : Zoé Belvalette, 3 absences consécutives");
+	ck_assert_msg(strstr(m.text, "a manqué 3 rendez-vous consécutifs") != NULL, "%s", m.text);
+	ck_assert_ptr_null(strstr(m.text, "(e)"));
+	msg_clear(&m);
+	template_free(t);
+	config_free(cfg);
+}
+END_TEST
+
+/* The load-time check of the SMS reminders: the shipped ones fit with a
+ * 70-character place; a place of 150 characters cannot (both locales). */
+START_TEST(sms_check_at_load)
+{
+	struct config *cfg = config_default();
+	struct templates *t = template_load(TOP "/conf/templates", collect, NULL);
+
+	ck_assert_ptr_nonnull(t);
+	ck_assert_int_eq(msg_check_sms(cfg, t), 0);
+	free(cfg->checkins.location);
+	cfg->checkins.location = xstrdup("Mission locale du Val de Fensch, 12 rue de l'Hôtel-de-Ville, bât. A");
+	ck_assert_int_eq(msg_check_sms(cfg, t), 0);
+	free(cfg->checkins.location);
+	cfg->checkins.location = rep_char('p', 150);
+	ck_assert_int_eq(msg_check_sms(cfg, t), 2);
+	cfg->sms.encoding = SMS_ENCODING_UNICODE;
+	ck_assert_int_eq(msg_check_sms(cfg, t), 0);
+	template_free(t);
+	config_free(cfg);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -209,6 +478,12 @@ main(void)
 	tcase_add_test(tc, unknown_placeholder_is_an_error);
 	tcase_add_test(tc, email_needs_subject);
 	tcase_add_test(tc, missing_file);
+	tcase_add_test(tc, shipped_sms_fit_one_segment);
+	tcase_add_test(tc, shipped_sms_short_names);
+	tcase_add_test(tc, sms_fitting_order);
+	tcase_add_test(tc, optional_parts);
+	tcase_add_test(tc, alerts_numbers_from_configuration);
+	tcase_add_test(tc, sms_check_at_load);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
