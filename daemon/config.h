@@ -146,6 +146,7 @@ struct config {
 		size_t nheaders;
 		char *allow_from;       /* comma list of IPs allowed on /sms/... (default loopback) */
 		int concurrency;        /* gateway requests in flight (kannel, webhook) */
+		char country[3];        /* ISO 3166 code: how national numbers in replies are read */
 	} sms;
 
 	struct {
