@@ -3,8 +3,9 @@
  * send-time verdict on a reminder (consent, stopped student, appointment
  * cancelled or started, quiet hours, daily cap, superseded reminders,
  * alerts that cannot go), the attendance transitions (new status,
- * replacement, absences alert), the reminders an appointment gets and the
- * cancel rule. Contract sections 2 and 4.
+ * replacement, absences alert), the reminders an appointment gets, the
+ * cancel rule and which expression of consent wins. Contract sections 1.1,
+ * 2 and 4.
  *
  * Owns: the rules. Does not own: reading or writing the store, sending,
  * logging (the callers do). Calls only schedule.c (pure) and util.c's
@@ -242,4 +243,51 @@ policy_cancel_check(const struct appt *a, int64_t now)
 	if (a->starts_at <= now)
 		return POLICY_CANCEL_STARTED;
 	return POLICY_CANCEL_OK;
+}
+
+/* ---- consent ------------------------------------------------------------------ */
+
+struct policy_consent
+policy_consent(struct policy_consent cur, int value, int64_t at, int by)
+{
+	struct policy_consent next = { value ? 1 : 0, at, by };
+
+	if (by == CONSENT_STOP || cur.by == CONSENT_DEFAULT || at > cur.at ||
+	    (at == cur.at && !next.value && cur.value))
+		return next;
+	return cur;
+}
+
+/* One channel's consent (*value, *at_, *by_) after expression value (-1:
+ * none): 1 when an expression was not applied, else 0. */
+static int
+express(int *value, int64_t *at_, int *by_, int expressed, int64_t at, int by)
+{
+	struct policy_consent c = { *value, *at_, *by_ };
+
+	if (expressed < 0)
+		return 0;
+	c = policy_consent(c, expressed, at, by);
+	*value = c.value;
+	*at_ = c.at;
+	*by_ = c.by;
+	return c.at != at || c.by != by;
+}
+
+int
+policy_express_consent(struct student *s, int sms, int email, int64_t at, int by)
+{
+	int kept = 0;
+
+	if (express(&s->consent_sms, &s->consent_sms_at, &s->consent_sms_by, sms, at, by))
+		kept |= 1 << CH_SMS;
+	if (express(&s->consent_email, &s->consent_email_at, &s->consent_email_by, email, at, by))
+		kept |= 1 << CH_EMAIL;
+	return kept;
+}
+
+int64_t
+policy_expressed_at(int has_time, int64_t time, int64_t received)
+{
+	return has_time && time < received ? time : received;
 }
