@@ -251,14 +251,14 @@ student_json(const struct student *s)
 	char day[11];
 
 	date_format(s->last_exam_on, day);
-	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:{s:o, s:o, s:s, s:s}, s:o, s:{s:o, s:o},"
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:{s:o, s:o}, s:{s:s, s:s}, s:o, s:{s:o, s:o},"
 			 " s:o, s:s, s:o, s:o}",
 			 "id", ctl_jstr(s->id), "given_name", ctl_jstr(s->given_name),
 			 "family_name", ctl_jstr(s->family_name), "email", ctl_jstr(s->email),
 			 "phone", ctl_jstr(s->phone), "locale", ctl_jstr(s->locale),
 			 "consent", "sms", ctl_jbool(s->consent_sms), "email",
-			 ctl_jbool(s->consent_email), "sms_by", consent_by_name(s->consent_sms_by),
-			 "email_by", consent_by_name(s->consent_email_by),
+			 ctl_jbool(s->consent_email), "consent_by", "sms",
+			 consent_by_name(s->consent_sms_by), "email", consent_by_name(s->consent_email_by),
 			 "uai", ctl_jstr(s->uai),
 			 "programme", "code", ctl_jstr(s->programme_code), "label",
 			 ctl_jstr(s->programme_label),

@@ -75,6 +75,10 @@ for s in STU1 STU2 STU3 STU4; do
 	assert_ne "$(sql "select count(*) from reminders where student_id = '$s' and channel = $CH_SMS and status = $REM_CANCELLED and last_error = 'STOP reply'")" 0 \
 	    "$s: its SMS reminders are cancelled as STOP reply"
 done
+assert_eq "$(relancectl plan STU3 --json | "$PY" -c 'import json, sys; d = json.load(sys.stdin)["student"]; print(d["consent"]["sms"], d["consent_by"]["sms"])')" \
+    "False stop-reply" "relancectl plan --json says who withdrew"
+relancectl plan STU2 >"$T/plan.txt"
+assert_grep 'phone \+33622222222 \(consent no: stop-reply\)' "$T/plan.txt" "relancectl plan says it too"
 assert_eq "$(consent STU5)" "1 $CONSENT_EXAM" "another number is not touched"
 assert_ne "$(live_sms STU5)" 0 "... nor its reminders"
 assert_eq "$(sql "select value from counters where name = 'sms_stop'")" 3 "three STOP replies counted"
