@@ -327,18 +327,11 @@ static void
 exam_consent(const struct planner *p, const struct event *ev, const struct student *old,
 	     struct student *s, int64_t now)
 {
-	if (old) {
-		s->consent_sms = old->consent_sms;
-		s->consent_sms_at = old->consent_sms_at;
-		s->consent_sms_by = old->consent_sms_by;
-		s->consent_email = old->consent_email;
-		s->consent_email_at = old->consent_email_at;
-		s->consent_email_by = old->consent_email_by;
-	} else {
-		s->consent_sms = p->cfg->reminders.consent_sms;
-		s->consent_email = p->cfg->reminders.consent_email;
-		s->consent_sms_by = s->consent_email_by = CONSENT_DEFAULT;
-	}
+	struct policy_consent sms = { p->cfg->reminders.consent_sms, 0, CONSENT_DEFAULT },
+			      email = { p->cfg->reminders.consent_email, 0, CONSENT_DEFAULT };
+
+	policy_consent_set(s, CH_SMS, old ? policy_consent_of(old, CH_SMS) : sms);
+	policy_consent_set(s, CH_EMAIL, old ? policy_consent_of(old, CH_EMAIL) : email);
 	log_kept_consent(s, policy_express_consent(s, ev->u.exam.consent_sms,
 						   ev->u.exam.consent_email,
 						   policy_expressed_at(ev->has_time, ev->time, now),

@@ -258,32 +258,45 @@ policy_consent(struct policy_consent cur, int value, int64_t at, int by)
 	return cur;
 }
 
-/* One channel's consent (*value, *at_, *by_) after expression value (-1:
- * none): 1 when an expression was not applied, else 0. */
-static int
-express(int *value, int64_t *at_, int *by_, int expressed, int64_t at, int by)
+struct policy_consent
+policy_consent_of(const struct student *s, int channel)
 {
-	struct policy_consent c = { *value, *at_, *by_ };
+	struct policy_consent sms = { s->consent_sms, s->consent_sms_at, s->consent_sms_by },
+			      email = { s->consent_email, s->consent_email_at, s->consent_email_by };
+	return channel == CH_SMS ? sms : email;
+}
+
+void
+policy_consent_set(struct student *s, int channel, struct policy_consent c)
+{
+	int *value = channel == CH_SMS ? &s->consent_sms : &s->consent_email;
+	int64_t *at = channel == CH_SMS ? &s->consent_sms_at : &s->consent_email_at;
+	int *by = channel == CH_SMS ? &s->consent_sms_by : &s->consent_email_by;
+
+	*value = c.value;
+	*at = c.at;
+	*by = c.by;
+}
+
+/* s's consent on channel after expression `expressed` (-1: none): 1 when
+ * an expression was not applied, else 0. */
+static int
+express(struct student *s, int channel, int expressed, int64_t at, int by)
+{
+	struct policy_consent c;
 
 	if (expressed < 0)
 		return 0;
-	c = policy_consent(c, expressed, at, by);
-	*value = c.value;
-	*at_ = c.at;
-	*by_ = c.by;
+	c = policy_consent(policy_consent_of(s, channel), expressed, at, by);
+	policy_consent_set(s, channel, c);
 	return c.at != at || c.by != by;
 }
 
 int
 policy_express_consent(struct student *s, int sms, int email, int64_t at, int by)
 {
-	int kept = 0;
-
-	if (express(&s->consent_sms, &s->consent_sms_at, &s->consent_sms_by, sms, at, by))
-		kept |= 1 << CH_SMS;
-	if (express(&s->consent_email, &s->consent_email_at, &s->consent_email_by, email, at, by))
-		kept |= 1 << CH_EMAIL;
-	return kept;
+	return (express(s, CH_SMS, sms, at, by) ? 1 << CH_SMS : 0) |
+	       (express(s, CH_EMAIL, email, at, by) ? 1 << CH_EMAIL : 0);
 }
 
 int64_t

@@ -145,6 +145,9 @@ struct policy_consent {
  * record, never overrides a withdrawal made after its time.
  */
 struct policy_consent policy_consent(struct policy_consent cur, int value, int64_t at, int by);
+/* s's consent on channel (CH_SMS, CH_EMAIL), read and written. */
+struct policy_consent policy_consent_of(const struct student *s, int channel);
+void policy_consent_set(struct student *s, int channel, struct policy_consent c);
 /* Applies to s the consent an event of `by` expresses at `at` (sms, email:
  * 1 given, 0 withdrawn, -1 not said), each channel by policy_consent().
  * Returns the channels (bits 1 << CH_SMS, 1 << CH_EMAIL) whose expression

@@ -509,58 +509,55 @@ END_TEST
 
 /* ---- consent: the most recent expression wins ----------------------------------- */
 
-static struct policy_consent
-PC(int value, int64_t at, int by)
-{
-	struct policy_consent c = { value, at, by };
-	return c;
-}
-
-#define ck_consent(c, v, t, b) \
-	do { \
-		struct policy_consent c_ = (c); \
-		ck_assert_int_eq(c_.value, (v)); \
-		ck_assert_int_eq(c_.at, (t)); \
-		ck_assert_int_eq(c_.by, (b)); \
-	} while (0)
+/* One expression (value, at, by) on the current consent cur, and what
+ * policy_consent() must keep. Times: hours after t0. */
+struct consent_case {
+	const char *what;
+	struct policy_consent cur;
+	int value, at, by;
+	struct policy_consent want;
+};
 
 START_TEST(test_consent_order)
 {
-	int64_t t0 = T("2026-06-19T16:05:00+02:00"), t1 = t0 + 3600, t2 = t0 + 7200;
+	static const struct consent_case cases[] = {
+		{ "a default is no expression: any one replaces it",
+		  { 1, 0, CONSENT_DEFAULT }, 0, 0, CONSENT_UPDATE, { 0, 0, CONSENT_UPDATE } },
+		{ "... even one older than the epoch of the others",
+		  { 0, 0, CONSENT_DEFAULT }, 1, -24, CONSENT_EXAM, { 1, -24, CONSENT_EXAM } },
+		{ "a STOP after an exam: the exam re-sent with its own time does not undo it",
+		  { 0, 1, CONSENT_STOP }, 1, 0, CONSENT_EXAM, { 0, 1, CONSENT_STOP } },
+		{ "nor does an exam.completed of the same second",
+		  { 0, 1, CONSENT_STOP }, 1, 1, CONSENT_EXAM, { 0, 1, CONSENT_STOP } },
+		{ "a student.updated withdrawal holds against an older-timed exam",
+		  { 0, 1, CONSENT_UPDATE }, 1, 0, CONSENT_EXAM, { 0, 1, CONSENT_UPDATE } },
+		{ "an older student.updated giving consent back changes nothing",
+		  { 0, 1, CONSENT_STOP }, 1, 0, CONSENT_UPDATE, { 0, 1, CONSENT_STOP } },
+		{ "a later student.updated gives it back",
+		  { 0, 1, CONSENT_STOP }, 1, 2, CONSENT_UPDATE, { 1, 2, CONSENT_UPDATE } },
+		{ "a withdrawal read after a later consent is older: ignored",
+		  { 1, 2, CONSENT_UPDATE }, 0, 1, CONSENT_UPDATE, { 1, 2, CONSENT_UPDATE } },
+		{ "the school's record made after the student's choice is the most recent",
+		  { 0, 1, CONSENT_UPDATE }, 1, 2, CONSENT_EXAM, { 1, 2, CONSENT_EXAM } },
+		{ "at equal times a withdrawal wins",
+		  { 1, 1, CONSENT_EXAM }, 0, 1, CONSENT_UPDATE, { 0, 1, CONSENT_UPDATE } },
+		{ "... and a consent does not",
+		  { 0, 1, CONSENT_EXAM }, 1, 1, CONSENT_UPDATE, { 0, 1, CONSENT_EXAM } },
+		{ "a STOP always applies (made now), even after a future-dated record",
+		  { 1, 2, CONSENT_UPDATE }, 0, 1, CONSENT_STOP, { 0, 1, CONSENT_STOP } },
+	};
+	int64_t t0 = T("2026-06-19T16:05:00+02:00");
 
-	/* a default is no expression: any one replaces it, even an old one */
-	ck_consent(policy_consent(PC(1, 0, CONSENT_DEFAULT), 0, t0, CONSENT_UPDATE), 0, t0,
-		   CONSENT_UPDATE);
-	ck_consent(policy_consent(PC(0, 0, CONSENT_DEFAULT), 1, -86400, CONSENT_EXAM), 1, -86400,
-		   CONSENT_EXAM);
-	/* a STOP reply after an exam.completed: the exam's consent, sent again
-	 * with its own (older) time, does not turn SMS back on */
-	ck_consent(policy_consent(PC(0, t1, CONSENT_STOP), 1, t0, CONSENT_EXAM), 0, t1, CONSENT_STOP);
-	/* nor does an exam.completed of the same second */
-	ck_consent(policy_consent(PC(0, t1, CONSENT_STOP), 1, t1, CONSENT_EXAM), 0, t1, CONSENT_STOP);
-	/* a student.updated withdrawal holds against an older-timed exam */
-	ck_consent(policy_consent(PC(0, t1, CONSENT_UPDATE), 1, t0, CONSENT_EXAM), 0, t1,
-		   CONSENT_UPDATE);
-	/* ... and an older student.updated giving consent back changes nothing */
-	ck_consent(policy_consent(PC(0, t1, CONSENT_STOP), 1, t0, CONSENT_UPDATE), 0, t1,
-		   CONSENT_STOP);
-	/* a later student.updated gives it back */
-	ck_consent(policy_consent(PC(0, t1, CONSENT_STOP), 1, t2, CONSENT_UPDATE), 1, t2,
-		   CONSENT_UPDATE);
-	/* a withdrawal read after a later consent is older: ignored */
-	ck_consent(policy_consent(PC(1, t2, CONSENT_UPDATE), 0, t1, CONSENT_UPDATE), 1, t2,
-		   CONSENT_UPDATE);
-	/* the school's record made after the student's choice is the most recent */
-	ck_consent(policy_consent(PC(0, t1, CONSENT_UPDATE), 1, t2, CONSENT_EXAM), 1, t2,
-		   CONSENT_EXAM);
-	/* at equal times a withdrawal wins, a consent does not */
-	ck_consent(policy_consent(PC(1, t1, CONSENT_EXAM), 0, t1, CONSENT_UPDATE), 0, t1,
-		   CONSENT_UPDATE);
-	ck_consent(policy_consent(PC(0, t1, CONSENT_EXAM), 1, t1, CONSENT_UPDATE), 0, t1,
-		   CONSENT_EXAM);
-	/* a STOP reply always applies (made now), even after a future-dated record */
-	ck_consent(policy_consent(PC(1, t2, CONSENT_UPDATE), 0, t1, CONSENT_STOP), 0, t1,
-		   CONSENT_STOP);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const struct consent_case *c = &cases[i];
+		struct policy_consent cur = c->cur, got;
+
+		cur.at = cur.at || cur.by != CONSENT_DEFAULT ? t0 + cur.at * 3600 : 0;
+		got = policy_consent(cur, c->value, t0 + c->at * 3600, c->by);
+		ck_assert_msg(got.value == c->want.value && got.at == t0 + c->want.at * 3600 &&
+			      got.by == c->want.by, "%s: got %d at %+lld h by %s", c->what,
+			      got.value, (long long)(got.at - t0) / 3600, consent_by_name(got.by));
+	}
 }
 END_TEST
 
