@@ -134,6 +134,7 @@ static const struct key keys[] = {
 	{ "sms", "header", p_header, 0, 0, 0, KEY_REPEAT, NULL },
 	{ "sms", "concurrency", p_int, O(sms.concurrency), 1, 1024, 0, "256" },
 	{ "sms", "encoding", p_sms_encoding, 0, 0, 0, 0, "gsm7" },
+	{ "sms", "country", p_country, 0, 0, 0, 0, "FR" },
 
 	{ "retry", "attempts", p_int, O(retry.attempts), 1, 100, 0, "8" },
 	{ "retry", "first", p_duration, O(retry.first), 1, DAY, 0, "30s" },

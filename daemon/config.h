@@ -154,6 +154,7 @@ struct config {
 		char *allow_from;       /* comma list of IPs allowed on /sms/... (default loopback) */
 		int concurrency;        /* gateway requests in flight (kannel, webhook) */
 		enum sms_encoding encoding; /* gsm7: transliterated, one segment; unicode: UCS-2 */
+		char country[3];        /* ISO 3166 code: how national numbers in replies are read */
 	} sms;
 
 	struct {

@@ -89,6 +89,7 @@ KEY_PARSER(p_allow_from);
 KEY_PARSER(p_base_url);
 KEY_PARSER(p_closed);
 KEY_PARSER(p_consent);
+KEY_PARSER(p_country);
 KEY_PARSER(p_domain);
 KEY_PARSER(p_duration);
 KEY_PARSER(p_duration_min);

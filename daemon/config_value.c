@@ -1,8 +1,8 @@
 /*
  * config_value.c — the parsers of single relance.conf values (keys[] in
  * config.c): strings, numbers, durations, the listen address, URLs, domain
- * names, email addresses, SMS senders and headers, IP lists, enums and the
- * log level; and the secret files (config.h).
+ * names, email addresses, SMS senders and headers, IP lists, enums, the
+ * log level and the SMS country; and the secret files (config.h).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -15,6 +15,7 @@
 
 #include "config_priv.h"
 #include "log.h"
+#include "phone.h"
 #include "util.h"
 
 /* ------------------------------------------------------------------------ */
@@ -554,3 +555,21 @@ KEY_PARSER(p_log_level)
 	return 0;
 }
 
+
+/* [sms] country: a country of phone.h's table, in any case. */
+KEY_PARSER(p_country)
+{
+	char cc[3];
+
+	if (strlen(v) == 2) {
+		cc[0] = (char)toupper((unsigned char)v[0]);
+		cc[1] = (char)toupper((unsigned char)v[1]);
+		cc[2] = '\0';
+		if (phone_country_known(cc)) {
+			memcpy(x->c->sms.country, cc, sizeof cc);
+			return 0;
+		}
+	}
+	snprintf(err, el, "\"%s\" is not a known country (%s)", v, phone_countries());
+	return -1;
+}

@@ -251,13 +251,14 @@ student_json(const struct student *s)
 	char day[11];
 
 	date_format(s->last_exam_on, day);
-	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:{s:o, s:o}, s:o, s:{s:o, s:o}, s:o, s:s,"
-			 " s:o, s:o}",
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:{s:o, s:o}, s:{s:s, s:s}, s:o, s:{s:o, s:o},"
+			 " s:o, s:s, s:o, s:o}",
 			 "id", ctl_jstr(s->id), "given_name", ctl_jstr(s->given_name),
 			 "family_name", ctl_jstr(s->family_name), "email", ctl_jstr(s->email),
 			 "phone", ctl_jstr(s->phone), "locale", ctl_jstr(s->locale),
 			 "consent", "sms", ctl_jbool(s->consent_sms), "email",
-			 ctl_jbool(s->consent_email),
+			 ctl_jbool(s->consent_email), "consent_by", "sms",
+			 consent_by_name(s->consent_sms_by), "email", consent_by_name(s->consent_email_by),
 			 "uai", ctl_jstr(s->uai),
 			 "programme", "code", ctl_jstr(s->programme_code), "label",
 			 ctl_jstr(s->programme_label),
@@ -354,9 +355,10 @@ plan_text(struct ctx *c, const struct plan_view *pv)
 	fprintf(f, "student %s: %s%s%s (%s)%s\n", s->id, s->given_name,
 		s->family_name ? " " : "", s->family_name ? s->family_name : "", s->locale,
 		s->stopped ? ", follow-up stopped" : "");
-	fprintf(f, "  contact: email %s (consent %s), phone %s (consent %s)\n",
+	fprintf(f, "  contact: email %s (consent %s: %s), phone %s (consent %s: %s)\n",
 		s->email ? s->email : "-", s->consent_email ? "yes" : "no",
-		s->phone ? s->phone : "-", s->consent_sms ? "yes" : "no");
+		consent_by_name(s->consent_email_by), s->phone ? s->phone : "-",
+		s->consent_sms ? "yes" : "no", consent_by_name(s->consent_sms_by));
 	fprintf(f, "  establishment %s, programme %s, last exam %s, adviser %s\n", s->uai,
 		s->programme_code ? s->programme_code : "-", day, s->adviser_id);
 	if (pv->n == 0)

@@ -21,6 +21,7 @@ static const struct model_name channel_tab[] = { CHANNEL_LIST(MODEL_ROW_) };
 static const struct model_name event_type_tab[] = { EVENT_TYPE_LIST(MODEL_ROW_) };
 static const struct model_name attendance_tab[] = { ATTENDANCE_LIST(MODEL_ROW_) };
 static const struct model_name situation_tab[] = { SITUATION_LIST(MODEL_ROW_) };
+static const struct model_name consent_by_tab[] = { CONSENT_BY_LIST(MODEL_ROW_) };
 
 static const char *
 name_of(const struct model_name *t, size_t n, int code)
@@ -60,3 +61,4 @@ MODEL_FNS_(channel, channel_tab)
 MODEL_FNS_(event_type, event_type_tab)
 MODEL_FNS_(attendance, attendance_tab)
 MODEL_FNS_(situation, situation_tab)
+MODEL_FNS_(consent_by, consent_by_tab)

@@ -63,6 +63,14 @@
 	X(SIT_SEEKING, 3, "seeking") \
 	X(SIT_UNKNOWN, 4, "unknown")
 
+/* Who expressed a student's current consent on a channel
+ * (students.consent_sms_by, consent_email_by). */
+#define CONSENT_BY_LIST(X) \
+	X(CONSENT_DEFAULT, 0, "default") \
+	X(CONSENT_EXAM, 1, "exam.completed") \
+	X(CONSENT_UPDATE, 2, "student.updated") \
+	X(CONSENT_STOP, 3, "stop-reply")
+
 #define MODEL_ENUM_(id, code, name) id = code,
 enum appt_status { APPT_STATUS_LIST(MODEL_ENUM_) };
 enum appt_kind { APPT_KIND_LIST(MODEL_ENUM_) };
@@ -72,6 +80,7 @@ enum channel { CHANNEL_LIST(MODEL_ENUM_) };
 enum event_type { EVENT_TYPE_LIST(MODEL_ENUM_) };
 enum attendance_status { ATTENDANCE_LIST(MODEL_ENUM_) };
 enum situation { SITUATION_LIST(MODEL_ENUM_) };
+enum consent_by { CONSENT_BY_LIST(MODEL_ENUM_) };
 #undef MODEL_ENUM_
 
 /* Upper bounds (largest code + 1), for arrays indexed by a code. */
@@ -82,6 +91,7 @@ enum situation { SITUATION_LIST(MODEL_ENUM_) };
 #define CHANNEL_N 3
 #define EVENT_TYPE_N 4
 #define SITUATION_N 5
+#define CONSENT_BY_N 4
 
 /*
  * x_name(v): the name of a code ("unknown" for a code outside the list,
@@ -96,6 +106,7 @@ const char *channel_name(int v);
 const char *event_type_name(int v);
 const char *attendance_name(int v);
 const char *situation_name(int v);
+const char *consent_by_name(int v);
 int appt_status_parse(const char *s);
 int appt_kind_parse(const char *s);
 int rem_status_parse(const char *s);
@@ -104,5 +115,6 @@ int channel_parse(const char *s);
 int event_type_parse(const char *s);
 int attendance_parse(const char *s);
 int situation_parse(const char *s);
+int consent_by_parse(const char *s);
 
 #endif

@@ -305,6 +305,83 @@ upsert_establishment(struct planner *p, const struct ev_exam *e)
 	return 0;
 }
 
+/* ---- consent and contact data ----------------------------------------------------- */
+
+/* Logs the channels (kept: bits 1 << CH_SMS, 1 << CH_EMAIL) on which the
+ * consent an event of type what expressed was older than s's choice. */
+static void
+log_kept_consent(const struct student *s, int kept, const char *what)
+{
+	if (kept & (1 << CH_SMS))
+		log_info("student %s: SMS consent of %s older than the %s recorded, or not"
+			 " the student's: ignored", s->id, what, consent_by_name(s->consent_sms_by));
+	if (kept & (1 << CH_EMAIL))
+		log_info("student %s: email consent of %s older than the %s recorded, or not"
+			 " the student's: ignored",
+			 s->id, what, consent_by_name(s->consent_email_by));
+}
+
+/* The consent of s, the student of exam.completed ev: what old (NULL: a
+ * new student) had, or the configured default, then the school's record
+ * the event carries unless a more recent choice was recorded. */
+static void
+exam_consent(const struct planner *p, const struct event *ev, const struct student *old,
+	     struct student *s, int64_t now)
+{
+	struct policy_consent sms = { p->cfg->reminders.consent_sms, 0, CONSENT_DEFAULT },
+			      email = { p->cfg->reminders.consent_email, 0, CONSENT_DEFAULT };
+
+	policy_consent_set(s, CH_SMS, old ? policy_consent_of(old, CH_SMS) : sms);
+	policy_consent_set(s, CH_EMAIL, old ? policy_consent_of(old, CH_EMAIL) : email);
+	log_kept_consent(s, policy_express_consent(s, ev->u.exam.consent_sms,
+						   ev->u.exam.consent_email,
+						   policy_expressed_at(ev->has_time, ev->time, now),
+						   CONSENT_EXAM), "exam.completed");
+}
+
+static int add_channel_reminders(struct planner *p, const struct student *s, int channel,
+				 int64_t now);
+
+/* The pending reminders of s follow a change of its contact data or
+ * consent: a channel no longer possible loses its pending reminders, a
+ * channel that just became possible (or a new number or address) gets
+ * reminders for the future appointments that have none on it. could_*:
+ * the channel was possible before. 0 or -1. */
+static int
+contact_follow(struct planner *p, const struct student *s, int could_sms, int could_email,
+	       int phone_changed, int email_changed, int64_t now)
+{
+	int can_sms = s->phone && s->consent_sms, can_email = s->email && s->consent_email;
+
+	if (could_sms && !can_sms &&
+	    store_reminders_cancel_student(p->st, s->id, CH_SMS, "SMS consent withdrawn", now))
+		return -1;
+	if (could_email && !can_email &&
+	    store_reminders_cancel_student(p->st, s->id, CH_EMAIL, "email consent withdrawn", now))
+		return -1;
+	/* Pending reminders pick the new number or address at send time;
+	 * a channel that just became possible gets reminders of its own. */
+	if (can_sms && (!could_sms || phone_changed) && add_channel_reminders(p, s, CH_SMS, now))
+		return -1;
+	if (can_email && (!could_email || email_changed) &&
+	    add_channel_reminders(p, s, CH_EMAIL, now))
+		return -1;
+	return 0;
+}
+
+static int str_changed(const char *a, const char *b);
+
+/* After a resit or re-sent exam.completed of student old, now s: the
+ * reminders of the appointments the plan kept follow s's contact data. */
+static int
+exam_contact_follow(struct planner *p, const struct student *old, const struct student *s,
+		    int64_t now)
+{
+	return contact_follow(p, s, old->phone && old->consent_sms, old->email && old->consent_email,
+			      str_changed(old->phone, s->phone), str_changed(old->email, s->email),
+			      now);
+}
+
 /* ---- exam.completed ----------------------------------------------------------------- */
 
 static enum plan_result
@@ -326,18 +403,15 @@ apply_exam(struct planner *p, const struct event *ev, int64_t now)
 	if (upsert_adviser(p, e) || upsert_establishment(p, e))
 		goto out;
 
-	/* The student, as the event says; consent left unset keeps what we
-	 * knew, or the configured default. */
+	/* The student, as the event says; consent as the most recent
+	 * expression says (exam_consent()). */
 	s.id = e->student_id;
 	s.given_name = e->given_name;
 	s.family_name = e->family_name;
 	s.email = e->email;
 	s.phone = e->phone;
 	memcpy(s.locale, e->locale, sizeof s.locale);
-	s.consent_sms = e->consent_sms != TRI_UNSET ? e->consent_sms :
-			found ? old.consent_sms : p->cfg->reminders.consent_sms;
-	s.consent_email = e->consent_email != TRI_UNSET ? e->consent_email :
-			  found ? old.consent_email : p->cfg->reminders.consent_email;
+	exam_consent(p, ev, found ? &old : NULL, &s, now);
 	memcpy(s.uai, e->uai, sizeof s.uai);
 	s.programme_code = e->programme_code;
 	s.programme_label = e->programme_label;
@@ -374,6 +448,9 @@ apply_exam(struct planner *p, const struct event *ev, int64_t now)
 	a.changed_by = "exam.completed";
 	rc = book_dropin(p, &s, e->last_exam_on, now, &a);
 	if (rc < 0 || (rc == 0 && plan_reminders(p, &s, &a, 0, now)))
+		goto out;
+	/* Reminders of what the plan kept follow the new contact data. */
+	if (found && exam_contact_follow(p, &old, &s, now))
 		goto out;
 	p->stats.planned_students++;
 	result = PLAN_APPLIED;
@@ -588,7 +665,7 @@ apply_update(struct planner *p, const struct event *ev, int64_t now, char *err, 
 {
 	const struct ev_update *e = &ev->u.upd;
 	struct student s;
-	int could_sms, could_email, can_sms, can_email;
+	int could_sms, could_email;
 	int phone_changed = 0, email_changed = 0;
 	enum plan_result result = known_student(p, e->student_id, &s, err, errlen);
 
@@ -611,10 +688,9 @@ apply_update(struct planner *p, const struct event *ev, int64_t now, char *err, 
 	}
 	if (e->locale[0])
 		memcpy(s.locale, e->locale, sizeof s.locale);
-	if (e->consent_sms != TRI_UNSET)
-		s.consent_sms = e->consent_sms;
-	if (e->consent_email != TRI_UNSET)
-		s.consent_email = e->consent_email;
+	log_kept_consent(&s, policy_express_consent(&s, e->consent_sms, e->consent_email,
+						    policy_expressed_at(ev->has_time, ev->time, now),
+						    CONSENT_UPDATE), "student.updated");
 	if (e->stop)
 		s.stopped = 1;
 	if (store_student_put(p->st, &s, now))
@@ -631,20 +707,7 @@ apply_update(struct planner *p, const struct event *ev, int64_t now, char *err, 
 		result = PLAN_APPLIED;
 		goto out;
 	}
-	can_sms = s.phone && s.consent_sms;
-	can_email = s.email && s.consent_email;
-	if (could_sms && !can_sms &&
-	    store_reminders_cancel_student(p->st, s.id, CH_SMS, "SMS consent withdrawn", now))
-		goto out;
-	if (could_email && !can_email &&
-	    store_reminders_cancel_student(p->st, s.id, CH_EMAIL, "email consent withdrawn", now))
-		goto out;
-	/* Pending reminders pick the new number or address at send time;
-	 * a channel that just became possible gets reminders of its own. */
-	if (can_sms && (!could_sms || phone_changed) && add_channel_reminders(p, &s, CH_SMS, now))
-		goto out;
-	if (can_email && (!could_email || email_changed) &&
-	    add_channel_reminders(p, &s, CH_EMAIL, now))
+	if (contact_follow(p, &s, could_sms, could_email, phone_changed, email_changed, now))
 		goto out;
 	result = PLAN_APPLIED;
 out:

@@ -3,8 +3,9 @@
  * send-time verdict on a reminder (consent, stopped student, appointment
  * cancelled or started, quiet hours, daily cap, superseded reminders,
  * alerts that cannot go), the attendance transitions (new status,
- * replacement, absences alert), the reminders an appointment gets and the
- * cancel rule. Contract sections 2 and 4.
+ * replacement, absences alert), the reminders an appointment gets, the
+ * cancel rule and which expression of consent wins. Contract sections 1.1,
+ * 2 and 4.
  *
  * Owns: the rules. Does not own: reading or writing the store, sending,
  * logging (the callers do). Calls only schedule.c (pure) and util.c's
@@ -242,4 +243,69 @@ policy_cancel_check(const struct appt *a, int64_t now)
 	if (a->starts_at <= now)
 		return POLICY_CANCEL_STARTED;
 	return POLICY_CANCEL_OK;
+}
+
+/* ---- consent ------------------------------------------------------------------ */
+
+struct policy_consent
+policy_consent(struct policy_consent cur, int value, int64_t at, int by)
+{
+	struct policy_consent next = { value ? 1 : 0, at, by };
+
+	/* The school's record never lifts the student's own withdrawal, however
+	 * it is dated: only the student (student.updated) gives consent back. */
+	if (by == CONSENT_EXAM && next.value && !cur.value &&
+	    (cur.by == CONSENT_UPDATE || cur.by == CONSENT_STOP))
+		return cur;
+	if (by == CONSENT_STOP || cur.by == CONSENT_DEFAULT || at > cur.at ||
+	    (at == cur.at && !next.value && cur.value))
+		return next;
+	return cur;
+}
+
+struct policy_consent
+policy_consent_of(const struct student *s, int channel)
+{
+	struct policy_consent sms = { s->consent_sms, s->consent_sms_at, s->consent_sms_by },
+			      email = { s->consent_email, s->consent_email_at, s->consent_email_by };
+	return channel == CH_SMS ? sms : email;
+}
+
+void
+policy_consent_set(struct student *s, int channel, struct policy_consent c)
+{
+	int *value = channel == CH_SMS ? &s->consent_sms : &s->consent_email;
+	int64_t *at = channel == CH_SMS ? &s->consent_sms_at : &s->consent_email_at;
+	int *by = channel == CH_SMS ? &s->consent_sms_by : &s->consent_email_by;
+
+	*value = c.value;
+	*at = c.at;
+	*by = c.by;
+}
+
+/* s's consent on channel after expression `expressed` (-1: none): 1 when
+ * an expression was not applied, else 0. */
+static int
+express(struct student *s, int channel, int expressed, int64_t at, int by)
+{
+	struct policy_consent c;
+
+	if (expressed < 0)
+		return 0;
+	c = policy_consent(policy_consent_of(s, channel), expressed, at, by);
+	policy_consent_set(s, channel, c);
+	return c.at != at || c.by != by;
+}
+
+int
+policy_express_consent(struct student *s, int sms, int email, int64_t at, int by)
+{
+	return (express(s, CH_SMS, sms, at, by) ? 1 << CH_SMS : 0) |
+	       (express(s, CH_EMAIL, email, at, by) ? 1 << CH_EMAIL : 0);
+}
+
+int64_t
+policy_expressed_at(int has_time, int64_t time, int64_t received)
+{
+	return has_time && time < received ? time : received;
 }

@@ -126,4 +126,36 @@ enum policy_cancel {
 /* May appointment a be cancelled (relancectl cancel) at now? */
 enum policy_cancel policy_cancel_check(const struct appt *a, int64_t now);
 
+/* ---- consent ------------------------------------------------------------------ */
+
+/* A student's consent on one channel and the expression it comes from
+ * (students.consent_*, consent_*_at, consent_*_by). */
+struct policy_consent {
+	int value;              /* 1 given, 0 withdrawn */
+	int64_t at;             /* when it was expressed (0: never, a default) */
+	int by;                 /* enum consent_by */
+};
+
+/*
+ * The consent after an expression (value, by) made at `at`, given the
+ * current one cur (contract 1.1, 2, 4): the most recent expression wins,
+ * whoever made it; at equal times a withdrawal wins; a configured default
+ * (CONSENT_DEFAULT) is no expression and gives way to any; a STOP reply
+ * always applies (it is made now). An exam.completed, the school's
+ * record, never gives back a consent the student withdrew (STOP reply or
+ * student.updated), whatever its time: only a later student.updated does.
+ */
+struct policy_consent policy_consent(struct policy_consent cur, int value, int64_t at, int by);
+/* s's consent on channel (CH_SMS, CH_EMAIL), read and written. */
+struct policy_consent policy_consent_of(const struct student *s, int channel);
+void policy_consent_set(struct student *s, int channel, struct policy_consent c);
+/* Applies to s the consent an event of `by` expresses at `at` (sms, email:
+ * 1 given, 0 withdrawn, -1 not said), each channel by policy_consent().
+ * Returns the channels (bits 1 << CH_SMS, 1 << CH_EMAIL) whose expression
+ * was older than s's choice and was not applied. */
+int policy_express_consent(struct student *s, int sms, int email, int64_t at, int by);
+/* When an event's expression was made: its CloudEvents time (has_time),
+ * never later than when it was received; else when it was received. */
+int64_t policy_expressed_at(int has_time, int64_t time, int64_t received);
+
 #endif

@@ -92,6 +92,22 @@ static const char *const migrations[] = {
 	/* 4: reminders left "sending" by a crash, found at start without
 	 * reading the whole table */
 	"CREATE INDEX reminders_sending ON reminders(id) WHERE status = {REM_SENDING};",
+	/* 5: when and by what each channel's consent was last expressed (the
+	 * most recent expression wins, contract 1.1). Rows of an older store
+	 * have no date: a consent counts as the school's record of unknown
+	 * date (any later expression overrides it), a withdrawal as the
+	 * student's, made when the row last changed (it holds against older
+	 * expressions). Phones need no change: event validation stored them
+	 * in E.164 from the first schema on. */
+	"ALTER TABLE students ADD COLUMN consent_sms_at INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE students ADD COLUMN consent_sms_by INTEGER NOT NULL DEFAULT {CONSENT_DEFAULT};"
+	"ALTER TABLE students ADD COLUMN consent_email_at INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE students ADD COLUMN consent_email_by INTEGER NOT NULL DEFAULT {CONSENT_DEFAULT};"
+	"UPDATE students SET consent_sms_by = CASE consent_sms WHEN 0 THEN {CONSENT_UPDATE}"
+	" ELSE {CONSENT_EXAM} END, consent_sms_at = CASE consent_sms WHEN 0 THEN updated_at"
+	" ELSE 0 END, consent_email_by = CASE consent_email WHEN 0 THEN {CONSENT_UPDATE}"
+	" ELSE {CONSENT_EXAM} END, consent_email_at = CASE consent_email WHEN 0 THEN updated_at"
+	" ELSE 0 END;",
 };
 /* ---- statement registry -------------------------------------------------------- */
 
@@ -110,7 +126,7 @@ static const struct {
 } sql_tokens[] = {
 	APPT_STATUS_LIST(SQL_TOKEN_) APPT_KIND_LIST(SQL_TOKEN_) REM_STATUS_LIST(SQL_TOKEN_)
 	REM_KIND_LIST(SQL_TOKEN_) CHANNEL_LIST(SQL_TOKEN_) ATTENDANCE_LIST(SQL_TOKEN_)
-	SITUATION_LIST(SQL_TOKEN_)
+	SITUATION_LIST(SQL_TOKEN_) CONSENT_BY_LIST(SQL_TOKEN_)
 	SQL_TOKEN(STORE_FEED_ADVISER) SQL_TOKEN(STORE_FEED_STUDENT) SQL_TOKEN(STORE_FEED_ESTABLISHMENT)
 };
 #undef SQL_TOKEN_

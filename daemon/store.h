@@ -39,6 +39,10 @@ struct student {
 	char *feed_token;
 	int64_t last_contact_at;   /* last attendance or delivered reminder */
 	int64_t lost_alerted_at;
+	/* when and by what (enum consent_by) each consent was last expressed;
+	 * 0 and CONSENT_DEFAULT for the configured default */
+	int64_t consent_sms_at, consent_email_at;
+	int consent_sms_by, consent_email_by;
 };
 void student_clear(struct student *s);
 
@@ -115,8 +119,6 @@ int store_student_get(struct store *st, const char *id, struct student *out);
 /* Inserts or updates every field except feed_token (created once). */
 int store_student_put(struct store *st, const struct student *s, int64_t now);
 int store_student_touch_contact(struct store *st, const char *id, int64_t when);
-/* Student by phone number (for STOP replies): 1 found, 0 not, -1 error. */
-int store_student_by_phone(struct store *st, const char *phone, struct student *out);
 
 /* Inserts a with a new UID (<random>@domain) written into a->uid, a->id set. */
 int store_appt_insert(struct store *st, struct appt *a, const char *domain, int64_t now);
@@ -319,9 +321,14 @@ int store_adviser_contact(struct store *st, const char *id, char **name, char **
 int store_reminder_twin(struct store *st, int64_t appointment_id, int channel, int64_t due_at);
 
 /* ==== http receipts section ==== */
-/* Sets a student's consent on a channel (CH_SMS / CH_EMAIL). */
-int store_student_set_consent(struct store *st, const char *id, int channel, int value,
-			      int64_t now);
+/* Sets a student's consent on a channel (CH_SMS / CH_EMAIL), expressed at
+ * `at` by `by` (enum consent_by). */
+int store_student_set_consent(struct store *st, const char *id, int channel, int value, int64_t at,
+			      int by, int64_t now);
+/* The ids of every student whose phone is phone (E.164), by id: 0 with
+ * *ids (free with store_ids_free()) and *n, or -1. */
+int store_students_by_phone(struct store *st, const char *phone, char ***ids, size_t *n);
+void store_ids_free(char **ids, size_t n);
 
 /* ---- alerts ------------------------------------------------------------------ */
 /* 1 if the student already has an alert of that kind (any status), 0 if

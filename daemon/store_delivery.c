@@ -149,8 +149,40 @@ store_reminder_twin(struct store *st, int64_t appointment_id, int channel, int64
 /* ---- HTTP receipts (delivery reports, STOP replies) ------------------------------------ */
 
 int
-store_student_set_consent(struct store *st, const char *id, int channel, int value, int64_t now)
+store_student_set_consent(struct store *st, const char *id, int channel, int value, int64_t at,
+			  int by, int64_t now)
 {
 	return exec_bound(st, channel == CH_SMS ? ST_CONSENT_SMS : ST_CONSENT_EMAIL, "consent",
-			  "ils", value, now, id);
+			  "ilils", value, at, by, now, id);
+}
+
+int
+store_students_by_phone(struct store *st, const char *phone, char ***ids, size_t *n)
+{
+	sqlite3_stmt *s = stmt_bind(st, ST_STUDENTS_BY_PHONE, "s", phone);
+	size_t cap = 0;
+	int rc;
+
+	*ids = NULL;
+	*n = 0;
+	while ((rc = next_row(st, s, "students by phone")) > 0) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 4;
+			*ids = xrealloc(*ids, cap * sizeof **ids);
+		}
+		(*ids)[(*n)++] = col_text(s, 0);
+	}
+	if (rc < 0) {
+		store_ids_free(*ids, *n);
+		*ids = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
+void
+store_ids_free(char **ids, size_t n)
+{
+	free_each(ids, n);
+	free(ids);
 }

@@ -73,10 +73,11 @@ static void
 student_from_row(sqlite3_stmt *s, void *p)
 {
 	struct student *x = p;
-	row_get(s, "tttttciictttititll", &x->id, &x->given_name, &x->family_name, &x->email,
+	row_get(s, "tttttciictttititlllili", &x->id, &x->given_name, &x->family_name, &x->email,
 		&x->phone, x->locale, sizeof x->locale, &x->consent_sms, &x->consent_email, x->uai,
 		sizeof x->uai, &x->programme_code, &x->programme_label, &x->session, &x->last_exam_on,
-		&x->adviser_id, &x->stopped, &x->feed_token, &x->last_contact_at, &x->lost_alerted_at);
+		&x->adviser_id, &x->stopped, &x->feed_token, &x->last_contact_at, &x->lost_alerted_at,
+		&x->consent_sms_at, &x->consent_sms_by, &x->consent_email_at, &x->consent_email_by);
 }
 
 int
@@ -86,23 +87,17 @@ store_student_get(struct store *st, const char *id, struct student *out)
 }
 
 int
-store_student_by_phone(struct store *st, const char *phone, struct student *out)
-{
-	return one_row(st, stmt_bind(st, ST_STUDENT_BY_PHONE, "s", phone), student_from_row, out,
-		       "student");
-}
-
-int
 store_student_put(struct store *st, const struct student *x, int64_t now)
 {
 	char token[45];
 	new_token(st, token);
-	return exec_bound(st, ST_STUDENT_PUT, "student", "ssssssiissssisisnnll", x->id,
+	return exec_bound(st, ST_STUDENT_PUT, "student", "ssssssiissssisisnnlilill", x->id,
 			  x->given_name, x->family_name, x->email, x->phone,
 			  x->locale[0] ? x->locale : "fr", x->consent_sms, x->consent_email, x->uai,
 			  x->programme_code, x->programme_label, x->session, (int)x->last_exam_on,
 			  x->adviser_id, x->stopped, x->feed_token ? x->feed_token : token,
-			  x->last_contact_at, x->lost_alerted_at, now, now);
+			  x->last_contact_at, x->lost_alerted_at, x->consent_sms_at, x->consent_sms_by,
+			  x->consent_email_at, x->consent_email_by, now, now);
 }
 
 int

@@ -25,7 +25,8 @@
 	" created_at, updated_at, reminded"
 #define STUDENT_COLS "id, given_name, family_name, email, phone, locale, consent_sms," \
 	" consent_email, uai, programme_code, programme_label, session, last_exam_on, adviser_id," \
-	" stopped, feed_token, last_contact_at, lost_alerted_at"
+	" stopped, feed_token, last_contact_at, lost_alerted_at, consent_sms_at, consent_sms_by," \
+	" consent_email_at, consent_email_by"
 #define REM_COLS "id, appointment_id, student_id, channel, kind, status, attempts, due_at," \
 	" next_at, sent_at, last_error"
 #define CTL_REM_COLS "r.id, r.appointment_id, r.student_id, r.channel, r.kind, r.status," \
@@ -57,12 +58,11 @@
 		" ON CONFLICT(uai) DO UPDATE SET name = coalesce(excluded.name, name)" \
 		" WHERE coalesce(excluded.name, name) IS NOT name") \
 	X(ST_STUDENT_GET, "SELECT " STUDENT_COLS " FROM students WHERE id = ?") \
-	X(ST_STUDENT_BY_PHONE, "SELECT " STUDENT_COLS " FROM students WHERE phone = ?" \
-		" ORDER BY updated_at DESC LIMIT 1") \
 	X(ST_STUDENT_PUT, "INSERT INTO students(id, given_name, family_name, email, phone, locale," \
 		" consent_sms, consent_email, uai, programme_code, programme_label, session," \
 		" last_exam_on, adviser_id, stopped, feed_token, last_contact_at, lost_alerted_at," \
-		" created_at, updated_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)" \
+		" consent_sms_at, consent_sms_by, consent_email_at, consent_email_by," \
+		" created_at, updated_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)" \
 		" ON CONFLICT(id) DO UPDATE SET given_name = excluded.given_name," \
 		" family_name = excluded.family_name, email = excluded.email, phone = excluded.phone," \
 		" locale = excluded.locale, consent_sms = excluded.consent_sms," \
@@ -71,7 +71,9 @@
 		" session = excluded.session, last_exam_on = excluded.last_exam_on," \
 		" adviser_id = excluded.adviser_id, stopped = excluded.stopped," \
 		" last_contact_at = excluded.last_contact_at, lost_alerted_at = excluded.lost_alerted_at," \
-		" updated_at = excluded.updated_at") \
+		" consent_sms_at = excluded.consent_sms_at, consent_sms_by = excluded.consent_sms_by," \
+		" consent_email_at = excluded.consent_email_at," \
+		" consent_email_by = excluded.consent_email_by, updated_at = excluded.updated_at") \
 	X(ST_STUDENT_TOUCH, "UPDATE students SET last_contact_at = max(coalesce(last_contact_at, 0), ?)" \
 		" WHERE id = ?") \
 	X(ST_APPT_INSERT, "INSERT INTO appointments(uid, student_id, adviser_id, uai, kind, plan_index," \
@@ -232,8 +234,11 @@
 	X(ST_ADVISER_CONTACT, "SELECT name, email FROM advisers WHERE id = ?") \
 	X(ST_REM_TWIN, "SELECT 1 FROM reminders WHERE appointment_id = ?" \
 		" AND channel = ? AND due_at = ? AND status != {REM_CANCELLED} LIMIT 1") \
-	X(ST_CONSENT_SMS, "UPDATE students SET consent_sms = ?, updated_at = ? WHERE id = ?") \
-	X(ST_CONSENT_EMAIL, "UPDATE students SET consent_email = ?, updated_at = ? WHERE id = ?")
+	X(ST_STUDENTS_BY_PHONE, "SELECT id FROM students WHERE phone = ? ORDER BY id") \
+	X(ST_CONSENT_SMS, "UPDATE students SET consent_sms = ?, consent_sms_at = ?," \
+		" consent_sms_by = ?, updated_at = ? WHERE id = ?") \
+	X(ST_CONSENT_EMAIL, "UPDATE students SET consent_email = ?, consent_email_at = ?," \
+		" consent_email_by = ?, updated_at = ? WHERE id = ?")
 
 #define STORE_STMTS(X) \
 	STORE_CORE_STMTS(X) STORE_INGEST_STMTS(X) STORE_FEED_STMTS(X) STORE_ADMIN_STMTS(X) \

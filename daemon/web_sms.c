@@ -6,8 +6,9 @@
  *       as a contact, "undelivered" (2, 16) fails a sent reminder (email
  *       fallback and outcome event through dispatch.h)
  *   /sms/kannel/incoming?from=<phone>&text=<text>
- *       an incoming SMS: a STOP reply withdraws the student's SMS consent
- *       and cancels their pending SMS; anything else is counted and ignored
+ *       an incoming SMS: a STOP reply withdraws the SMS consent of every
+ *       student with that number (in any form: phone.h) and cancels their
+ *       pending SMS; anything else is counted and ignored
  *
  * GET or POST; only from [sms] allow_from (default the loopback: 403
  * otherwise); 400 when an argument is missing or malformed, 404 for a
@@ -23,6 +24,7 @@
 #include "httpd.h"
 #include "log.h"
 #include "model.h"
+#include "phone.h"
 #include "sms.h"
 #include "store.h"
 #include "util.h"
@@ -179,31 +181,52 @@ on_dlr(const struct httpd_request *req, struct httpd_response *resp, void *arg)
 
 /* ---- incoming SMS ------------------------------------------------------------------- */
 
+/* Withdraws SMS consent of each student of ids (a STOP reply at now) and
+ * cancels their pending SMS. 0 or -1. */
+static int
+stop_students(struct web_sms *w, char **ids, size_t n, int64_t now)
+{
+	for (size_t i = 0; i < n; i++)
+		if (store_student_set_consent(w->st, ids[i], CH_SMS, 0, now, CONSENT_STOP, now) ||
+		    store_reminders_cancel_student(w->st, ids[i], CH_SMS, "STOP reply", now))
+			return -1;
+	return 0;
+}
+
 /*
- * A STOP reply from phone: the student's SMS consent is withdrawn and their
- * pending SMS cancelled, in one store transaction (a number of no student
- * is only counted). 0, or -1 on a store error.
+ * A STOP reply from phone (as the gateway gives it: read into E.164 in
+ * [sms] country): every student with that number (siblings, a parent's
+ * phone) has SMS consent withdrawn and pending SMS cancelled, in one store
+ * transaction (a number of no student is only counted). 0, or -1 on a
+ * store error.
  */
 static int
 stop_reply(struct web_sms *w, const char *phone, int64_t now)
 {
-	struct student s = { 0 };
-	int found, rc = -1;
+	char e164[PHONE_E164_MAX], **ids = NULL;
+	size_t n = 0;
+	int rc = -1;
 
 	if (store_begin_relaxed(w->st) != 0)
 		return -1;
-	found = store_student_by_phone(w->st, phone, &s);
-	if (found == 0 && !store_counter_add(w->st, "sms_stop_unknown", 1) && !store_commit(w->st)) {
+	if (phone_e164(phone, w->cfg->sms.country, e164) == 0 &&
+	    store_students_by_phone(w->st, e164, &ids, &n) != 0)
+		goto out;
+	if (n == 0) {
+		if (store_counter_add(w->st, "sms_stop_unknown", 1) || store_commit(w->st))
+			goto out;
 		log_info("STOP reply from a number that belongs to no student");
-		rc = 0;
-	} else if (found > 0 && !store_student_set_consent(w->st, s.id, CH_SMS, 0, now) &&
-		   !store_reminders_cancel_student(w->st, s.id, CH_SMS, "STOP reply", now) &&
-		   !store_counter_add(w->st, "sms_stop", 1) && !store_commit(w->st)) {
-		log_info("student %s: STOP reply, SMS consent withdrawn and pending SMS cancelled",
-			 s.id);
-		rc = 0;
+	} else {
+		if (stop_students(w, ids, n, now) || store_counter_add(w->st, "sms_stop", 1) ||
+		    store_commit(w->st))
+			goto out;
+		for (size_t i = 0; i < n; i++)
+			log_info("student %s: STOP reply, SMS consent withdrawn and pending SMS "
+				 "cancelled", ids[i]);
 	}
-	student_clear(&s);
+	rc = 0;
+out:
+	store_ids_free(ids, n);
 	if (rc != 0)
 		store_rollback(w->st);
 	return rc;

@@ -155,6 +155,7 @@ START_TEST(test_defaults)
 	ck_assert_uint_eq(c->sms.nheaders, 0);
 	ck_assert_int_eq(c->sms.concurrency, 256);
 	ck_assert_int_eq(c->sms.encoding, SMS_ENCODING_GSM7);
+	ck_assert_str_eq(c->sms.country, "FR");
 	ck_assert_int_eq(c->retry.attempts, 8);
 	ck_assert_int_eq(c->retry.first, 30);
 	ck_assert_int_eq(c->retry.max, 3600);
@@ -239,6 +240,7 @@ static const char full[] =
 	"header = Accept:application/json\n"
 	"concurrency = 200\n"
 	"encoding = unicode\n"
+	"country = be\n"
 	"[retry]\n"
 	"attempts = 3\n"
 	"first = 10s\n"
@@ -359,6 +361,7 @@ START_TEST(test_full_file)
 	ck_assert_str_eq(c->sms.headers[1].value, "application/json");
 	ck_assert_int_eq(c->sms.concurrency, 200);
 	ck_assert_int_eq(c->sms.encoding, SMS_ENCODING_UNICODE);
+	ck_assert_str_eq(c->sms.country, "BE");
 
 	ck_assert_int_eq(c->retry.attempts, 3);
 	ck_assert_int_eq(c->retry.first, 10);
@@ -396,6 +399,7 @@ START_TEST(test_shipped_example)
 	ck_assert_int_eq(c->retry.concurrency, d->retry.concurrency);
 	ck_assert_int_eq(c->sms.concurrency, d->sms.concurrency);
 	ck_assert_int_eq(c->sms.encoding, d->sms.encoding);
+	ck_assert_str_eq(c->sms.country, d->sms.country);
 	ck_assert_int_eq(c->daemon.log_level, d->daemon.log_level);
 	ck_assert_uint_eq(c->checkins.nclosed, 11);	/* 2026 holidays */
 	config_free(c);
@@ -667,6 +671,16 @@ START_TEST(test_err_enums)
 	setup();
 	expect_error("[sms]\ngateway = twilio\n", 2,
 	    "[sms] gateway: \"twilio\" is not kannel or webhook");
+	teardown();
+	setup();
+	expect_error("[sms]\ncountry = US\n", 2,
+	    "[sms] country: \"US\" is not a known country (FR, GP, MQ, GF, RE, YT, BL, MF, BE, "
+	    "CH, LU, DE, ES, IT, GB, MC)");
+	teardown();
+	setup();
+	expect_error("[sms]\ncountry = FRA\n", 2,
+	    "[sms] country: \"FRA\" is not a known country (FR, GP, MQ, GF, RE, YT, BL, MF, BE, "
+	    "CH, LU, DE, ES, IT, GB, MC)");
 	teardown();
 	setup();
 	expect_error("[daemon]\nlog_level = verbose\n", 2,

@@ -2,8 +2,9 @@
  * check_policy.c — unit tests of policy.c (contract sections 2 and 4):
  * every branch of the send-time verdict (with the verdict, the time and
  * the reason asserted), of the attendance transitions, of the reminders an
- * appointment gets and of the cancel rule. Europe/Paris, quiet hours
- * 20:00-08:00, reminders at 48 h and 2 h, at most 3 a day.
+ * appointment gets, of the cancel rule and of consent precedence.
+ * Europe/Paris, quiet hours 20:00-08:00, reminders at 48 h and 2 h, at
+ * most 3 a day.
  */
 #include <check.h>
 #include <stdlib.h>
@@ -506,6 +507,109 @@ START_TEST(test_cancel_rule)
 }
 END_TEST
 
+/* ---- consent: the most recent expression wins ----------------------------------- */
+
+/* One expression (value, at, by) on the current consent cur, and what
+ * policy_consent() must keep. Times: hours after t0. */
+struct consent_case {
+	const char *what;
+	struct policy_consent cur;
+	int value, at, by;
+	struct policy_consent want;
+};
+
+START_TEST(test_consent_order)
+{
+	static const struct consent_case cases[] = {
+		{ "a default is no expression: any one replaces it",
+		  { 1, 0, CONSENT_DEFAULT }, 0, 0, CONSENT_UPDATE, { 0, 0, CONSENT_UPDATE } },
+		{ "... even one older than the epoch of the others",
+		  { 0, 0, CONSENT_DEFAULT }, 1, -24, CONSENT_EXAM, { 1, -24, CONSENT_EXAM } },
+		{ "a STOP after an exam: the exam re-sent with its own time does not undo it",
+		  { 0, 1, CONSENT_STOP }, 1, 0, CONSENT_EXAM, { 0, 1, CONSENT_STOP } },
+		{ "nor does an exam.completed of the same second",
+		  { 0, 1, CONSENT_STOP }, 1, 1, CONSENT_EXAM, { 0, 1, CONSENT_STOP } },
+		{ "a student.updated withdrawal holds against an older-timed exam",
+		  { 0, 1, CONSENT_UPDATE }, 1, 0, CONSENT_EXAM, { 0, 1, CONSENT_UPDATE } },
+		{ "an older student.updated giving consent back changes nothing",
+		  { 0, 1, CONSENT_STOP }, 1, 0, CONSENT_UPDATE, { 0, 1, CONSENT_STOP } },
+		{ "a later student.updated gives it back",
+		  { 0, 1, CONSENT_STOP }, 1, 2, CONSENT_UPDATE, { 1, 2, CONSENT_UPDATE } },
+		{ "a withdrawal read after a later consent is older: ignored",
+		  { 1, 2, CONSENT_UPDATE }, 0, 1, CONSENT_UPDATE, { 1, 2, CONSENT_UPDATE } },
+		{ "the school's record never gives back what the student withdrew, even later",
+		  { 0, 1, CONSENT_UPDATE }, 1, 2, CONSENT_EXAM, { 0, 1, CONSENT_UPDATE } },
+		{ "... nor a STOP, even a day later",
+		  { 0, 1, CONSENT_STOP }, 1, 24, CONSENT_EXAM, { 0, 1, CONSENT_STOP } },
+		{ "a later school record replaces an older school record",
+		  { 0, 1, CONSENT_EXAM }, 1, 2, CONSENT_EXAM, { 1, 2, CONSENT_EXAM } },
+		{ "a later school withdrawal replaces the student's consent",
+		  { 1, 1, CONSENT_UPDATE }, 0, 2, CONSENT_EXAM, { 0, 2, CONSENT_EXAM } },
+		{ "at equal times a withdrawal wins",
+		  { 1, 1, CONSENT_EXAM }, 0, 1, CONSENT_UPDATE, { 0, 1, CONSENT_UPDATE } },
+		{ "... and a consent does not",
+		  { 0, 1, CONSENT_EXAM }, 1, 1, CONSENT_UPDATE, { 0, 1, CONSENT_EXAM } },
+		{ "a STOP always applies (made now), even after a future-dated record",
+		  { 1, 2, CONSENT_UPDATE }, 0, 1, CONSENT_STOP, { 0, 1, CONSENT_STOP } },
+	};
+	int64_t t0 = T("2026-06-19T16:05:00+02:00");
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const struct consent_case *c = &cases[i];
+		struct policy_consent cur = c->cur, got;
+
+		cur.at = cur.at || cur.by != CONSENT_DEFAULT ? t0 + cur.at * 3600 : 0;
+		got = policy_consent(cur, c->value, t0 + c->at * 3600, c->by);
+		ck_assert_msg(got.value == c->want.value && got.at == t0 + c->want.at * 3600 &&
+			      got.by == c->want.by, "%s: got %d at %+lld h by %s", c->what,
+			      got.value, (long long)(got.at - t0) / 3600, consent_by_name(got.by));
+	}
+}
+END_TEST
+
+START_TEST(test_consent_express)
+{
+	int64_t t0 = T("2026-06-19T16:05:00+02:00");
+
+	/* when it was made: the event's time, never after it was received */
+	ck_assert_int_eq(policy_expressed_at(1, t0, t0 + 10), t0);
+	ck_assert_int_eq(policy_expressed_at(1, t0 + 99, t0 + 10), t0 + 10);
+	ck_assert_int_eq(policy_expressed_at(0, 0, t0 + 10), t0 + 10);
+
+	S.consent_sms = 0;
+	S.consent_sms_at = t0 + 60;
+	S.consent_sms_by = CONSENT_STOP;
+	S.consent_email = 1;
+	S.consent_email_at = 0;
+	S.consent_email_by = CONSENT_DEFAULT;
+	/* an exam.completed (t0) with both consents true: SMS stays withdrawn
+	 * (reported), email is the school's record now */
+	ck_assert_int_eq(policy_express_consent(&S, 1, 1, t0, CONSENT_EXAM), 1 << CH_SMS);
+	ck_assert_int_eq(S.consent_sms, 0);
+	ck_assert_int_eq(S.consent_sms_by, CONSENT_STOP);
+	ck_assert_int_eq(S.consent_email, 1);
+	ck_assert_int_eq(S.consent_email_at, t0);
+	ck_assert_int_eq(S.consent_email_by, CONSENT_EXAM);
+	/* nothing said (-1): nothing changes, nothing reported */
+	ck_assert_int_eq(policy_express_consent(&S, -1, -1, t0 + 120, CONSENT_UPDATE), 0);
+	ck_assert_int_eq(S.consent_sms, 0);
+	ck_assert_int_eq(S.consent_email_at, t0);
+	/* a later student.updated: SMS back, email withdrawn */
+	ck_assert_int_eq(policy_express_consent(&S, 1, 0, t0 + 120, CONSENT_UPDATE), 0);
+	ck_assert_int_eq(S.consent_sms, 1);
+	ck_assert_int_eq(S.consent_sms_at, t0 + 120);
+	ck_assert_int_eq(S.consent_email, 0);
+	ck_assert_int_eq(S.consent_email_by, CONSENT_UPDATE);
+	/* an older exam.completed again: both reported, nothing changes */
+	ck_assert_int_eq(policy_express_consent(&S, 0, 1, t0, CONSENT_EXAM),
+			 (1 << CH_SMS) | (1 << CH_EMAIL));
+	ck_assert_int_eq(S.consent_sms, 1);
+	ck_assert_int_eq(S.consent_email, 0);
+	ck_assert_str_eq(consent_by_name(CONSENT_STOP), "stop-reply");
+	ck_assert_int_eq(consent_by_parse("exam.completed"), CONSENT_EXAM);
+}
+END_TEST
+
 static Suite *
 policy_suite(void)
 {
@@ -545,6 +649,12 @@ policy_suite(void)
 	tcase_add_test(tc, test_channels);
 	tcase_add_test(tc, test_reminders);
 	tcase_add_test(tc, test_cancel_rule);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("consent");
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_test(tc, test_consent_order);
+	tcase_add_test(tc, test_consent_express);
 	suite_add_tcase(s, tc);
 	return s;
 }
