@@ -126,4 +126,12 @@ enum policy_cancel {
 /* May appointment a be cancelled (relancectl cancel) at now? */
 enum policy_cancel policy_cancel_check(const struct appt *a, int64_t now);
 
+/* ---- events of a student not known yet (contract 1.4, 1.5) ------------------- */
+
+/* An attendance.recorded (kind EV_ATTENDANCE_RECORDED, names_uid: it names
+ * its appointment by UID) or student.updated event whose student is not
+ * known: NULL when it is held until the student's exam.completed, else the
+ * reason to dead-letter it at once. */
+const char *policy_unknown_student(int event_kind, int names_uid);
+
 #endif

@@ -92,6 +92,15 @@ static const char *const migrations[] = {
 	/* 4: reminders left "sending" by a crash, found at start without
 	 * reading the whole table */
 	"CREATE INDEX reminders_sending ON reminders(id) WHERE status = {REM_SENDING};",
+	/* 5: events of students not known yet, held until their
+	 * exam.completed (contract 1.4), seq in arrival order; the message as
+	 * received, to parse it again or dead-letter it */
+	"CREATE TABLE held_events(seq INTEGER PRIMARY KEY, source TEXT NOT NULL, id TEXT NOT NULL,"
+	" type TEXT NOT NULL, student_id TEXT NOT NULL, topic TEXT, partition INTEGER,"
+	" offset INTEGER, msg_key BLOB, value BLOB NOT NULL, headers BLOB,"
+	" received_at INTEGER NOT NULL, UNIQUE(source, id));"
+	"CREATE INDEX held_events_student ON held_events(student_id, seq);"
+	"CREATE INDEX held_events_received ON held_events(received_at);",
 };
 /* ---- statement registry -------------------------------------------------------- */
 

@@ -50,7 +50,11 @@ assert_eq "$(jget "$T/status.json" 'd["students"]["total"]')" 2 "status --json: 
 assert_eq "$(jget "$T/status.json" 'd["appointments"]["by_kind"]["check-in"]["confirmed"]')" 8 \
     "status --json: 8 check-ins confirmed"
 assert_eq "$(jget "$T/status.json" 'd["dead_letters"]')" 1 "status --json: dead letters"
-assert_eq "$(jget "$T/status.json" 'd["schema_version"]')" 4 "status --json: schema version"
+assert_eq "$(jget "$T/status.json" 'd["schema_version"]')" "$(sql 'pragma user_version')" \
+    "status --json: schema version (the store's)"
+assert_ne "$(jget "$T/status.json" 'd["schema_version"]')" 0 "status --json: a schema version"
+assert_grep '^held events +0$' "$T/status.txt" "status: no held event"
+assert_eq "$(jget "$T/status.json" 'd["held_events"]')" 0 "status --json: no held event"
 assert_eq "$(jget "$T/status.json" 'd["reminders"]["sms"]["pending"]')" \
     "$(sql "select count(*) from reminders where channel = $CH_SMS and status = $REM_PENDING")" \
     "status --json: pending SMS reminders as in the store"
