@@ -306,6 +306,26 @@ next_row(struct store *st, sqlite3_stmt *s, const char *what)
 	return s ? step_result(st, s, rc, what) : -1;
 }
 
+int
+rows_collect(struct store *st, sqlite3_stmt *s, size_t size,
+	     void (*fill)(sqlite3_stmt *s, void *elem), void **out, size_t *n, const char *what)
+{
+	char *v = NULL;
+	size_t len = 0, cap = 0;
+	int rc;
+
+	while ((rc = next_row(st, s, what)) > 0) {
+		if (len == cap) {
+			cap = cap ? cap * 2 : 8;
+			v = xrealloc(v, cap * size);
+		}
+		fill(s, v + len++ * size);
+	}
+	*out = v;
+	*n = len;
+	return rc < 0 ? -1 : 0;
+}
+
 void
 free_each(char **v, size_t n)
 {

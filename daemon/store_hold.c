@@ -41,8 +41,9 @@ take(sqlite3_stmt *s, int i, char **p, const void **out, size_t *len)
 
 /* A row of HELD_COLS, then "student known", into e (one buffer). */
 static void
-held_from_row(sqlite3_stmt *s, struct held_event *e)
+held_from_row(sqlite3_stmt *s, void *row)
 {
+	struct held_event *e = row;
 	size_t total = 0, n;
 	const void *v;
 	char *p;
@@ -76,25 +77,16 @@ held_from_row(sqlite3_stmt *s, struct held_event *e)
 static int
 held_collect(struct store *st, sqlite3_stmt *s, struct held_event **out, size_t *n)
 {
-	struct held_event *v = NULL;
-	size_t len = 0, cap = 0;
-	int rc;
+	void *v;
 
-	while ((rc = next_row(st, s, "held events")) > 0) {
-		if (len == cap) {
-			cap = cap ? cap * 2 : 8;
-			v = xrealloc(v, cap * sizeof *v);
-		}
-		held_from_row(s, &v[len++]);
-	}
-	if (rc < 0) {
-		store_hold_free(v, len);
-		v = NULL;
-		len = 0;
+	if (rows_collect(st, s, sizeof **out, held_from_row, &v, n, "held events") < 0) {
+		store_hold_free(v, *n);
+		*out = NULL;
+		*n = 0;
+		return -1;
 	}
 	*out = v;
-	*n = len;
-	return rc;
+	return 0;
 }
 
 int
