@@ -4,7 +4,8 @@
 # exam.completed but on another topic and read first, is held (in the
 # store, counted by relancectl status and /metrics; a second delivery is a
 # duplicate), then applied once the exam.completed is: the SMS reminders of
-# the new plan are cancelled, the email ones stay. Held events survive a
+# the new plan are cancelled, the email ones stay. A binary-mode event is
+# held with its key and ce_* headers and parsed again from them. Held events survive a
 # SIGKILL. One whose student never comes is dead-lettered after
 # [kafka] hold_unknown (test clock moved 8 days on): relance-error
 # "unknown student", value and origin headers, read back from the DLQ
@@ -91,6 +92,23 @@ wait_for 'sql "select count(*) from dead_letters" | grep -qx 1' 20
 assert_eq "$(sql "select reason from dead_letters")" "unknown appointment" \
     "attendance by unknown UID of an unknown student: dead-lettered at once"
 assert_eq "$(held)" 0 "attendance by unknown UID: not held"
+
+# A binary-mode update (envelope in ce_* headers, a key): held with its
+# headers and key, parsed again from them when its student comes.
+printf '%s' '{"student_id":"H4","locale":"en"}' >"$T/bin-h4.json"
+kcat -P -q -b "$BROKERS" -t $STUDENTS -p 0 -k key-h4 -H ce_specversion=1.0 -H ce_id=bin-upd-h4 \
+    -H ce_source=/ml/x -H ce_type=avenirpro.student.updated -H "ce_time=$T_UPD" \
+    -H content-type=application/json "$T/bin-h4.json"
+wait_for '[ "$(held)" = 1 ]' 20 || fail "binary-mode update of an unknown student not held"
+assert_eq "$(sql "select msg_key, length(headers) > 0 from held_events")" "key-h4|1" \
+    "binary mode: held with its key and headers"
+ev_exam id=exam-h4 student=H4 time="$T_EXAM" last_exam_on="$LAST" >"$T/exam-h4.jsonl"
+produce $EXAMS "$T/exam-h4.jsonl"
+wait_for '[ "$(held)" = 0 ]' 20 || fail "binary-mode held event not released"
+assert_eq "$(sql "select locale from students where id = 'H4'")" en \
+    "binary mode: released, parsed again from its headers"
+assert_eq "$(sql "select count(*) from events where source = '/ml/x' and id = 'bin-upd-h4'")" 1 \
+    "binary mode: remembered by its (source, id)"
 
 # ---------------------------------------------- a SIGKILL while held
 ev_update id=upd-h2 student=H2 time="$T_UPD" locale=en >"$T/upd-h2.jsonl"
