@@ -89,6 +89,7 @@ static const struct key keys[] = {
 	{ "kafka", "topic.students", p_str, O(kafka.topic_students), 0, 0, 0, "avenirpro.students" },
 	{ "kafka", "topic.dlq", p_str, O(kafka.topic_dlq), 0, 0, 0, "avenirpro.relance.dlq" },
 	{ "kafka", "topic.outcomes", p_str, O(kafka.topic_outcomes), 0, 0, 0, "avenirpro.relance.outcomes" },
+	{ "kafka", "hold_unknown", p_duration, O(kafka.hold_unknown), 60, 3650 * DAY, 0, "7d" },
 
 	{ "store", "path", p_str, O(store.path), 0, 0, 0, "/var/lib/relance/relance.db" },
 

@@ -87,6 +87,7 @@ struct config {
 		char *brokers, *group;
 		char *topic_exams, *topic_attendance, *topic_students;
 		char *topic_dlq, *topic_outcomes;
+		int64_t hold_unknown;    /* events of an unknown student held this long (seconds) */
 		struct kv *rdkafka;  /* "rdkafka.X = Y" passed as X=Y */
 		size_t nrdkafka;
 	} kafka;

@@ -9,6 +9,10 @@
  * thread, batch after batch, in Kafka order; a batch the store refuses is
  * kept with the one behind it and both are retried in order.
  *
+ * An attendance or update event whose student is not known yet is held in
+ * the store with its batch (hold.h, contract 1.4); the exam.completed of
+ * that student releases it in the batch that applies it.
+ *
  * Dead letters reach their topic before the offsets move on, without ever
  * waiting on the loop's thread: once its transaction is committed, a batch
  * leaves its offsets in `acked` with the number of the last dead letter
@@ -28,6 +32,7 @@
 #include "config.h"
 #include "consumer.h"
 #include "event.h"
+#include "hold.h"
 #include "kafka.h"
 #include "log.h"
 #include "loop.h"
@@ -85,6 +90,7 @@ struct consumer {
 	struct store *st;
 	struct planner *pl;
 	struct producer *prod;
+	struct hold *hold;          /* events of students not known yet (hold.h) */
 	struct loop *loop;
 	rd_kafka_t *rk;
 	rd_kafka_queue_t *q;
@@ -258,12 +264,74 @@ unparse(struct batch *b)
 	b->parsed = false;
 }
 
-/* Index of ev's type in the by_type counters: 0 for none or an unknown
- * type (bound-checked, never masked). */
-static unsigned
-type_index(const struct event *ev)
+/* The message m as hold.c takes it, its headers in hdrs. */
+static void
+kafka_msg_of(rd_kafka_message_t *m, struct event_header *hdrs, struct kafka_msg *out)
 {
-	return ev != NULL && (unsigned)ev->kind < EVENT_TYPE_N ? (unsigned)ev->kind : 0;
+	*out = (struct kafka_msg){
+		.topic = rd_kafka_topic_name(m->rkt), .partition = m->partition,
+		.offset = m->offset, .key = m->key, .keylen = m->key_len, .value = m->payload,
+		.len = m->len, .hdrs = hdrs, .nh = headers_of(m, hdrs),
+	};
+}
+
+/*
+ * Applies message i of b (parsed; its event is taken) inside the batch's
+ * transaction, counted in t: applied, a duplicate, dead-lettered, or held
+ * when its student is not known yet; an exam.completed releases the events
+ * held for its student. 0, or -1 on a store error.
+ */
+static int
+apply_one(struct consumer *c, struct batch *b, size_t i, int64_t now, struct ingest_tally *t)
+{
+	rd_kafka_message_t *m = b->m[i];
+	struct event_header hdrs[MAX_HEADERS];
+	struct kafka_msg km;
+	struct event *ev = b->p[i].ev;
+	char err[160];
+	enum plan_result r = PLAN_REJECTED;
+	int rc = 0;
+
+	b->p[i].ev = NULL;
+	snprintf(err, sizeof err, "%s", b->p[i].err);
+	/* No savepoint: a rejection writes nothing (plan.h), and a store
+	 * error rolls the whole batch back. */
+	if (ev != NULL)
+		r = plan_apply(c->pl, ev, rd_kafka_topic_name(m->rkt), m->partition, m->offset, now,
+			       err, sizeof err);
+	if (r == PLAN_STORE_ERROR) {
+		rc = -1;
+	} else if (r == PLAN_HELD) {
+		kafka_msg_of(m, hdrs, &km);
+		rc = hold_keep(c->hold, ev, &km, now);
+		r = rc == 0 ? PLAN_DUPLICATE : r;
+		rc = rc < 0 ? -1 : 0;
+	} else if (r == PLAN_REJECTED) {
+		kafka_msg_of(m, hdrs, &km);
+		rc = hold_dead_letter(c->hold, &km, err, now);
+	} else if (r == PLAN_APPLIED && ev->kind == EV_EXAM_COMPLETED) {
+		rc = hold_release(c->hold, ev->u.exam.student_id, now, t);
+	}
+	if (rc == 0)
+		ingest_count(t, ev, r);
+	event_free(ev);
+	return rc;
+}
+
+/* Adds what a committed transaction did to the statistics. */
+static void
+tally_add(struct consumer *c, const struct ingest_tally *t)
+{
+	c->stats.applied += t->applied;
+	c->stats.duplicates += t->duplicates;
+	c->stats.rejected += t->rejected;
+	c->stats.held += t->held;
+	c->stats.released += t->released;
+	c->stats.held_expired += t->expired;
+	for (int k = 0; k < EVENT_TYPE_N; k++) {
+		c->stats.by_type[k] += t->by_type[k];
+		c->stats.rejected_by_type[k] += t->rejected_by_type[k];
+	}
 }
 
 /* Applies b (parsed) in one transaction. 0 committed, -1 store failure
@@ -271,73 +339,21 @@ type_index(const struct event *ev)
 static int
 apply_batch(struct consumer *c, struct batch *b)
 {
-	char err[160];
-	struct event_header hdrs[MAX_HEADERS];
 	int64_t now = clock_now(), t0 = clock_mono_ms();
-	uint64_t applied = 0, dup = 0, rejected = 0;
-	uint64_t bt[EVENT_TYPE_N] = { 0 }, rt[EVENT_TYPE_N] = { 0 };
-	size_t i = 0;
+	struct ingest_tally t;
 
+	memset(&t, 0, sizeof t);
 	if (store_begin(c->st))
 		goto fail_parsed;
-	for (; i < b->n; i++) {
-		rd_kafka_message_t *m = b->m[i];
-		const char *topic = rd_kafka_topic_name(m->rkt);
-		size_t nh;
-		struct event *ev = b->p[i].ev;
-		enum plan_result r;
-
-		b->p[i].ev = NULL;
-		snprintf(err, sizeof err, "%s", b->p[i].err);
-		if (ev == NULL) {
-			r = PLAN_REJECTED;
-		} else {
-			/* No savepoint: a rejection writes nothing (plan.h), and
-			 * a store error rolls the whole batch back. */
-			r = plan_apply(c->pl, ev, topic, m->partition, m->offset, now, err, sizeof err);
-			if (r == PLAN_STORE_ERROR) {
-				event_free(ev);
-				goto fail;
-			}
-		}
-		if (r == PLAN_REJECTED) {
-			nh = headers_of(m, hdrs);
-			if (store_dead_letter(c->st, topic, m->partition, m->offset, err, m->payload,
-					      m->len, now))
-				goto fail_ev;
-			/* Once, at warning level, with the reason only. */
-			log_warnx("dead letter: %s [%d] offset %" PRId64 ": %s", topic, m->partition,
-				  m->offset, err);
-			if (producer_dead_letter(c->prod, c->cfg->kafka.topic_dlq, m->payload, m->len,
-						 m->key, m->key_len, hdrs, nh, err, topic, m->partition,
-						 m->offset))
-				goto fail_ev;
-			rejected++;
-			rt[type_index(ev)]++;
-		} else if (r == PLAN_DUPLICATE) {
-			dup++;
-		} else {
-			applied++;
-			bt[type_index(ev)]++;
-		}
-		event_free(ev);
-		continue;
-fail_ev:
-		event_free(ev);
-		goto fail;
-	}
+	for (size_t i = 0; i < b->n; i++)
+		if (apply_one(c, b, i, now, &t))
+			goto fail;
 	/* The dead letters reach their topic before the offsets move on:
 	 * store_accepted() holds them back until then (top of the file). */
 	if (store_commit(c->st))
 		goto fail;
 	b->parsed = false;
-	c->stats.applied += applied;
-	c->stats.duplicates += dup;
-	c->stats.rejected += rejected;
-	for (int k = 0; k < EVENT_TYPE_N; k++) {
-		c->stats.by_type[k] += bt[k];
-		c->stats.rejected_by_type[k] += rt[k];
-	}
+	tally_add(c, &t);
 	c->stats.batches++;
 	c->stats.last_batch_ms = clock_mono_ms() - t0;
 	if (c->stats.last_batch_ms > c->stats.lat_max_ms)
@@ -346,6 +362,7 @@ fail_ev:
 fail:
 	store_rollback(c->st);
 	plan_reload(c->pl);
+	hold_reload(c->hold);
 fail_parsed:
 	unparse(b);
 	return -1;
@@ -663,6 +680,11 @@ consumer_new(const struct config *cfg, struct store *st, struct planner *pl,
 	c->loop = l;
 	c->fd = -1;
 	c->stats.store_ok = true;
+	c->hold = hold_new(cfg, st, pl, prod);
+	if (c->hold == NULL) {
+		snprintf(err, errlen, "cannot read the held events: %s", store_errmsg(st));
+		goto fail;
+	}
 	conf = kafka_conf_new(cfg, err, errlen);
 	if (conf == NULL)
 		goto fail;
@@ -725,6 +747,7 @@ consumer_reconfigure(struct consumer *c, const struct config *cfg)
 	    strcmp(c->cfg->kafka.topic_students, cfg->kafka.topic_students))
 		log_notice("kafka: brokers, group and topic changes take effect at the next restart");
 	c->cfg = cfg;
+	hold_reconfigure(c->hold, cfg);
 }
 
 /* Commits the stored offsets and leaves the group, each bounded in time so
@@ -800,6 +823,7 @@ consumer_close(struct consumer *c)
 	loop_timer_free(c->retry);
 	loop_timer_free(c->kick);
 	parser_stop(c);
+	hold_free(c->hold);
 	for (size_t i = 0; i < c->nacked; i++)
 		rd_kafka_topic_partition_list_destroy(c->acked[i].l);
 	free(c->acked);
@@ -808,6 +832,23 @@ consumer_close(struct consumer *c)
 		free(c->bufs[i].p);
 	}
 	free(c);
+}
+
+int
+consumer_expire_held(struct consumer *c, int64_t now, int limit)
+{
+	struct ingest_tally t;
+	int n;
+
+	/* While a backlog is read, the exam.completed of a held event's
+	 * student may be in it: wait until it is read. */
+	if (c->paused || held(c) > 0 || rd_kafka_queue_length(c->q) > 0)
+		return CONSUMER_BUSY;
+	memset(&t, 0, sizeof t);
+	n = hold_expire(c->hold, now, limit, &t);
+	if (n > 0)
+		tally_add(c, &t);
+	return n;
 }
 
 const struct consumer_stats *consumer_stats(const struct consumer *c) { return &c->stats; }

@@ -29,6 +29,9 @@ struct consumer;
 
 struct consumer_stats {
 	uint64_t consumed, applied, duplicates, rejected, batches;
+	uint64_t held;              /* events held: student not known yet (contract 1.4) */
+	uint64_t released;          /* held events applied or dead-lettered on the student's arrival */
+	uint64_t held_expired;      /* held events dead-lettered after [kafka] hold_unknown */
 	uint64_t by_type[EVENT_TYPE_N];  /* applied, by enum event_type (0: other) */
 	uint64_t rejected_by_type[EVENT_TYPE_N];
 	int64_t last_batch_ms;      /* duration of the last batch */
@@ -47,6 +50,13 @@ void consumer_reconfigure(struct consumer *c, const struct config *cfg);
 /* Applies what is in hand, commits offsets synchronously, leaves the
  * group and frees. */
 void consumer_close(struct consumer *c);
+/* The periodic job of held events (hold.h): dead-letters those held
+ * longer than [kafka] hold_unknown, at most limit, in a transaction of its
+ * own. Returns how many (limit: call again), -1 on a store error, or
+ * CONSUMER_BUSY, doing nothing, while messages wait to be applied (the
+ * exam.completed of a held event's student may be among them). */
+#define CONSUMER_BUSY (-2)
+int consumer_expire_held(struct consumer *c, int64_t now, int limit);
 const struct consumer_stats *consumer_stats(const struct consumer *c);
 
 #endif

@@ -27,6 +27,7 @@ struct status {
 	json_t *shortages;
 	int64_t nshortages;
 	int64_t students, stopped, events, dead, size, wal, awaiting;
+	int64_t held, held_oldest;   /* events of students not known yet */
 	int64_t appt_all[APPT_STATUS_N], alerts[REM_STATUS_N];
 };
 
@@ -97,6 +98,7 @@ status_read(struct ctx *c, struct status *s)
 	if (store_ctl_count_students(c->st, &s->students, &s->stopped) ||
 	    store_ctl_count_events(c->st, &s->events, &s->dead) ||
 	    store_ctl_count_awaiting(c->st, &s->awaiting) ||
+	    store_hold_count(c->st, &s->held, &s->held_oldest) ||
 	    store_ctl_each_appt_count(c->st, status_appt, s) ||
 	    store_ctl_each_reminder_count(c->st, status_rem, s) ||
 	    store_ctl_each_counter(c->st, "dropin_shortage:", status_shortage, s) ||
@@ -144,6 +146,8 @@ status_json(struct ctx *c, struct status *s)
 	json_object_set_new(doc, "adviser_alerts", rem_counts(s->alerts));
 	json_object_set_new(doc, "events", json_integer(s->events));
 	json_object_set_new(doc, "dead_letters", json_integer(s->dead));
+	json_object_set_new(doc, "held_events", json_integer(s->held));
+	json_object_set_new(doc, "held_events_oldest", ctl_jtime(s->held_oldest));
 	json_object_set_new(doc, "dropin_shortages", s->shortages);
 	s->shortages = NULL;
 	json_object_set_new(doc, "consumer_lag", json_null());
@@ -178,6 +182,19 @@ status_text(struct ctx *c, const struct status *s)
 	text_counts(f, "adviser alerts", s->alerts, REM_PENDING, REM_SENDING, rem_status_name);
 	fprintf(f, "%-18s%lld\n", "events", (long long)s->events);
 	fprintf(f, "%-18s%lld\n", "dead letters", (long long)s->dead);
+	if (s->held > 0) {
+		char oldest[17];
+		int64_t hold = c->cfg->kafka.hold_unknown;
+		ctl_text_time(s->held_oldest, oldest);
+		/* hold_unknown as written in the file: 7d, 12h, 90m, 45s */
+		fprintf(f, "%-18s%lld (student not known yet; oldest %s, dead-lettered after %lld%s)\n",
+			"held events", (long long)s->held, oldest,
+			(long long)(hold % 86400 == 0 ? hold / 86400 : hold % 3600 == 0 ? hold / 3600 :
+				    hold % 60 == 0 ? hold / 60 : hold),
+			hold % 86400 == 0 ? "d" : hold % 3600 == 0 ? "h" : hold % 60 == 0 ? "m" : "s");
+	} else {
+		fprintf(f, "%-18s0\n", "held events");
+	}
 	if (s->nshortages == 0) {
 		fprintf(f, "%-18snone\n", "drop-in shortages");
 	} else {

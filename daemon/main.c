@@ -38,6 +38,9 @@
 #define STATUS_MS 5000
 #define REMIND_MS (60 * 1000)    /* reminder rows of appointments within the horizon */
 #define REMIND_BATCH 2000
+#define HOLD_FIRST_MS (30 * 1000) /* held events: first look after start (backlog read first) */
+#define HOLD_MS (60 * 1000)       /* then every minute */
+#define HOLD_BATCH 500
 
 struct relanced {
 	struct config *cfg;
@@ -53,7 +56,7 @@ struct relanced {
 	struct dispatch *disp;
 	struct web_metrics_src metrics;  /* what /healthz and /metrics read */
 	struct web_sms *sms;
-	struct loop_timer *watchdog, *status, *lost, *remind;
+	struct loop_timer *watchdog, *status, *lost, *remind, *hold;
 	int64_t watchdog_ms;
 	int exit_code;
 	char last_status[256];
@@ -153,6 +156,26 @@ on_remind(void *arg)
 		dispatch_poke(r->disp);
 	}
 	loop_timer_set(r->remind, n == REMIND_BATCH ? 10 : REMIND_MS);
+}
+
+/* Events held for a student not known yet (contract 1.4) are dead-lettered
+ * once they waited [kafka] hold_unknown, a batch at a time. */
+static void
+on_hold(void *arg)
+{
+	struct relanced *r = arg;
+	int n = consumer_expire_held(r->cons, clock_now(), HOLD_BATCH);
+
+	if (n == CONSUMER_BUSY) {
+		loop_timer_set(r->hold, 1000);
+		return;
+	}
+	if (n < 0)
+		log_err("store: cannot dead-letter the held events of unknown students (%s);"
+			" retried in a minute", store_errmsg(r->st));
+	else if (n > 0)
+		log_info("held events: %d past [kafka] hold_unknown handled", n);
+	loop_timer_set(r->hold, n == HOLD_BATCH ? 10 : HOLD_MS);
 }
 
 /* ---- reload and stop ------------------------------------------------------------ */
@@ -412,6 +435,8 @@ main(int argc, char **argv)
 	loop_timer_set(r.lost, 60 * 1000);
 	r.remind = loop_timer_new(r.loop, on_remind, &r);
 	loop_timer_set(r.remind, 0);
+	r.hold = loop_timer_new(r.loop, on_hold, &r);
+	loop_timer_set(r.hold, HOLD_FIRST_MS);
 	loop_before_sleep(r.loop, before_sleep, &r);
 
 	log_info("relanced started: store %s, brokers %s, group %s", r.cfg->store.path,
@@ -433,6 +458,7 @@ out:
 	loop_timer_free(r.status);
 	loop_timer_free(r.lost);
 	loop_timer_free(r.remind);
+	loop_timer_free(r.hold);
 	plan_free(r.pl);
 	store_close(r.st);
 	loop_free(r.loop);

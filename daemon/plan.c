@@ -462,19 +462,26 @@ out:
 
 /* ---- attendance ---------------------------------------------------------------------- */
 
-/* The student of an attendance or update event: PLAN_APPLIED when found (s
- * filled), PLAN_REJECTED (unknown, reason in err) or PLAN_STORE_ERROR. */
+/* The student of an attendance or update event ev: PLAN_APPLIED when found
+ * (s filled), PLAN_HELD when not known yet (contract 1.4), PLAN_REJECTED
+ * (reason in err) or PLAN_STORE_ERROR. */
 static enum plan_result
-known_student(struct planner *p, const char *id, struct student *s, char *err, size_t errlen)
+known_student(struct planner *p, const struct event *ev, struct student *s, char *err,
+	      size_t errlen)
 {
-	int found = store_student_get(p->st, id, s);
+	int found = store_student_get(p->st, plan_student_of(ev), s);
+	const char *reject;
+
 	if (found < 0)
 		return PLAN_STORE_ERROR;
-	if (found == 0) {
-		snprintf(err, errlen, "unknown student");
-		return PLAN_REJECTED;
-	}
-	return PLAN_APPLIED;
+	if (found > 0)
+		return PLAN_APPLIED;
+	reject = policy_unknown_student(ev->kind, ev->kind == EV_ATTENDANCE_RECORDED &&
+						      ev->u.att.appointment_uid != NULL);
+	if (reject == NULL)
+		return PLAN_HELD;
+	snprintf(err, errlen, "%s", reject);
+	return PLAN_REJECTED;
 }
 
 static int
@@ -589,7 +596,7 @@ apply_attendance(struct planner *p, const struct event *ev, int64_t now, char *e
 	enum plan_result result;
 
 	memset(&a, 0, sizeof a);
-	result = known_student(p, e->student_id, &s, err, errlen);
+	result = known_student(p, ev, &s, err, errlen);
 	if (result != PLAN_APPLIED)
 		return result;
 	if (e->appointment_uid == NULL && e->kind == KIND_WORKSHOP) {
@@ -667,7 +674,7 @@ apply_update(struct planner *p, const struct event *ev, int64_t now, char *err, 
 	struct student s;
 	int could_sms, could_email;
 	int phone_changed = 0, email_changed = 0;
-	enum plan_result result = known_student(p, e->student_id, &s, err, errlen);
+	enum plan_result result = known_student(p, ev, &s, err, errlen);
 
 	if (result != PLAN_APPLIED)
 		return result;
@@ -717,8 +724,8 @@ out:
 
 /* ---- entry points ---------------------------------------------------------------------- */
 
-static const char *
-event_student(const struct event *ev)
+const char *
+plan_student_of(const struct event *ev)
 {
 	switch (ev->kind) {
 	case EV_EXAM_COMPLETED:
@@ -735,7 +742,7 @@ event_student(const struct event *ev)
 static int
 remember(struct planner *p, const struct event *ev, int64_t now)
 {
-	int fresh = store_event_remember(p->st, ev->source, ev->id, ev->type, event_student(ev),
+	int fresh = store_event_remember(p->st, ev->source, ev->id, ev->type, plan_student_of(ev),
 					 p->origin_topic, p->origin_partition, p->origin_offset, now);
 	if (fresh == 0)
 		p->stats.duplicates++;

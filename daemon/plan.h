@@ -38,14 +38,20 @@ enum plan_result {
 	PLAN_APPLIED = 0,
 	PLAN_DUPLICATE = 1,   /* (source, id) seen before: nothing changed */
 	PLAN_REJECTED = 2,    /* business rule: goes to the dead letters, reason in err */
+	PLAN_HELD = 3,        /* its student is not known yet: the consumer holds it
+			       * until the student's exam.completed (hold.h) */
 	PLAN_STORE_ERROR = -1,
 };
 
 /* Applies ev (already validated) at time now, inside the caller's
- * transaction. topic/partition/offset name its origin. PLAN_REJECTED and
- * PLAN_DUPLICATE leave the store untouched (no savepoint is needed). */
+ * transaction. topic/partition/offset name its origin. PLAN_REJECTED,
+ * PLAN_HELD and PLAN_DUPLICATE leave the store untouched (no savepoint is
+ * needed). */
 enum plan_result plan_apply(struct planner *p, const struct event *ev, const char *topic,
 			    int partition, int64_t offset, int64_t now, char *err, size_t errlen);
+
+/* The id of the student ev is about. */
+const char *plan_student_of(const struct event *ev);
 
 /* Queues lost-student alerts (section 4), inside the caller's transaction.
  * Returns the number queued or -1. */

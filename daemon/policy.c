@@ -309,3 +309,20 @@ policy_expressed_at(int has_time, int64_t time, int64_t received)
 {
 	return has_time && time < received ? time : received;
 }
+
+/* ---- events of a student not known yet -------------------------------------- */
+
+const char *
+policy_unknown_student(int event_kind, int names_uid)
+{
+	/* UIDs are made by relance when it books: a UID it does not know
+	 * names no appointment, and never will, whenever the student comes
+	 * (contract 1.5: dead-lettered at once). An appointment named by kind
+	 * and start, a workshop or an update may be about the plan the
+	 * student's exam.completed is about to make: held. */
+	if (event_kind == EV_ATTENDANCE_RECORDED && names_uid)
+		return "unknown appointment";
+	if (event_kind == EV_ATTENDANCE_RECORDED || event_kind == EV_STUDENT_UPDATED)
+		return NULL;
+	return "unknown student";
+}

@@ -158,4 +158,12 @@ int policy_express_consent(struct student *s, int sms, int email, int64_t at, in
  * never later than when it was received; else when it was received. */
 int64_t policy_expressed_at(int has_time, int64_t time, int64_t received);
 
+/* ---- events of a student not known yet (contract 1.4, 1.5) ------------------- */
+
+/* An attendance.recorded (kind EV_ATTENDANCE_RECORDED, names_uid: it names
+ * its appointment by UID) or student.updated event whose student is not
+ * known: NULL when it is held until the student's exam.completed, else the
+ * reason to dead-letter it at once. */
+const char *policy_unknown_student(int event_kind, int names_uid);
+
 #endif

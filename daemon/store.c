@@ -108,6 +108,16 @@ static const char *const migrations[] = {
 	" ELSE 0 END, consent_email_by = CASE consent_email WHEN 0 THEN {CONSENT_UPDATE}"
 	" ELSE {CONSENT_EXAM} END, consent_email_at = CASE consent_email WHEN 0 THEN updated_at"
 	" ELSE 0 END;",
+
+	/* 6: events of students not known yet, held until their
+	 * exam.completed (contract 1.4), seq in arrival order; the message as
+	 * received, to parse it again or dead-letter it */
+	"CREATE TABLE held_events(seq INTEGER PRIMARY KEY, source TEXT NOT NULL, id TEXT NOT NULL,"
+	" type TEXT NOT NULL, student_id TEXT NOT NULL, topic TEXT, partition INTEGER,"
+	" offset INTEGER, msg_key BLOB, value BLOB NOT NULL, headers BLOB,"
+	" received_at INTEGER NOT NULL, UNIQUE(source, id));"
+	"CREATE INDEX held_events_student ON held_events(student_id, seq);"
+	"CREATE INDEX held_events_received ON held_events(received_at);",
 };
 /* ---- statement registry -------------------------------------------------------- */
 
@@ -311,6 +321,26 @@ next_row(struct store *st, sqlite3_stmt *s, const char *what)
 	if (rc == SQLITE_ROW)
 		return 1;
 	return s ? step_result(st, s, rc, what) : -1;
+}
+
+int
+rows_collect(struct store *st, sqlite3_stmt *s, size_t size,
+	     void (*fill)(sqlite3_stmt *s, void *elem), void **out, size_t *n, const char *what)
+{
+	char *v = NULL;
+	size_t len = 0, cap = 0;
+	int rc;
+
+	while ((rc = next_row(st, s, what)) > 0) {
+		if (len == cap) {
+			cap = cap ? cap * 2 : 8;
+			v = xrealloc(v, cap * size);
+		}
+		fill(s, v + len++ * size);
+	}
+	*out = v;
+	*n = len;
+	return rc < 0 ? -1 : 0;
 }
 
 void

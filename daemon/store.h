@@ -223,7 +223,7 @@ int64_t store_feed_meta_get(struct store *st, const char *key);
 int store_feed_meta_set(struct store *st, const char *key, int64_t v);
 /* Cheap aggregates for /metrics: fn("appointments", status, 0, NULL, n),
  * fn("reminders", channel, status, NULL, n), fn("dead_letters", 0, 0, NULL,
- * n), fn("counter", 0, 0, name, value). */
+ * n), fn("counter", 0, 0, name, value), fn("held_events", 0, 0, NULL, n). */
 int store_feed_metrics(struct store *st,
 		       void (*fn)(const char *what, int a, int b, const char *name, int64_t n,
 				  void *arg),
@@ -329,6 +329,46 @@ int store_student_set_consent(struct store *st, const char *id, int channel, int
  * *ids (free with store_ids_free()) and *n, or -1. */
 int store_students_by_phone(struct store *st, const char *phone, char ***ids, size_t *n);
 void store_ids_free(char **ids, size_t n);
+
+/* ==== held events section ==== */
+/* Events whose student is not known yet (contract 1.4), held until the
+ * student's exam.completed (store_hold.c). A message as received, with the
+ * parts of its event the store indexes; pointers are borrowed. */
+struct held_msg {
+	const char *source, *id, *type, *student_id;
+	const char *topic;
+	int partition;
+	int64_t offset;
+	const void *key;            /* NULL: the message had no key */
+	size_t keylen;
+	const void *value;
+	size_t len;
+	const void *headers;        /* hold_headers_pack() (hold.h) */
+	size_t hlen;
+};
+/* A held event read back: m points into buf, which the row owns. */
+struct held_event {
+	int64_t seq, received_at;
+	int student_known;          /* store_hold_expired() only (1 elsewhere) */
+	struct held_msg m;
+	char *buf;
+};
+/* Holds m: 1 held, 0 already held (same source and id), -1 error. */
+int store_hold_insert(struct store *st, const struct held_msg *m, int64_t now);
+/* The held events of a student in arrival order. Free with store_hold_free(). */
+int store_hold_of_student(struct store *st, const char *student_id, struct held_event **out,
+			  size_t *n);
+/* Held events received at or before `before`, in arrival order, at most
+ * limit, each saying whether its student is known by now. */
+int store_hold_expired(struct store *st, int64_t before, int limit, struct held_event **out,
+		       size_t *n);
+void store_hold_free(struct held_event *v, size_t n);
+int store_hold_delete(struct store *st, int64_t seq);
+/* fn(student_id) for every student with held events. */
+int store_hold_each_student(struct store *st, void (*fn)(const char *student_id, void *arg),
+			    void *arg);
+/* Number of held events and the reception time of the oldest (0: none). */
+int store_hold_count(struct store *st, int64_t *n, int64_t *oldest);
 
 /* ---- alerts ------------------------------------------------------------------ */
 /* 1 if the student already has an alert of that kind (any status), 0 if

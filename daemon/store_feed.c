@@ -155,6 +155,7 @@ store_feed_metrics(struct store *st,
 		{ ST_FEED_M_REM, "reminders" },
 		{ ST_FEED_M_DEAD, "dead_letters" },
 		{ ST_FEED_M_COUNTERS, "counter" },
+		{ ST_FEED_M_HELD, "held_events" },
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(q); i++) {
 		sqlite3_stmt *s = stmt_get(st, q[i].id);

@@ -207,25 +207,15 @@ store_appt_by_id(struct store *st, int64_t id, struct appt *out)
 static int
 appts_collect(struct store *st, sqlite3_stmt *s, struct appt **out, size_t *n, const char *what)
 {
-	struct appt *v = NULL;
-	size_t len = 0, cap = 0;
-	int rc;
+	void *v;
 
-	*out = NULL;
-	*n = 0;
-	while ((rc = next_row(st, s, what)) > 0) {
-		if (len == cap) {
-			cap = cap ? cap * 2 : 8;
-			v = xrealloc(v, cap * sizeof *v);
-		}
-		appt_from_row(s, &v[len++]);
-	}
-	if (rc < 0) {
-		store_appts_free(v, len);
+	if (rows_collect(st, s, sizeof **out, appt_from_row, &v, n, what) < 0) {
+		store_appts_free(v, *n);
+		*out = NULL;
+		*n = 0;
 		return -1;
 	}
 	*out = v;
-	*n = len;
 	return 0;
 }
 

@@ -62,6 +62,13 @@ int64_t one_value(struct store *st, sqlite3_stmt *s, const char *what);
  * 0 the end, -1 an error; s is reset at the end or on error. */
 int next_row(struct store *st, sqlite3_stmt *s, const char *what);
 
+/* Steps s (NULL: an error already logged) into a new array (*out, *n) of
+ * elements of size bytes, each filled by fill(s, element): 0, or -1 with
+ * the elements filled so far in *out for the caller to free. */
+int rows_collect(struct store *st, sqlite3_stmt *s, size_t size,
+		 void (*fill)(sqlite3_stmt *s, void *elem), void **out, size_t *n,
+		 const char *what);
+
 /*
  * Columns 0, 1, ... of the current row of s into the places that follow
  * fmt, one letter a column: 't' char ** (malloc'd copy, NULL for NULL),

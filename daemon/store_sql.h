@@ -240,8 +240,26 @@
 	X(ST_CONSENT_EMAIL, "UPDATE students SET consent_email = ?, consent_email_at = ?," \
 		" consent_email_by = ?, updated_at = ? WHERE id = ?")
 
+/* store_hold.c: events held until their student is known (contract 1.4).
+ * The key of the message is NULL when it had none (?10 = 0). */
+#define HELD_COLS "seq, source, id, type, student_id, topic, partition, offset, msg_key," \
+	" value, headers, received_at"
+#define STORE_HOLD_STMTS(X) \
+	X(ST_HOLD_INSERT, "INSERT OR IGNORE INTO held_events(source, id, type, student_id, topic," \
+		" partition, offset, msg_key, value, headers, received_at)" \
+		" VALUES(?1,?2,?3,?4,?5,?6,?7,CASE WHEN ?10 THEN ?8 END,?9,?11,?12)") \
+	X(ST_HOLD_OF_STUDENT, "SELECT " HELD_COLS ", 1 FROM held_events WHERE student_id = ?" \
+		" ORDER BY seq") \
+	X(ST_HOLD_EXPIRED, "SELECT " HELD_COLS ", EXISTS(SELECT 1 FROM students s" \
+		" WHERE s.id = h.student_id) FROM held_events h WHERE received_at <= ?" \
+		" ORDER BY seq LIMIT ?") \
+	X(ST_HOLD_DELETE, "DELETE FROM held_events WHERE seq = ?") \
+	X(ST_HOLD_STUDENTS, "SELECT DISTINCT student_id FROM held_events") \
+	X(ST_HOLD_COUNT, "SELECT count(*), coalesce(min(received_at), 0) FROM held_events") \
+	X(ST_FEED_M_HELD, "SELECT 0, 0, NULL, count(*) FROM held_events")
+
 #define STORE_STMTS(X) \
 	STORE_CORE_STMTS(X) STORE_INGEST_STMTS(X) STORE_FEED_STMTS(X) STORE_ADMIN_STMTS(X) \
-	STORE_DELIVERY_STMTS(X)
+	STORE_DELIVERY_STMTS(X) STORE_HOLD_STMTS(X)
 
 #endif

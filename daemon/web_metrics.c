@@ -115,6 +115,11 @@ metric_row(const char *what, int a, int b, const char *name, int64_t n, void *ar
 		fprintf(out, "# HELP relance_dead_letters_total Events dead-lettered.\n"
 			     "# TYPE relance_dead_letters_total counter\n"
 			     "relance_dead_letters_total %lld\n", (long long)n);
+	} else if (strcmp(what, "held_events") == 0) {
+		fprintf(out, "# HELP relance_held_events Events held until their student is known"
+			     " (contract 1.4).\n"
+			     "# TYPE relance_held_events gauge\n"
+			     "relance_held_events %lld\n", (long long)n);
 	} else if (name && strncmp(name, "dropin_shortage:", 16) == 0) {
 		if (!m->seen_short++)
 			fputs("# HELP relance_dropin_shortage_total Students left without a drop-in slot.\n"
@@ -183,6 +188,17 @@ counters(FILE *out, const struct consumer_stats *cs, const struct plan_stats *ps
 		(unsigned long long)ps->reminders, (unsigned long long)ps->replacements,
 		(unsigned long long)ps->dropin_shortages, (unsigned long long)ps->alerts,
 		cs->store_ok && cs->subscribed && !cs->problem[0]);
+	fprintf(out, "# HELP relance_events_held_total Events held since start: their student was"
+		     " not known yet.\n"
+		     "# TYPE relance_events_held_total counter\n"
+		     "relance_events_held_total %llu\n"
+		     "# HELP relance_held_events_done_total Held events since start, by what became"
+		     " of them.\n"
+		     "# TYPE relance_held_events_done_total counter\n"
+		     "relance_held_events_done_total{outcome=\"released\"} %llu\n"
+		     "relance_held_events_done_total{outcome=\"expired\"} %llu\n",
+		(unsigned long long)cs->held, (unsigned long long)cs->released,
+		(unsigned long long)cs->held_expired);
 }
 
 /* ---- /metrics ------------------------------------------------------------------------ */

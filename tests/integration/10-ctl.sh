@@ -56,6 +56,8 @@ assert_eq "$(jget "$T/status.json" 'd["schema_version"]')" "$(sql 'pragma user_v
     "status --json: schema version"
 assert_ok "status --json: schema version at least 5 (consent dates)" \
     [ "$(jget "$T/status.json" 'd["schema_version"]')" -ge 5 ]
+assert_grep '^held events +0$' "$T/status.txt" "status: no held event"
+assert_eq "$(jget "$T/status.json" 'd["held_events"]')" 0 "status --json: no held event"
 assert_eq "$(jget "$T/status.json" 'd["reminders"]["sms"]["pending"]')" \
     "$(sql "select count(*) from reminders where channel = $CH_SMS and status = $REM_PENDING")" \
     "status --json: pending SMS reminders as in the store"

@@ -1117,9 +1117,13 @@ START_TEST(test_attendance_unknown)
 	plan_put(&p);
 	ck_assert_int_eq(attend_uid("a3", "S1", uid, "absent", NULL, now), PLAN_REJECTED);
 	ck_assert_str_eq(last_err, "unknown appointment");
-	/* unknown student */
+	/* unknown student, by UID: no such appointment for them, now or later */
 	ck_assert_int_eq(attend_uid("a4", "NOBODY", uid, "present", NULL, now), PLAN_REJECTED);
-	ck_assert_msg(last_err[0] != '\0', "no reason given");
+	ck_assert_str_eq(last_err, "unknown appointment");
+	/* unknown student, by kind and start: held by the consumer (contract
+	 * 1.4), nothing written here */
+	ck_assert_int_eq(attend_at("a5", "NOBODY", "check-in", L("2026-07-02", "10:00"), "absent", now),
+			 PLAN_HELD);
 	after = fingerprint();
 	/* rolled back: nothing changed (the dead letter is the consumer's) */
 	ck_assert_str_eq(before, after);
@@ -1135,6 +1139,9 @@ START_TEST(test_update_consent_sms_false)
 	int64_t now = T("2026-06-18T18:00:00+02:00");
 
 	fx_open(BASE_CONF, now);
+	/* before its student: held by the consumer, nothing written here */
+	ck_assert_int_eq(update("u0", "S1", "\"consent\":{\"sms\":false}", now), PLAN_HELD);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM events"), 0);
 	ck_assert_int_eq(exam_full("e1", "S1", "2026-06-18", "adv1", now), PLAN_APPLIED);
 	ck_assert_int_eq(q_int("SELECT count(*) FROM reminders WHERE channel = %d AND status = %d",
 			       CH_SMS, REM_PENDING), 10);

@@ -610,6 +610,20 @@ START_TEST(test_consent_express)
 }
 END_TEST
 
+/* Contract 1.4 and 1.5: what is held until the student arrives. */
+START_TEST(test_unknown_student_held)
+{
+	ck_assert_ptr_null(policy_unknown_student(EV_STUDENT_UPDATED, 0));
+	/* by kind and start, or a workshop: the student's plan may name it */
+	ck_assert_ptr_null(policy_unknown_student(EV_ATTENDANCE_RECORDED, 0));
+	/* a UID relance did not make names no appointment, now or later */
+	ck_assert_str_eq(policy_unknown_student(EV_ATTENDANCE_RECORDED, 1), "unknown appointment");
+	/* an exam.completed introduces its student: never asked, never held */
+	ck_assert_str_eq(policy_unknown_student(EV_EXAM_COMPLETED, 0), "unknown student");
+	ck_assert_str_eq(policy_unknown_student(0, 0), "unknown student");
+}
+END_TEST
+
 static Suite *
 policy_suite(void)
 {
@@ -649,6 +663,7 @@ policy_suite(void)
 	tcase_add_test(tc, test_channels);
 	tcase_add_test(tc, test_reminders);
 	tcase_add_test(tc, test_cancel_rule);
+	tcase_add_test(tc, test_unknown_student_held);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("consent");
