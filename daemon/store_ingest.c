@@ -207,12 +207,13 @@ store_appt_by_id(struct store *st, int64_t id, struct appt *out)
 	return one_row(st, stmt_bind(st, ST_APPT_BY_ID, "l", id), appt_from_row, out, "appointment");
 }
 
-/* Steps s (bound; NULL: an error already logged) into a new array of
- * appointments. 0 or -1. */
+/* Steps s (bound; NULL: an error already logged) into a new array of rows
+ * of size bytes each, read by from_row (clear frees one on error). 0 or -1. */
 static int
-appts_collect(struct store *st, sqlite3_stmt *s, struct appt **out, size_t *n, const char *what)
+rows_collect(struct store *st, sqlite3_stmt *s, size_t size, void (*from_row)(sqlite3_stmt *, void *),
+	     void (*clear)(void *), void **out, size_t *n, const char *what)
 {
-	struct appt *v = NULL;
+	char *v = NULL;
 	size_t len = 0, cap = 0;
 	int rc;
 
@@ -221,17 +222,33 @@ appts_collect(struct store *st, sqlite3_stmt *s, struct appt **out, size_t *n, c
 	while ((rc = next_row(st, s, what)) > 0) {
 		if (len == cap) {
 			cap = cap ? cap * 2 : 8;
-			v = xrealloc(v, cap * sizeof *v);
+			v = xrealloc(v, cap * size);
 		}
-		appt_from_row(s, &v[len++]);
+		memset(v + len * size, 0, size);
+		from_row(s, v + len * size);
+		len++;
 	}
 	if (rc < 0) {
-		store_appts_free(v, len);
+		while (len > 0)
+			clear(v + --len * size);
+		free(v);
 		return -1;
 	}
 	*out = v;
 	*n = len;
 	return 0;
+}
+
+static void appt_clear_v(void *a) { appt_clear(a); }
+static void reminder_clear_v(void *r) { reminder_clear(r); }
+
+static int
+appts_collect(struct store *st, sqlite3_stmt *s, struct appt **out, size_t *n, const char *what)
+{
+	void *v;
+	int rc = rows_collect(st, s, sizeof **out, appt_from_row, appt_clear_v, &v, n, what);
+	*out = v;
+	return rc;
 }
 
 int
@@ -301,6 +318,24 @@ store_reminders_count_appt(struct store *st, int64_t appointment_id, int channel
 {
 	return (int)one_value(st, stmt_bind(st, ST_REM_COUNT_APPT, "li", appointment_id, channel),
 			      "count reminders");
+}
+
+int
+store_reminders_pending_appt(struct store *st, int64_t appointment_id, struct reminder **out,
+			     size_t *n)
+{
+	void *v;
+	int rc = rows_collect(st, stmt_bind(st, ST_REM_PENDING_APPT, "l", appointment_id),
+			      sizeof **out, reminder_from_row, reminder_clear_v, &v, n,
+			      "reminders of appointment");
+	*out = v;
+	return rc;
+}
+
+int
+store_reminder_retime(struct store *st, int64_t id, int64_t due_at)
+{
+	return exec_bound(st, ST_REM_RETIME, "re-time reminder", "ll", due_at, id);
 }
 
 int
