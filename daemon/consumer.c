@@ -396,6 +396,8 @@ release_acked(struct consumer *c, bool force)
 
 	while (i < c->nacked && (force || c->acked[i].mark <= done))
 		store_offsets(c, c->acked[i++].l);
+	if (i == 0)
+		return;     /* c->acked may still be NULL: no memmove of it */
 	memmove(c->acked, c->acked + i, (c->nacked - i) * sizeof *c->acked);
 	c->nacked -= i;
 }
