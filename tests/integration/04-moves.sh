@@ -101,6 +101,7 @@ UID0=$(awk -F'|' '$2 == 0 {print $1}' "$T/uids")
 UID1=$(awk -F'|' '$2 == 1 {print $1}' "$T/uids")
 ID0=$(sql "select id from appointments where uid = '$UID0'")
 PEND0=$(sql "select id from reminders where appointment_id = $ID0 and status = $REM_PENDING order by id" | tr '\n' ' ')
+assert_eq "$(echo $PEND0 | wc -w)" 2 "before the resit: check-in 0 has a pending reminder row per channel (2 h before)"
 M1[4]=last_exam_on=2026-11-27
 send $EXAMS M1 "$(ev_exam id=m1-resit "${M1[@]}")"
 applied m1-resit
