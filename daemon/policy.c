@@ -3,8 +3,9 @@
  * send-time verdict on a reminder (consent, stopped student, appointment
  * cancelled or started, quiet hours, daily cap, superseded reminders,
  * alerts that cannot go), the attendance transitions (new status,
- * replacement, absences alert), the reminders an appointment gets and the
- * cancel rule. Contract sections 2 and 4.
+ * replacement, absences alert), the reminders an appointment gets, the
+ * cancel rule, the plausible last_exam_on, and the moves of a new
+ * exam.completed (pairing, write order). Contract sections 1.1, 2 and 4.
  *
  * Owns: the rules. Does not own: reading or writing the store, sending,
  * logging (the callers do). Calls only schedule.c (pure) and util.c's

@@ -1,8 +1,10 @@
 /*
  * policy.h — the decisions of relance, as pure functions (contract
- * sections 2 and 4): what to do with a reminder at send time, what an
+ * sections 1.1, 2 and 4): what to do with a reminder at send time, what an
  * attendance record does to its appointment, which reminders an
- * appointment gets, and whether an appointment may be cancelled.
+ * appointment gets, whether an appointment may be cancelled, whether a
+ * last_exam_on is plausible, and how the plan of a new exam.completed
+ * pairs with the old one (moves) and in which order they are written.
  *
  * Owns the rules only: the callers (dispatch.c, plan.c, ctl.c) read the
  * state from the store, ask here, and write the answer. No store, no I/O,
