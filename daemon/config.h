@@ -114,6 +114,8 @@ struct config {
 		int32_t *closed;    /* civil days, sorted */
 		size_t nclosed;
 		char *location;
+		int64_t last_exam_past;   /* plausible last_exam_on: from this long before */
+		int64_t last_exam_future; /* today to this long after (seconds, whole days) */
 	} checkins;
 
 	struct {

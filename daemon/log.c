@@ -1,5 +1,6 @@
 /*
- * log.c — stderr logging with sd-daemon priority prefixes (see log.h).
+ * log.c — stderr logging with sd-daemon priority prefixes, and repeated
+ * warnings rate-limited per key (see log.h).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -7,6 +8,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "util.h"
 
 static enum log_level log_level = LOG_LVL_INFO;
 static int log_prefix = 1;
@@ -93,3 +95,103 @@ log_vsuffix(int level, const char *prefix, int err, const char *fmt, va_list ap)
 LOG_ERRNO_FN(log_warn, LOG_LVL_WARNING, "", saved, (void)0)
 LOG_ERRNO_FN(fatal, LOG_LVL_ERR, "fatal: ", saved, exit(3))
 LOG_ERRNO_FN(fatalx, LOG_LVL_ERR, "fatal: ", -1, exit(3))
+
+/* ---- repeated warnings, rate-limited --------------------------------------------- */
+
+struct log_limit_key {
+	int64_t since;          /* when its last line was logged */
+	uint64_t repeats;       /* counted since */
+	int level;
+	char text[256];         /* the last message, for the count line */
+};
+
+struct log_limit {
+	struct hmap *keys;
+	int64_t period;
+};
+
+struct log_limit *
+log_limit_new(int64_t period)
+{
+	struct log_limit *l = xcalloc(1, sizeof *l);
+	l->keys = hmap_new();
+	l->period = period > 0 ? period : 1;
+	return l;
+}
+
+/* The count line of k at now: the last message and how many were not said. */
+static void
+limit_tell(struct log_limit_key *k, int64_t now)
+{
+	log_at(k->level, "%s [%llu more like this in the last %llds]", k->text,
+	       (unsigned long long)k->repeats, (long long)(now - k->since));
+	k->repeats = 0;
+	k->since = now;
+}
+
+struct limit_flush {
+	int64_t now;
+	int all;
+	const struct log_limit *l;
+};
+
+static void
+limit_flush_one(const char *key, void *value, void *arg)
+{
+	struct log_limit_key *k = value;
+	const struct limit_flush *f = arg;
+
+	if (k->repeats > 0 && (f->all || f->now - k->since >= f->l->period))
+		limit_tell(k, f->now);
+}
+
+void
+log_limit_flush(struct log_limit *l, int64_t now)
+{
+	struct limit_flush f = { now, 0, l };
+	hmap_each(l->keys, limit_flush_one, &f);
+}
+
+void
+log_limit_free(struct log_limit *l)
+{
+	struct limit_flush f = { 0, 1, l };
+
+	if (l == NULL)
+		return;
+	f.now = clock_now();
+	hmap_each(l->keys, limit_flush_one, &f);
+	hmap_free(l->keys, free);
+	free(l);
+}
+
+int
+log_limited(struct log_limit *l, const char *key, int64_t now, int level, const char *fmt, ...)
+{
+	struct log_limit_key *k = hmap_get(l->keys, key);
+	va_list ap;
+
+	if (level > (int)log_level)
+		return 0;
+	if (k == NULL) {
+		k = xcalloc(1, sizeof *k);
+		k->since = now - l->period;
+		hmap_put(l->keys, key, k);
+	}
+	va_start(ap, fmt);
+	vsnprintf(k->text, sizeof k->text, fmt, ap);
+	va_end(ap);
+	k->level = level;
+	if (now - k->since < l->period) {
+		k->repeats++;
+		return 0;
+	}
+	if (k->repeats > 0) {
+		limit_tell(k, now);
+		return 1;
+	}
+	log_at(level, "%s (repeats are counted, said once every %llds)", k->text,
+	       (long long)l->period);
+	k->since = now;
+	return 1;
+}

@@ -10,6 +10,7 @@
 #define RELANCE_LOG_H
 
 #include <stdarg.h>
+#include <stdint.h>
 
 /* The syslog/sd-daemon priorities: [daemon] log_level in relance.conf. */
 enum log_level { LOG_LVL_ERR = 3, LOG_LVL_WARNING = 4, LOG_LVL_NOTICE = 5,
@@ -36,5 +37,24 @@ void log_vat(int level, const char *fmt, va_list ap);
 /* Startup failures and impossible states only. Exit code 3. */
 void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/*
+ * Repeated warnings, rate-limited: a line that could repeat once per event
+ * (an adviser without a free slot) is logged once per key and period, and
+ * the repeats are counted and said in one line: at the first repeat after
+ * the period, at log_limit_flush() once the period is over, or at
+ * log_limit_free(). Keys carry no personal data (ids only); now is the
+ * caller's clock (seconds).
+ */
+struct log_limit;
+struct log_limit *log_limit_new(int64_t period);
+/* Says the counts still untold, then frees. */
+void log_limit_free(struct log_limit *l);
+/* Logs fmt at level unless key was logged less than period ago (then it is
+ * counted). 1 logged, 0 counted. */
+int log_limited(struct log_limit *l, const char *key, int64_t now, int level,
+		const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Says the counts of the keys whose period is over at now. */
+void log_limit_flush(struct log_limit *l, int64_t now);
 
 #endif

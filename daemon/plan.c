@@ -15,24 +15,11 @@
 #include "event.h"
 #include "log.h"
 #include "plan.h"
+#include "plan_priv.h"
 #include "policy.h"
 #include "schedule.h"
 #include "store.h"
 #include "util.h"
-
-struct planner {
-	const struct config *cfg;
-	struct store *st;
-	struct agenda *agenda;
-	struct dropins *dropins;
-	struct hmap *advisers;      /* id -> "name\037email" last written */
-	struct hmap *establishments;/* uai -> name last written */
-	unsigned char *shortage_logged; /* per window */
-	const char *origin_topic;   /* of the event being applied */
-	int origin_partition;
-	int64_t origin_offset;
-	struct plan_stats stats;
-};
 
 static int remember(struct planner *p, const struct event *ev, int64_t now);
 
@@ -56,9 +43,11 @@ plan_load(struct planner *p)
 	agenda_free(p->agenda);
 	dropins_free(p->dropins);
 	free(p->shortage_logged);
+	free(p->full_windows);
 	p->agenda = agenda_new(p->cfg);
 	p->dropins = dropins_new(p->cfg);
 	p->shortage_logged = xcalloc(p->cfg->dropin.nwindows + 1, 1);
+	p->full_windows = xcalloc(p->cfg->dropin.nwindows + 1, sizeof *p->full_windows);
 	/* Bookings that already ended cannot collide with new ones. */
 	if (store_each_booking(p->st, clock_now() - 86400, on_booking, p) ||
 	    store_each_dropin_fill(p->st, on_dropin, p))
@@ -74,6 +63,7 @@ plan_new(const struct config *cfg, struct store *st)
 	p->st = st;
 	p->advisers = hmap_new();
 	p->establishments = hmap_new();
+	p->warnings = log_limit_new(3600);
 	if (plan_load(p)) {
 		plan_free(p);
 		return NULL;
@@ -91,6 +81,8 @@ plan_free(struct planner *p)
 	hmap_free(p->advisers, free);
 	hmap_free(p->establishments, free);
 	free(p->shortage_logged);
+	free(p->full_windows);
+	log_limit_free(p->warnings);
 	free(p);
 }
 
@@ -115,8 +107,8 @@ const struct plan_stats *plan_stats(const struct planner *p) { return &p->stats;
 
 /* ---- helpers ------------------------------------------------------------------- */
 
-static int32_t
-today(int64_t now)
+int32_t
+plan_today(int64_t now)
 {
 	int32_t day;
 	epoch_to_wall(now, &day, NULL);
@@ -131,15 +123,15 @@ plan_channels(const struct student *s, int only_channel, int out[2])
 
 /* An appointment starting at start, booked at now, gets its reminder rows
  * at once (else plan_make_reminders() makes them later). */
-static int
-within_horizon(const struct planner *p, int64_t start, int64_t now)
+int
+plan_within_horizon(const struct planner *p, int64_t start, int64_t now)
 {
 	return start <= now + schedule_reminder_horizon(p->cfg);
 }
 
 /* Plans the reminders of one appointment on every channel the student can
  * receive. */
-static int
+int
 plan_reminders(struct planner *p, const struct student *s, const struct appt *a, int only_channel,
 	       int64_t now)
 {
@@ -159,41 +151,46 @@ plan_reminders(struct planner *p, const struct student *s, const struct appt *a,
 	return 0;
 }
 
-/* Books a check-in for s from from_day; 0 booked, 1 nothing free, -1 error. */
-static int
-book_checkin(struct planner *p, const struct student *s, int plan_index, int32_t from_day,
-	     int64_t now, struct appt *a)
+void
+plan_fill(struct planner *p, const struct student *s, struct appt *a, int kind, int plan_index,
+	  int64_t start, int64_t end, const char *window_key, int64_t now)
 {
-	int64_t start, end;
-	if (agenda_find(p->agenda, s->adviser_id, from_day, now, &start, &end) != 0)
-		return 1;
+	int window = kind == KIND_DROPIN ? dropins_window_index(p->dropins, window_key) : -1;
+
 	a->student_id = s->id;
 	a->adviser_id = s->adviser_id;
 	memcpy(a->uai, s->uai, sizeof a->uai);
-	a->kind = KIND_CHECKIN;
+	a->kind = kind;
 	a->plan_index = plan_index;
 	a->starts_at = start;
 	a->ends_at = end;
 	a->status = APPT_CONFIRMED;
-	a->reminded = within_horizon(p, start, now);
-	if (store_appt_insert(p->st, a, p->cfg->calendar.domain, now))
-		return -1;
-	agenda_mark(p->agenda, s->adviser_id, start, end);
-	p->stats.appointments++;
+	a->window_key = window >= 0 ? p->cfg->dropin.windows[window].key : NULL;
+	a->reminded = plan_within_horizon(p, start, now);
+}
+
+int
+plan_find_checkin(struct planner *p, const struct student *s, int plan_index, int32_t from_day,
+		  int64_t now, struct appt *a)
+{
+	int64_t start, end;
+
+	if (agenda_find(p->agenda, s->adviser_id, from_day, now, &start, &end) != 0) {
+		log_limited(p->warnings, s->adviser_id, now, LOG_LVL_WARNING,
+			    "adviser %s has no free check-in slot within two years", s->adviser_id);
+		return 1;
+	}
+	plan_fill(p, s, a, KIND_CHECKIN, plan_index, start, end, NULL, now);
 	return 0;
 }
 
-/* Counts a student without a drop-in slot: 0 or -1. */
+/* Counts a shortage of one window: 0 or -1. */
 static int
 count_shortage(struct planner *p, int window)
 {
-	const struct dropin_window *w;
+	const struct dropin_window *w = &p->cfg->dropin.windows[window];
 	char name[160];
 
-	p->stats.dropin_shortages++;
-	if (window < 0)
-		return 0;
-	w = &p->cfg->dropin.windows[window];
 	snprintf(name, sizeof name, "dropin_shortage:%s", w->key);
 	if (store_counter_add(p->st, name, 1))
 		return -1;
@@ -205,34 +202,61 @@ count_shortage(struct planner *p, int window)
 	return 0;
 }
 
-/* Books a drop-in slot on a day after after_day; 0 booked, 1 none, -1 error. */
-static int
-book_dropin(struct planner *p, const struct student *s, int32_t after_day, int64_t now,
-	    struct appt *a)
+int
+plan_find_dropin(struct planner *p, const struct student *s, int32_t after_day, int64_t not_before,
+		 int64_t now, struct appt *a)
 {
-	int window, full;
+	int window;
+	size_t nfull;
 	int64_t start, end;
 
-	if (dropins_find(p->dropins, s->uai, after_day, now, &window, &start, &end, &full) != 0) {
-		if (full >= 0 && count_shortage(p, full))
-			return -1;
+	if (dropins_find(p->dropins, s->uai, after_day, not_before, &window, &start, &end,
+			 p->full_windows, &nfull) != 0) {
+		/* A student without a slot, counted for each window that applied. */
+		if (nfull > 0)
+			p->stats.dropin_shortages++;
+		for (size_t i = 0; i < nfull; i++)
+			if (count_shortage(p, p->full_windows[i]))
+				return -1;
 		return 1;
 	}
-	a->student_id = s->id;
-	a->adviser_id = s->adviser_id;
-	memcpy(a->uai, s->uai, sizeof a->uai);
-	a->kind = KIND_DROPIN;
-	a->plan_index = -1;
-	a->starts_at = start;
-	a->ends_at = end;
-	a->status = APPT_CONFIRMED;
-	a->window_key = (char *)p->cfg->dropin.windows[window].key;
-	a->reminded = within_horizon(p, start, now);
+	plan_fill(p, s, a, KIND_DROPIN, -1, start, end, p->cfg->dropin.windows[window].key, now);
+	return 0;
+}
+
+void
+plan_books_add(struct planner *p, const struct appt *a, int n)
+{
+	if (a->kind == KIND_CHECKIN && a->adviser_id) {
+		if (n > 0)
+			agenda_mark(p->agenda, a->adviser_id, a->starts_at, a->ends_at);
+		else
+			agenda_unmark(p->agenda, a->adviser_id, a->starts_at, a->ends_at);
+	}
+	if (a->kind == KIND_DROPIN && a->window_key)
+		dropins_add(p->dropins, a->window_key, a->starts_at, n);
+}
+
+int
+plan_write_new(struct planner *p, const struct student *s, struct appt *a, int64_t now)
+{
 	if (store_appt_insert(p->st, a, p->cfg->calendar.domain, now) ||
-	    store_dropin_add(p->st, a->window_key, start, 1))
+	    (a->kind == KIND_DROPIN && a->window_key &&
+	     store_dropin_add(p->st, a->window_key, a->starts_at, 1)))
 		return -1;
-	dropins_add(p->dropins, a->window_key, start, 1);
 	p->stats.appointments++;
+	return plan_reminders(p, s, a, 0, now);
+}
+
+int
+plan_write_cancel(struct planner *p, const struct appt *a, const char *why, int64_t now)
+{
+	if (store_appt_update(p->st, a->id, APPT_CANCELLED, 0, 0, why, now) ||
+	    store_reminders_cancel_appt(p->st, a->id, 0, why, now))
+		return -1;
+	if (a->kind == KIND_DROPIN && a->window_key &&
+	    store_dropin_add(p->st, a->window_key, a->starts_at, -1))
+		return -1;
 	return 0;
 }
 
@@ -240,16 +264,9 @@ book_dropin(struct planner *p, const struct student *s, int32_t after_day, int64
 static int
 cancel_appt(struct planner *p, const struct appt *a, const char *why, int64_t now)
 {
-	if (store_appt_update(p->st, a->id, APPT_CANCELLED, 0, 0, why, now) ||
-	    store_reminders_cancel_appt(p->st, a->id, 0, why, now))
+	if (plan_write_cancel(p, a, why, now))
 		return -1;
-	if (a->kind == KIND_CHECKIN && a->adviser_id)
-		agenda_unmark(p->agenda, a->adviser_id, a->starts_at, a->ends_at);
-	if (a->kind == KIND_DROPIN && a->window_key) {
-		if (store_dropin_add(p->st, a->window_key, a->starts_at, -1))
-			return -1;
-		dropins_add(p->dropins, a->window_key, a->starts_at, -1);
-	}
+	plan_books_add(p, a, -1);
 	return 0;
 }
 
@@ -339,9 +356,6 @@ exam_consent(const struct planner *p, const struct event *ev, const struct stude
 						   CONSENT_EXAM), "exam.completed");
 }
 
-static int add_channel_reminders(struct planner *p, const struct student *s, int channel,
-				 int64_t now);
-
 /* The pending reminders of s follow a change of its contact data or
  * consent: a channel no longer possible loses its pending reminders, a
  * channel that just became possible (or a new number or address) gets
@@ -361,10 +375,10 @@ contact_follow(struct planner *p, const struct student *s, int could_sms, int co
 		return -1;
 	/* Pending reminders pick the new number or address at send time;
 	 * a channel that just became possible gets reminders of its own. */
-	if (can_sms && (!could_sms || phone_changed) && add_channel_reminders(p, s, CH_SMS, now))
+	if (can_sms && (!could_sms || phone_changed) && plan_add_channel_reminders(p, s, CH_SMS, now))
 		return -1;
 	if (can_email && (!could_email || email_changed) &&
-	    add_channel_reminders(p, s, CH_EMAIL, now))
+	    plan_add_channel_reminders(p, s, CH_EMAIL, now))
 		return -1;
 	return 0;
 }
@@ -389,7 +403,6 @@ apply_exam(struct planner *p, const struct event *ev, int64_t now)
 {
 	const struct ev_exam *e = &ev->u.exam;
 	struct student old, s;
-	struct appt a;
 	int found, rc;
 	enum plan_result result = PLAN_STORE_ERROR;
 
@@ -426,28 +439,7 @@ apply_exam(struct planner *p, const struct event *ev, int64_t now)
 		goto out;
 
 	/* A resit replaces the part of the plan that has not happened yet. */
-	if (found && cancel_future(p, e->student_id, "replaced by a new exam.completed", now))
-		goto out;
-
-	for (int i = 0; i < p->cfg->checkins.noffsets; i++) {
-		int32_t day = schedule_checkin_day(&p->cfg->checkins.offsets[i], e->last_exam_on);
-		/* Targets already past (a late event) collapse into one
-		 * check-in from today: the last of them. */
-		if (day < today(now) && i + 1 < p->cfg->checkins.noffsets &&
-		    schedule_checkin_day(&p->cfg->checkins.offsets[i + 1], e->last_exam_on) <= today(now))
-			continue;
-		memset(&a, 0, sizeof a);
-		a.changed_by = "exam.completed";
-		rc = book_checkin(p, &s, i, day, now, &a);
-		if (rc < 0 || (rc == 0 && plan_reminders(p, &s, &a, 0, now)))
-			goto out;
-		if (rc > 0)
-			log_warnx("adviser %s has no free check-in slot within two years", e->adviser_id);
-	}
-	memset(&a, 0, sizeof a);
-	a.changed_by = "exam.completed";
-	rc = book_dropin(p, &s, e->last_exam_on, now, &a);
-	if (rc < 0 || (rc == 0 && plan_reminders(p, &s, &a, 0, now)))
+	if (plan_exam_appointments(p, &s, found ? &old : NULL, now))
 		goto out;
 	/* Reminders of what the plan kept follow the new contact data. */
 	if (found && exam_contact_follow(p, &old, &s, now))
@@ -490,26 +482,28 @@ book_replacement(struct planner *p, const struct student *s, const struct appt *
 {
 	struct appt a;
 	char changed_by[32];
-	int32_t from = policy_replacement_from(orig, now);
+	int64_t not_before;
+	int32_t from = policy_replacement_from(orig, now, &not_before);
 	int rc;
 
 	memset(&a, 0, sizeof a);
 	snprintf(changed_by, sizeof changed_by, "%s", why);
-	a.replaces = orig->id;
-	a.replacements = orig->replacements + 1;
-	a.changed_by = changed_by;
 	if (orig->kind == KIND_DROPIN)
-		rc = book_dropin(p, s, from, now, &a);
+		rc = plan_find_dropin(p, s, from, not_before, now, &a);
 	else
-		rc = book_checkin(p, s, orig->plan_index, from, now, &a);
+		rc = plan_find_checkin(p, s, orig->plan_index, from, now, &a);
 	if (rc < 0)
 		return -1;
 	if (rc > 0) {
 		log_info("appointment %s: no free slot for a replacement", orig->uid);
 		return 0;
 	}
+	a.replaces = orig->id;
+	a.replacements = orig->replacements + 1;
+	a.changed_by = changed_by;
+	plan_books_add(p, &a, 1);
 	p->stats.replacements++;
-	return plan_reminders(p, s, &a, 0, now);
+	return plan_write_new(p, s, &a, now);
 }
 
 /* Workshops at school are recorded for the indicators only. */
@@ -636,8 +630,8 @@ out:
 
 /* Plans reminders on channel for future confirmed appointments that have
  * none on it yet (new phone, consent given back). */
-static int
-add_channel_reminders(struct planner *p, const struct student *s, int channel, int64_t now)
+int
+plan_add_channel_reminders(struct planner *p, const struct student *s, int channel, int64_t now)
 {
 	struct appt *v;
 	size_t n;
@@ -749,6 +743,24 @@ remember(struct planner *p, const struct event *ev, int64_t now)
 	return fresh;
 }
 
+/* An exam.completed whose last_exam_on is out of the plausible range
+ * (contract section 1.1): refused, unless it was applied before (a
+ * redelivery after today moved on). */
+static enum plan_result
+exam_out_of_range(struct planner *p, const struct event *ev, char *err, size_t errlen)
+{
+	int seen = store_event_seen(p->st, ev->source, ev->id);
+
+	if (seen < 0)
+		return PLAN_STORE_ERROR;
+	if (seen) {
+		p->stats.duplicates++;
+		return PLAN_DUPLICATE;
+	}
+	snprintf(err, errlen, "data.exam.last_exam_on: out of range");
+	return PLAN_REJECTED;
+}
+
 enum plan_result
 plan_apply(struct planner *p, const struct event *ev, const char *topic, int partition,
 	   int64_t offset, int64_t now, char *err, size_t errlen)
@@ -772,6 +784,8 @@ plan_apply(struct planner *p, const struct event *ev, const char *topic, int par
 	}
 	switch (ev->kind) {
 	case EV_EXAM_COMPLETED:
+		if (!policy_exam_date_ok(p->cfg, ev->u.exam.last_exam_on, now))
+			return exam_out_of_range(p, ev, err, errlen);
 		return apply_exam(p, ev, now);
 	case EV_ATTENDANCE_RECORDED:
 		return apply_attendance(p, ev, now, err, errlen);
@@ -809,6 +823,9 @@ int
 plan_lost_students(struct planner *p, int64_t now)
 {
 	struct lost_ctx c = { p, now, 0, 0 };
+
+	/* Hourly: the counts of repeated warnings whose hour is over. */
+	log_limit_flush(p->warnings, now);
 	if (store_each_lost_student(p->st, now - p->cfg->reminders.lost_after, now, on_lost, &c) ||
 	    c.failed)
 		return -1;

@@ -1,7 +1,8 @@
 /*
  * plan.h — applies validated events to the store: the follow-up rules of
- * contract section 2 (plans, resits, attendance and replacements, updates,
- * withdrawal) and the lost-student check of section 4.
+ * contract section 2 (plans, resits and re-sends as moves of section 1.1
+ * in plan_exam.c, attendance and replacements, updates, withdrawal) and the
+ * lost-student check of section 4.
  *
  * The planner keeps the in-memory books (adviser agendas, drop-in fill) that
  * mirror the store; it must be the only writer of bookings. It calls store

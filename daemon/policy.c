@@ -4,8 +4,9 @@
  * cancelled or started, quiet hours, daily cap, superseded reminders,
  * alerts that cannot go), the attendance transitions (new status,
  * replacement, absences alert), the reminders an appointment gets, the
- * cancel rule and which expression of consent wins. Contract sections 1.1,
- * 2 and 4.
+ * cancel rule, which expression of consent wins, the plausible
+ * last_exam_on, and the moves of a new exam.completed (pairing, write
+ * order). Contract sections 1.1, 2 and 4.
  *
  * Owns: the rules. Does not own: reading or writing the store, sending,
  * logging (the callers do). Calls only schedule.c (pure) and util.c's
@@ -140,7 +141,7 @@ policy_consecutive_absences(const struct appt *v, size_t n, int64_t last_id,
 }
 
 int32_t
-policy_replacement_from(const struct appt *orig, int64_t now)
+policy_replacement_from(const struct appt *orig, int64_t now, int64_t *not_before)
 {
 	int32_t from, missed_day;
 
@@ -148,7 +149,14 @@ policy_replacement_from(const struct appt *orig, int64_t now)
 	epoch_to_wall(orig->starts_at, &missed_day, NULL);
 	if (missed_day > from)
 		from = missed_day;
-	return orig->kind == KIND_DROPIN ? from : from + 1;
+	*not_before = now;
+	if (orig->kind != KIND_DROPIN)
+		return from + 1;
+	/* A drop-in: the next slot with room after the one missed, the same
+	 * day included (dropins_find() takes the day before). */
+	if (orig->ends_at > now)
+		*not_before = orig->ends_at;
+	return from - 1;
 }
 
 static enum appt_status
@@ -325,4 +333,119 @@ policy_unknown_student(int event_kind, int names_uid)
 	if (event_kind == EV_ATTENDANCE_RECORDED || event_kind == EV_STUDENT_UPDATED)
 		return NULL;
 	return "unknown student";
+}
+
+/* ---- a new exam.completed: moves -------------------------------------------------- */
+
+int
+policy_exam_date_ok(const struct config *cfg, int32_t last_exam_on, int64_t now)
+{
+	int32_t today;
+
+	epoch_to_wall(now, &today, NULL);
+	return last_exam_on >= today - (int32_t)(cfg->checkins.last_exam_past / 86400) &&
+	       last_exam_on <= today + (int32_t)(cfg->checkins.last_exam_future / 86400);
+}
+
+int
+policy_replaceable(const struct appt *a, int64_t now)
+{
+	return a->status == APPT_CONFIRMED && a->starts_at > now;
+}
+
+static int
+same_str(const char *a, const char *b)
+{
+	return a != NULL && b != NULL && strcmp(a, b) == 0;
+}
+
+/* May old counterpart o pair with wanted w? */
+static int
+counterparts(const struct appt *o, const struct appt *w)
+{
+	if (o->kind != w->kind)
+		return 0;
+	if (w->kind == KIND_CHECKIN)
+		return o->plan_index == w->plan_index && same_str(o->adviser_id, w->adviser_id);
+	return same_str(o->window_key, w->window_key);
+}
+
+void
+policy_pair_plan(const struct appt *old, size_t no, const struct appt *want, size_t nw,
+		 int64_t now, int *match, enum policy_fate *fate, unsigned char *cancel)
+{
+	for (size_t i = 0; i < no; i++)
+		cancel[i] = policy_replaceable(&old[i], now) != 0;
+	for (size_t j = 0; j < nw; j++) {
+		int best = -1;
+
+		for (size_t i = 0; i < no; i++) {
+			if (!cancel[i] || !counterparts(&old[i], &want[j]))
+				continue;
+			if (old[i].starts_at == want[j].starts_at) {
+				best = (int)i;
+				break;
+			}
+			if (best < 0 || old[i].starts_at < old[best].starts_at)
+				best = (int)i;
+		}
+		match[j] = best;
+		if (best < 0) {
+			fate[j] = POLICY_BOOK;
+			continue;
+		}
+		cancel[best] = 0;
+		fate[j] = old[best].starts_at == want[j].starts_at &&
+			  old[best].ends_at == want[j].ends_at ? POLICY_KEEP : POLICY_MOVE;
+	}
+}
+
+/* Is move j's target the start old[match[k]] still holds? */
+static int
+blocks(const struct appt *old, const struct appt *want, const int *match, size_t k, size_t j)
+{
+	const struct appt *o = &old[match[k]];
+	return want[j].kind == KIND_CHECKIN && o->kind == KIND_CHECKIN &&
+	       o->starts_at == want[j].starts_at && same_str(o->adviser_id, want[j].adviser_id);
+}
+
+size_t
+policy_move_order(const struct appt *old, const struct appt *want, const int *match,
+		  const enum policy_fate *fate, size_t nw, size_t *order, unsigned char *rebook)
+{
+	size_t n = 0, left = 0;
+	unsigned char done[POLICY_MAX_PLAN];
+
+	if (nw > POLICY_MAX_PLAN)
+		nw = POLICY_MAX_PLAN;
+	for (size_t j = 0; j < nw; j++) {
+		rebook[j] = 0;
+		done[j] = fate[j] != POLICY_MOVE;
+		left += !done[j];
+	}
+	while (left > 0) {
+		size_t progress = 0;
+
+		for (size_t j = 0; j < nw; j++) {
+			int blocked = 0;
+			for (size_t k = 0; k < nw && !done[j] && !blocked; k++)
+				blocked = k != j && !done[k] && blocks(old, want, match, k, j);
+			if (done[j] || blocked)
+				continue;
+			done[j] = 1;
+			order[n++] = j;
+			progress++;
+		}
+		left -= progress;
+		for (size_t j = 0; progress == 0 && j < nw; j++) {
+			/* A cycle: the first of it is cancelled and booked anew. */
+			if (!done[j]) {
+				done[j] = rebook[j] = 1;
+				order[n++] = j;
+				left--;
+				progress = 1;
+			}
+		}
+	}
+	return n;
 }

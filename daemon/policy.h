@@ -1,8 +1,10 @@
 /*
  * policy.h — the decisions of relance, as pure functions (contract
- * sections 2 and 4): what to do with a reminder at send time, what an
+ * sections 1.1, 2 and 4): what to do with a reminder at send time, what an
  * attendance record does to its appointment, which reminders an
- * appointment gets, and whether an appointment may be cancelled.
+ * appointment gets, whether an appointment may be cancelled, whether a
+ * last_exam_on is plausible, and how the plan of a new exam.completed
+ * pairs with the old one (moves) and in which order they are written.
  *
  * Owns the rules only: the callers (dispatch.c, plan.c, ctl.c) read the
  * state from the store, ask here, and write the answer. No store, no I/O,
@@ -97,11 +99,12 @@ struct policy_att_outcome policy_attendance(const struct policy_att_input *in, i
  * neither count nor break the run. */
 int policy_consecutive_absences(const struct appt *v, size_t n, int64_t last_id,
 				enum appt_status last_status);
-/* The day to search a replacement of orig from: from the next working day
- * (check-ins: the day given to agenda_find; drop-ins: the after_day given
- * to dropins_find), and never the slot just missed or excused (an excuse
- * may come in advance). */
-int32_t policy_replacement_from(const struct appt *orig, int64_t now);
+/* Where to search a replacement of orig from. Check-ins: the day given to
+ * agenda_find, the next working day, never the day just missed or excused
+ * (an excuse may come in advance). Drop-ins: the after_day given to
+ * dropins_find, so that the same day is included, and *not_before past the
+ * slot just missed (contract section 2). *not_before is at least now. */
+int32_t policy_replacement_from(const struct appt *orig, int64_t now, int64_t *not_before);
 
 /* ---- reminders of an appointment and cancellation ---------------------------- */
 
@@ -165,5 +168,50 @@ int64_t policy_expressed_at(int has_time, int64_t time, int64_t received);
  * known: NULL when it is held until the student's exam.completed, else the
  * reason to dead-letter it at once. */
 const char *policy_unknown_student(int event_kind, int names_uid);
+
+/* ---- a new exam.completed: moves (contract section 1.1) ----------------------- */
+
+/* Is last_exam_on (a civil day) plausible at now: from [checkins]
+ * last_exam_past before today to last_exam_future after it? */
+int policy_exam_date_ok(const struct config *cfg, int32_t last_exam_on, int64_t now);
+
+/* Is a part of the plan that a new exam.completed replaces: confirmed and
+ * not started at now. */
+int policy_replaceable(const struct appt *a, int64_t now);
+
+/* Appointments of one plan: the check-ins and a drop-in. */
+#define POLICY_MAX_PLAN (CONFIG_MAX_OFFSETS + 1)
+
+enum policy_fate {
+	POLICY_BOOK,    /* no counterpart in the old plan: booked (a new UID) */
+	POLICY_KEEP,    /* its counterpart is at the same time: left alone */
+	POLICY_MOVE,    /* its counterpart moves to its time: same UID, SEQUENCE + 1 */
+};
+
+/*
+ * Pairs the appointments of a new plan, want[0..nw) (kind, plan_index,
+ * adviser_id, window_key, starts_at, ends_at), with the replaceable ones of
+ * the old plan, old[0..no): a check-in with the one of the same plan_index
+ * and adviser, the drop-in with the one of the same window; the one at the
+ * same start first, else the earliest. match[j]: the index into old of
+ * want[j]'s counterpart, or -1; fate[j]: what is written for want[j].
+ * cancel[i] (no entries): 1 for each replaceable old[i] no new one pairs
+ * with (to be cancelled), else 0.
+ */
+void policy_pair_plan(const struct appt *old, size_t no, const struct appt *want, size_t nw,
+		      int64_t now, int *match, enum policy_fate *fate, unsigned char *cancel);
+
+/*
+ * The order in which to write the moves (fate POLICY_MOVE) of a pairing so
+ * that no check-in is moved onto the start another check-in of the same
+ * adviser still holds (the store keeps one confirmed check-in per adviser
+ * and start): want indexes into order[], their count returned (order has
+ * room for nw; nw <= POLICY_MAX_PLAN). rebook[j] (nw entries) is set to 1 for a move that closes a
+ * cycle (impossible when both plans are in time order): cancel
+ * old[match[j]] at its turn and book want[j] anew once the others moved.
+ */
+size_t policy_move_order(const struct appt *old, const struct appt *want, const int *match,
+			 const enum policy_fate *fate, size_t nw, size_t *order,
+			 unsigned char *rebook);
 
 #endif

@@ -541,17 +541,18 @@ window_matches(const struct dropin_window *cw, const char *uai)
 
 /*
  * A matching window "had slots" when it has at least one slot the student
- * could take (day and not_before permitting): that window is the one whose
- * shortage is counted. Windows already over for this student don't count.
+ * could take (day and not_before permitting): those windows are the ones
+ * whose shortage is counted, each of them. Windows already over for this
+ * student don't count.
  */
 int
 dropins_find(const struct dropins *d, const char *uai, int32_t after_day,
 	     int64_t not_before, int *window, int64_t *start, int64_t *end,
-	     int *full_window)
+	     int *full, size_t *nfull)
 {
 	int best = -1;
 	int64_t best_start = 0;
-	int full = -1;
+	size_t nf = 0;
 
 	for (size_t i = 0; i < d->cfg->dropin.nwindows; i++) {
 		const struct dropin_window *cw = &d->cfg->dropin.windows[i];
@@ -565,8 +566,9 @@ dropins_find(const struct dropins *d, const char *uai, int32_t after_day,
 			k++;
 		if (k >= w->nslots)
 			continue;       /* nothing left for this student */
-		if (full < 0)
-			full = (int)i;
+		if (full != NULL)
+			full[nf] = (int)i;
+		nf++;
 		if (k < w->first_open)
 			k = w->first_open;
 		for (; k < w->nslots; k++) {
@@ -580,17 +582,31 @@ dropins_find(const struct dropins *d, const char *uai, int32_t after_day,
 			best_start = w->start[k];
 		}
 	}
-	if (best < 0) {
-		if (full_window != NULL)
-			*full_window = full;
+	if (nfull != NULL)
+		*nfull = best < 0 ? nf : 0;
+	if (best < 0)
 		return -1;
-	}
-	if (full_window != NULL)
-		*full_window = -1;
 	*window = best;
 	*start = best_start;
 	*end = best_start + d->cfg->dropin.windows[best].slot_secs;
 	return 0;
+}
+
+/* Does window i apply to a student of uai? */
+int
+dropins_window_applies(const struct dropins *d, int window, const char *uai)
+{
+	if (window < 0 || (size_t)window >= d->cfg->dropin.nwindows)
+		return 0;
+	return window_matches(&d->cfg->dropin.windows[window], uai);
+}
+
+/* Index of the window of that key, or -1. */
+int
+dropins_window_index(const struct dropins *d, const char *window_key)
+{
+	uintptr_t v = window_key != NULL ? (uintptr_t)hmap_get(d->bykey, window_key) : 0;
+	return (int)v - 1;
 }
 
 int

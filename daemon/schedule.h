@@ -52,12 +52,18 @@ void dropins_add(struct dropins *d, const char *window_key, int64_t start, int n
  * Earliest slot with room, among the windows for uai (its own and "*"),
  * whose day is at least one day after after_day, starting at or after
  * not_before. Returns 0 with the window index (into cfg->dropin.windows),
- * start and end; -1 when every slot is full (*full_window then names the
- * first matching window that had slots, or -1 if none matched at all).
+ * start and end; -1 when every slot is full: full[0..*nfull) then names
+ * every matching window that had slots the student could take (each one
+ * has a shortage; *nfull is 0 when no window applied at all). full has
+ * room for cfg->dropin.nwindows entries, or is NULL; so may nfull be.
  */
 int dropins_find(const struct dropins *d, const char *uai, int32_t after_day,
 		 int64_t not_before, int *window, int64_t *start, int64_t *end,
-		 int *full_window);
+		 int *full, size_t *nfull);
+/* Index of the window of that key (cfg->dropin.windows), or -1. */
+int dropins_window_index(const struct dropins *d, const char *window_key);
+/* Does window (an index) apply to a student of uai: its own or "*"? */
+int dropins_window_applies(const struct dropins *d, int window, const char *uai);
 /* Booked count of a slot. */
 int dropins_fill(const struct dropins *d, int window, int64_t start);
 /* Every slot of window i: calls fn(start, end, booked, capacity, arg). */

@@ -154,6 +154,13 @@ int store_reminders_cancel_student(struct store *st, const char *student_id, int
 /* Count of reminders of an appointment on a channel that are not
  * cancelled; -1 on error. */
 int store_reminders_count_appt(struct store *st, int64_t appointment_id, int channel);
+/* Pending student reminders of an appointment, by channel, due time and
+ * id. Free with store_reminders_free(). */
+int store_reminders_pending_appt(struct store *st, int64_t appointment_id, struct reminder **out,
+				 size_t *n);
+/* A pending reminder due at another time (its appointment moved): due_at
+ * and next_at set, attempts and last error reset. */
+int store_reminder_retime(struct store *st, int64_t id, int64_t due_at);
 
 int store_dropin_add(struct store *st, const char *window_key, int64_t starts_at, int delta);
 int store_counter_add(struct store *st, const char *name, int64_t delta);

@@ -202,8 +202,6 @@ store_appt_by_id(struct store *st, int64_t id, struct appt *out)
 	return one_row(st, stmt_bind(st, ST_APPT_BY_ID, "l", id), appt_from_row, out, "appointment");
 }
 
-/* Steps s (bound; NULL: an error already logged) into a new array of
- * appointments. 0 or -1. */
 static int
 appts_collect(struct store *st, sqlite3_stmt *s, struct appt **out, size_t *n, const char *what)
 {
@@ -286,6 +284,29 @@ store_reminders_count_appt(struct store *st, int64_t appointment_id, int channel
 {
 	return (int)one_value(st, stmt_bind(st, ST_REM_COUNT_APPT, "li", appointment_id, channel),
 			      "count reminders");
+}
+
+int
+store_reminders_pending_appt(struct store *st, int64_t appointment_id, struct reminder **out,
+			     size_t *n)
+{
+	void *v;
+
+	if (rows_collect(st, stmt_bind(st, ST_REM_PENDING_APPT, "l", appointment_id),
+			 sizeof **out, reminder_from_row, &v, n, "reminders of appointment") < 0) {
+		store_reminders_free(v, *n);
+		*out = NULL;
+		*n = 0;
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int
+store_reminder_retime(struct store *st, int64_t id, int64_t due_at)
+{
+	return exec_bound(st, ST_REM_RETIME, "re-time reminder", "ll", due_at, id);
 }
 
 int

@@ -103,6 +103,11 @@
 		" AND kind = {REM_REMINDER} AND (?4 = 0 OR channel = ?4)") \
 	X(ST_REM_COUNT_APPT, "SELECT count(*) FROM reminders WHERE appointment_id = ? AND channel = ?" \
 		" AND status <> {REM_CANCELLED}") \
+	/* An appointment moved: its pending reminders, re-timed. */ \
+	X(ST_REM_PENDING_APPT, "SELECT " REM_COLS " FROM reminders WHERE appointment_id = ?" \
+		" AND status = {REM_PENDING} AND kind = {REM_REMINDER} ORDER BY channel, due_at, id") \
+	X(ST_REM_RETIME, "UPDATE reminders SET due_at = ?1, next_at = ?1, attempts = 0," \
+		" last_error = NULL WHERE id = ?2 AND status = {REM_PENDING}") \
 	/* The CHECK applies to the row proposed for insertion too: insert \
 	 * max(delta, 0), add the real delta on conflict. */ \
 	X(ST_DROPIN_ADD, "INSERT INTO dropin_fill(window_key, starts_at, booked) VALUES(?1,?2,max(?3,0))" \

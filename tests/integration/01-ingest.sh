@@ -17,7 +17,9 @@ EXAMS=avenirpro.exams ATT=avenirpro.attendance STUDENTS=avenirpro.students
 DLQ=avenirpro.relance.dlq
 
 start_kafka
-write_conf "$T/relance.conf"
+# exam-minimal.json's leap day (2024-02-29) is older than the default
+# plausible range (two years): widened here, out of range is B17.
+write_conf "$T/relance.conf" checkins.last_exam_past=3650d
 start_relanced "$T/relance.conf"
 
 LAST=$(date -d '-3 days' +%F)
@@ -110,6 +112,8 @@ bad B15 $EXAMS '^data\.student\.given_name: too long' \
     "$(ev_exam "${MINIMAL[@]}" id=x-15 student=070999993ZZ given_name="$(printf 'A%.0s' {1..101})" email=long@example.org)"
 bad B16 $EXAMS '^data\.exam\.last_exam_on' \
     "$(ev_exam "${MINIMAL[@]}" id=x-16 student=070999992ZZ given_name=Bob -email phone=+33600000000 last_exam_on:=20260619)"
+bad B17 $EXAMS '^data\.exam\.last_exam_on: out of range$' \
+    "$(ev_exam "${MINIMAL[@]}" id=x-17 student=070999991ZY given_name=Bob -email phone=+33600000000 last_exam_on=9999-12-31)"
 badfix B20 $ATT '^unknown appointment' attendance-uid.json
 badfix B21 $ATT '^unknown appointment' attendance-absent.json
 badfix B22 $ATT '^data: appointment_uid or kind and starts_at required' bad-attendance-no-appointment.json

@@ -5,7 +5,8 @@
 # attendance absent (missed + replacement), present, excused (by kind and
 # starts_at), two consecutive absences (one adviser alert), workshop,
 # student.updated (SMS consent withdrawn, follow_up stop), a resit (second
-# exam.completed: the future part of the plan replaced, never two plans), and
+# exam.completed: the future part of the plan moved in place, never two
+# plans), and
 # a restart (every plan identical before and after: nothing planned twice).
 . "$(dirname "$0")/../lib.sh"
 lib_init plan
@@ -192,15 +193,18 @@ applied resit-P3
 F=$(plan P3)
 assert_eq "$(jp "$F" 'd["student"]["last_exam_on"], d["student"]["email"], d["student"]["phone"]')" \
     "('$LAST2', 'p3.resit@example.org', '+33612340099')" "resit: contact data and exam date updated"
+# (contract 1.1 since issue 12: a resit moves the appointments in place)
 assert_eq "$(jp "$F" 'sorted(a["status"] for a in A if a["uid"] in "'"$OLD3"'".split())')" \
-    "['cancelled', 'cancelled', 'cancelled', 'cancelled', 'cancelled']" "resit: the old future appointments cancelled, UIDs kept"
+    "['confirmed', 'confirmed', 'confirmed', 'confirmed', 'confirmed']" "resit: the old appointments moved in place, UIDs kept, none cancelled"
 assert_eq "$(jp "$F" 'sorted(a["kind"] for a in C)')" "['check-in', 'check-in', 'check-in', 'check-in', 'drop-in']" \
-    "resit: one new plan (4 check-ins, 1 drop-in), never two"
-assert_eq "$(jp "$F" 'any(a["uid"] in "'"$OLD3"'".split() for a in C)')" False "resit: new appointments have new UIDs"
+    "resit: one plan (4 check-ins, 1 drop-in), never two"
+assert_eq "$(jp "$F" 'all(a["uid"] in "'"$OLD3"'".split() for a in A)')" True "resit: no new UID"
+assert_eq "$(jp "$F" 'sorted(a["sequence"] for a in C if a["kind"] == "check-in")')" "[1, 1, 1, 1]" \
+    "resit: the check-ins moved (SEQUENCE + 1)"
 assert_eq "$(jp "$F" 'all(a["start"][:10] >= "'"$(date -d "$LAST2 +14 days" +%F)"'" for a in C if a["kind"] == "check-in")')" True \
     "resit: check-ins counted from the new last exam"
-assert_eq "$(jp "$F" 'len([r for a in A if a["status"] == "cancelled" for r in a["reminders"] if r["status"] in P])')" 0 \
-    "resit: reminders of the old plan cancelled"
+assert_eq "$(jp "$F" 'all(r["due"] < a["start"] for a in C for r in a["reminders"] if r["status"] in P)')" True \
+    "resit: the reminders follow their appointments"
 send $EXAMS P3 "$(ev_exam "${ELODIE[@]}" id=resit-P3 student=P3 last_exam_on="$LAST2" phone=+33612340099 email=p3.resit@example.org)"
 send $EXAMS P3 "$(ev_exam "${ELODIE[@]}" id=exam-P3 student=P3 last_exam_on="$LAST" phone=+33612345673)"
 # keyed P3: same partition, so read after the two duplicates

@@ -519,6 +519,31 @@ START_TEST(test_dropin_capacity_and_shortage)
 }
 END_TEST
 
+static const char TWO_WINDOWS_CONF[] =
+	"[calendar]\n"
+	"domain = test.example.org\n"
+	"[dropin]\n"
+	"window = 0570123X 2026-07-02..2026-07-02 09:00-09:20 slot=20m capacity=1\n"
+	"window = * 2026-07-02..2026-07-02 09:00-09:20 slot=20m capacity=1\n";
+
+/* A student whose own window and "*" are both full: a shortage of each. */
+START_TEST(test_dropin_shortage_per_window)
+{
+	char counter[160];
+
+	fx_open(TWO_WINDOWS_CONF, T("2026-06-18T18:00:00+02:00"));
+	ck_assert_int_eq(exam_full("e1", "S1", "2026-06-18", "adv1", fake_now), PLAN_APPLIED);
+	ck_assert_int_eq(exam_full("e2", "S2", "2026-06-18", "adv1", fake_now), PLAN_APPLIED);
+	ck_assert_int_eq(exam_full("e3", "S3", "2026-06-18", "adv1", fake_now), PLAN_APPLIED);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM appointments WHERE kind = %d", KIND_DROPIN), 2);
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(counter, sizeof counter, "dropin_shortage:%s", F.cfg->dropin.windows[i].key);
+		ck_assert_int_eq(store_counter_get(F.st, counter), 1);
+	}
+	ck_assert_uint_eq(plan_stats(F.pl)->dropin_shortages, 1);
+}
+END_TEST
+
 /* ---- reminders ---------------------------------------------------------------------- */
 
 START_TEST(test_reminders_channels)
@@ -831,11 +856,43 @@ END_TEST
 
 /* ---- resit --------------------------------------------------------------------------- */
 
+/* Appointments (uid, start, end, status, sequence) and reminders (id,
+ * status, due) of a student, as one string: what feeds and sending see. */
+static char *
+plan_fp(const char *student)
+{
+	static const char *const q[] = {
+		"SELECT group_concat(x, ';') FROM (SELECT uid || ' ' || starts_at || ' ' || ends_at"
+		" || ' ' || status || ' ' || sequence || ' ' || updated_at x FROM appointments"
+		" WHERE student_id = %Q ORDER BY id)",
+		"SELECT group_concat(x, ';') FROM (SELECT id || ' ' || status || ' ' || due_at"
+		" || ' ' || next_at x FROM reminders WHERE student_id = %Q ORDER BY id)",
+	};
+	char *out = xstrdup("");
+
+	for (size_t i = 0; i < ARRAY_SIZE(q); i++) {
+		char *sql = sqlite3_mprintf(q[i], student), *next;
+		sqlite3_stmt *s;
+		ck_assert_int_eq(sqlite3_prepare_v2(F.ro, sql, -1, &s, NULL), SQLITE_OK);
+		ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+		next = xasprintf("%s|%s", out, sqlite3_column_text(s, 0) ?
+				 (const char *)sqlite3_column_text(s, 0) : "");
+		sqlite3_finalize(s);
+		sqlite3_free(sql);
+		free(out);
+		out = next;
+	}
+	return out;
+}
+
+/* A resit moves the appointments (contract 1.1): same UIDs, SEQUENCE + 1,
+ * reminders re-timed; one at the same time is left alone. */
 START_TEST(test_resit)
 {
 	int64_t now = T("2026-06-18T18:00:00+02:00");
 	struct plan p;
 	char olduid[5][96];
+	int64_t oldid[5];
 	size_t nold;
 	struct student s;
 
@@ -844,8 +901,10 @@ START_TEST(test_resit)
 	plan_get("S1", &p);
 	nold = p.n;
 	ck_assert_int_eq(nold, 5);
-	for (size_t i = 0; i < p.n; i++)
+	for (size_t i = 0; i < p.n; i++) {
 		snprintf(olduid[i], sizeof olduid[i], "%s", p.v[i].uid);
+		oldid[i] = p.v[i].id;
+	}
 	plan_put(&p);
 
 	now = T("2026-06-25T12:00:00+02:00");
@@ -860,29 +919,127 @@ START_TEST(test_resit)
 	student_clear(&s);
 
 	plan_get("S1", &p);
-	/* the old appointments stay, cancelled, with their UIDs */
+	/* one plan, the same appointments: nothing cancelled, nothing added */
+	ck_assert_int_eq(p.n, 5);
+	ck_assert_int_eq(count(&p, KIND_CHECKIN, APPT_CONFIRMED), 4);
+	ck_assert_int_eq(count(&p, KIND_DROPIN, APPT_CONFIRMED), 1);
 	for (size_t i = 0; i < nold; i++) {
 		struct appt a;
 		ck_assert_int_eq(store_appt_by_uid(F.st, olduid[i], &a), 1);
-		ck_assert_int_eq(a.status, APPT_CANCELLED);
-		ck_assert_int_eq(a.sequence, 1);
-		ck_assert_int_eq(rem_count(a.id, 0, REM_PENDING), 0);
+		ck_assert_int_eq(a.id, oldid[i]);
+		ck_assert_int_eq(a.status, APPT_CONFIRMED);
+		/* the check-ins moved (SEQUENCE + 1); the drop-in of 07-01
+		 * 09:00 is still the first slot after 06-24: left alone */
+		ck_assert_int_eq(a.sequence, a.kind == KIND_CHECKIN ? 1 : 0);
+		/* reminders follow: re-timed, none cancelled, none added */
+		ck_assert_int_eq(rem_count(a.id, 0, REM_PENDING), 4);
+		ck_assert_int_eq(rem_count(a.id, 0, -1), 4);
+		ck_assert_int_eq(q_int("SELECT count(*) FROM reminders WHERE appointment_id = %lld"
+				       " AND due_at >= %lld", (long long)a.id, (long long)a.starts_at), 0);
 		appt_clear(&a);
 	}
-	/* one plan: 4 confirmed check-ins and one drop-in */
-	ck_assert_int_eq(count(&p, KIND_CHECKIN, APPT_CONFIRMED), 4);
-	ck_assert_int_eq(count(&p, KIND_DROPIN, APPT_CONFIRMED), 1);
-	ck_assert_int_eq(count(&p, 0, APPT_CANCELLED), 5);
-	/* new targets from 2026-06-24 (Wednesday): +14d = 07-08 */
+	/* new targets from 2026-06-24 (Wednesday): +14d = 07-08, +45d =
+	 * 08-08 (Saturday) -> Monday 08-10, +90d = 09-22, +180d = 12-21 */
 	assert_wall(nth(&p, KIND_CHECKIN, APPT_CONFIRMED, 0)->starts_at, "2026-07-08", "09:00");
-	for (int i = 0; i < 4; i++)
-		ck_assert_int_eq(rem_count(nth(&p, KIND_CHECKIN, APPT_CONFIRMED, i)->id, 0,
-					   REM_PENDING), 4);
+	assert_wall(nth(&p, KIND_CHECKIN, APPT_CONFIRMED, 1)->starts_at, "2026-08-10", "09:00");
+	assert_wall(nth(&p, KIND_CHECKIN, APPT_CONFIRMED, 2)->starts_at, "2026-09-22", "09:00");
+	assert_wall(nth(&p, KIND_CHECKIN, APPT_CONFIRMED, 3)->starts_at, "2026-12-21", "09:00");
+	/* the 48 h reminder of 07-08 09:00 is due 07-06 09:00 */
+	ck_assert_int_eq(q_int("SELECT min(due_at) FROM reminders WHERE appointment_id = %lld",
+			       (long long)nth(&p, KIND_CHECKIN, APPT_CONFIRMED, 0)->id),
+			 L("2026-07-06", "09:00"));
 	plan_put(&p);
-	ck_assert_int_eq(q_int("SELECT count(*) FROM appointments WHERE student_id = 'S1'"
-			       " AND kind = %d AND status = %d", KIND_CHECKIN, APPT_CONFIRMED), 4);
-	/* the drop-in place of the old plan was given back */
-	ck_assert_int_eq(q_int("SELECT total(booked) FROM dropin_fill"), 1);
+	/* the adviser's old slots are free again: another student takes 07-02 */
+	ck_assert_int_eq(exam_full("e9", "S9", "2026-06-18", "adv1", now), PLAN_APPLIED);
+	plan_get("S9", &p);
+	assert_wall(nth(&p, KIND_CHECKIN, APPT_CONFIRMED, 0)->starts_at, "2026-07-02", "09:00");
+	plan_put(&p);
+	/* the drop-in place is held once */
+	ck_assert_int_eq(q_int("SELECT booked FROM dropin_fill WHERE starts_at = %lld",
+			       (long long)L("2026-07-01", "09:00")), 2);
+}
+END_TEST
+
+/* The same exam.completed under new ids changes nothing (contract 1.1),
+ * whatever happened since: attended and missed appointments are not
+ * planned again, replacements are kept. */
+START_TEST(test_resent_changes_nothing)
+{
+	int64_t now = T("2026-06-18T18:00:00+02:00");
+	struct plan p;
+	char *before, *after, uid[96];
+
+	fx_open(BASE_CONF, now);
+	ck_assert_int_eq(exam_full("e1", "S1", "2026-06-18", "adv1", now), PLAN_APPLIED);
+	before = plan_fp("S1");
+	ck_assert_int_eq(exam_full("e2", "S1", "2026-06-18", "adv1", now + 3600), PLAN_APPLIED);
+	after = plan_fp("S1");
+	ck_assert_str_eq(before, after);
+	free(after);
+	free(before);
+
+	/* The drop-in attended, the first check-in missed (replaced). */
+	now = T("2026-07-02T10:00:00+02:00");
+	ck_assert_int_eq(attend_at("a1", "S1", "drop-in", L("2026-07-01", "09:00"), "present", now),
+			 PLAN_APPLIED);
+	ck_assert_int_eq(attend_at("a2", "S1", "check-in", L("2026-07-02", "09:00"), "absent", now),
+			 PLAN_APPLIED);
+	plan_get("S1", &p);
+	ck_assert_int_eq(p.n, 6);
+	snprintf(uid, sizeof uid, "%s", nth(&p, KIND_CHECKIN, APPT_CONFIRMED, 0)->uid);
+	ck_assert_int_ne(nth(&p, KIND_CHECKIN, APPT_CONFIRMED, 0)->replaces, 0);
+	plan_put(&p);
+	before = plan_fp("S1");
+	now = T("2026-07-02T11:00:00+02:00");
+	ck_assert_int_eq(exam_full("e3", "S1", "2026-06-18", "adv1", now), PLAN_APPLIED);
+	ck_assert_int_eq(exam_full("e4", "S1", "2026-06-18", "adv1", now + 60), PLAN_APPLIED);
+	after = plan_fp("S1");
+	ck_assert_str_eq(before, after);
+	free(after);
+	free(before);
+	plan_get("S1", &p);
+	ck_assert_str_eq(nth(&p, KIND_CHECKIN, APPT_CONFIRMED, 0)->uid, uid);
+	plan_put(&p);
+
+	/* A resit on 07-01: check-ins move, the attended drop-in is not
+	 * offered again (07-02 and 07-03 have room). */
+	ck_assert_int_eq(exam_full("e5", "S1", "2026-07-01", "adv1", now + 120), PLAN_APPLIED);
+	plan_get("S1", &p);
+	ck_assert_int_eq(count(&p, KIND_DROPIN, APPT_CONFIRMED), 0);
+	ck_assert_int_eq(count(&p, KIND_DROPIN, APPT_ATTENDED), 1);
+	ck_assert_int_eq(count(&p, KIND_CHECKIN, APPT_CONFIRMED), 4);
+	ck_assert_int_eq(count(&p, 0, APPT_CANCELLED), 0);
+	/* +14d = 07-15; the replacement of check-in 0 moved there */
+	ck_assert_str_eq(nth(&p, KIND_CHECKIN, APPT_CONFIRMED, 0)->uid, uid);
+	assert_wall(nth(&p, KIND_CHECKIN, APPT_CONFIRMED, 0)->starts_at, "2026-07-15", "09:00");
+	plan_put(&p);
+}
+END_TEST
+
+/* last_exam_on out of the plausible range: refused, nothing written. */
+START_TEST(test_exam_date_out_of_range)
+{
+	int64_t now = T("2026-06-18T18:00:00+02:00");
+	char *before, *after;
+
+	fx_open(BASE_CONF, now);
+	before = fingerprint();
+	ck_assert_int_eq(exam_full("e1", "S1", "9999-12-31", "adv1", now), PLAN_REJECTED);
+	ck_assert_str_eq(last_err, "data.exam.last_exam_on: out of range");
+	ck_assert_int_eq(exam_full("e2", "S1", "1900-01-01", "adv1", now), PLAN_REJECTED);
+	ck_assert_str_eq(last_err, "data.exam.last_exam_on: out of range");
+	ck_assert_int_eq(exam_full("e3", "S1", "2024-06-17", "adv1", now), PLAN_REJECTED);
+	ck_assert_int_eq(exam_full("e4", "S1", "2027-06-19", "adv1", now), PLAN_REJECTED);
+	after = fingerprint();
+	ck_assert_str_eq(before, after);
+	free(before);
+	free(after);
+	/* the bounds themselves are in range */
+	ck_assert_int_eq(exam_full("e5", "S1", "2024-06-18", "adv1", now), PLAN_APPLIED);
+	ck_assert_int_eq(exam_full("e6", "S2", "2027-06-18", "adv1", now), PLAN_APPLIED);
+	/* an event applied before stays a duplicate once out of range */
+	ck_assert_int_eq(exam_full("e6", "S2", "2027-06-18", "adv1", T("2024-01-01T12:00:00+01:00")),
+			 PLAN_DUPLICATE);
 }
 END_TEST
 
@@ -977,8 +1134,18 @@ START_TEST(test_attendance_dropin_absent)
 	ck_assert_int_eq(a->status, APPT_MISSED);
 	ck_assert_int_eq(r->status, APPT_CONFIRMED);
 	ck_assert_int_eq(r->replaces, a->id);
-	assert_wall(r->starts_at, "2026-07-02", "09:00");
+	/* the next slot with room, the same day included (contract 2) */
+	assert_wall(r->starts_at, "2026-07-01", "10:00");
 	plan_put(&p);
+
+	/* Excused in advance: the next slot after the one excused, that day. */
+	ck_assert_int_eq(exam_full("e2", "S2", "2026-06-18", "adv2", T("2026-06-18T18:00:00+02:00")),
+			 PLAN_APPLIED);
+	ck_assert_int_eq(attend_at("a2", "S2", "drop-in", L("2026-07-01", "09:00"), "excused",
+				   T("2026-06-30T12:00:00+02:00")), PLAN_APPLIED);
+	ck_assert_int_eq(q_int("SELECT starts_at FROM appointments WHERE student_id = 'S2'"
+			       " AND kind = %d AND status = %d", KIND_DROPIN, APPT_CONFIRMED),
+			 L("2026-07-01", "09:20"));
 }
 END_TEST
 
@@ -1653,6 +1820,9 @@ plan_suite(void)
 	tcase_add_test(tc, test_dropin_capacity_and_shortage);
 	tcase_add_test(tc, test_duplicate);
 	tcase_add_test(tc, test_resit);
+	tcase_add_test(tc, test_resent_changes_nothing);
+	tcase_add_test(tc, test_exam_date_out_of_range);
+	tcase_add_test(tc, test_dropin_shortage_per_window);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("reminders");

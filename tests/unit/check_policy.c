@@ -2,11 +2,13 @@
  * check_policy.c — unit tests of policy.c (contract sections 2 and 4):
  * every branch of the send-time verdict (with the verdict, the time and
  * the reason asserted), of the attendance transitions, of the reminders an
- * appointment gets, of the cancel rule and of consent precedence.
- * Europe/Paris, quiet hours 20:00-08:00, reminders at 48 h and 2 h, at
- * most 3 a day.
+ * appointment gets, of the cancel rule, of consent precedence and of the
+ * moves of a new exam.completed (pairing, write order, plausible
+ * last_exam_on). Europe/Paris, quiet hours 20:00-08:00, reminders at 48 h
+ * and 2 h, at most 3 a day.
  */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -433,20 +435,194 @@ END_TEST
 START_TEST(test_replacement_from)
 {
 	int32_t today, missed;
-	int64_t now = T("2026-07-12T18:00:00+02:00");
+	int64_t now = T("2026-07-12T18:00:00+02:00"), nb;
 
 	epoch_to_wall(now, &today, NULL);
-	/* missed in the past: a check-in from tomorrow, a drop-in from today */
-	ck_assert_int_eq(policy_replacement_from(&A, now), today + 1);
+	/* missed in the past: a check-in from tomorrow, a drop-in from now,
+	 * the same day included (dropins_find takes the day before) */
+	ck_assert_int_eq(policy_replacement_from(&A, now, &nb), today + 1);
+	ck_assert_int_eq(nb, now);
 	A.kind = KIND_DROPIN;
-	ck_assert_int_eq(policy_replacement_from(&A, now), today);
-	/* excused in advance: never the day just excused */
+	ck_assert_int_eq(policy_replacement_from(&A, now, &nb), today - 1);
+	ck_assert_int_eq(nb, now);
+	/* excused in advance: never the day just excused for a check-in;
+	 * for a drop-in, a slot after the one excused, that day included */
 	A.kind = KIND_CHECKIN;
 	A.starts_at = T("2026-07-20T10:00:00+02:00");
+	A.ends_at = A.starts_at + 1200;
 	epoch_to_wall(A.starts_at, &missed, NULL);
-	ck_assert_int_eq(policy_replacement_from(&A, now), missed + 1);
+	ck_assert_int_eq(policy_replacement_from(&A, now, &nb), missed + 1);
+	ck_assert_int_eq(nb, now);
 	A.kind = KIND_DROPIN;
-	ck_assert_int_eq(policy_replacement_from(&A, now), missed);
+	ck_assert_int_eq(policy_replacement_from(&A, now, &nb), missed - 1);
+	ck_assert_int_eq(nb, A.ends_at);
+	/* recorded during the slot: after its end */
+	ck_assert_int_eq(policy_replacement_from(&A, A.starts_at + 60, &nb), missed - 1);
+	ck_assert_int_eq(nb, A.ends_at);
+}
+END_TEST
+
+/* ---- a new exam.completed: moves ---------------------------------------------- */
+
+START_TEST(test_exam_date_range)
+{
+	int64_t now = T("2026-12-04T10:00:00+01:00");
+	int32_t today;
+
+	epoch_to_wall(now, &today, NULL);
+	C.checkins.last_exam_past = 730 * 86400LL;
+	C.checkins.last_exam_future = 365 * 86400LL;
+	ck_assert(policy_exam_date_ok(&C, today, now));
+	ck_assert(policy_exam_date_ok(&C, today - 730, now));
+	ck_assert(!policy_exam_date_ok(&C, today - 731, now));
+	ck_assert(policy_exam_date_ok(&C, today + 365, now));
+	ck_assert(!policy_exam_date_ok(&C, today + 366, now));
+	/* 9999-12-31 and 1900-01-01 */
+	ck_assert(!policy_exam_date_ok(&C, days_from_civil(9999, 12, 31), now));
+	ck_assert(!policy_exam_date_ok(&C, days_from_civil(1900, 1, 1), now));
+}
+END_TEST
+
+/* Appointment i of a plan: a check-in of plan_index idx at start (30 min),
+ * or a drop-in (idx -1) of window "w1" (20 min). */
+static struct appt
+mk(int idx, const char *start, int status)
+{
+	struct appt a;
+	memset(&a, 0, sizeof a);
+	a.student_id = (char *)"S1";
+	a.adviser_id = (char *)"adv1";
+	a.kind = idx < 0 ? KIND_DROPIN : KIND_CHECKIN;
+	a.plan_index = idx;
+	a.starts_at = T(start);
+	a.ends_at = a.starts_at + (idx < 0 ? 1200 : 1800);
+	a.status = status;
+	a.window_key = idx < 0 ? (char *)"w1" : NULL;
+	return a;
+}
+
+START_TEST(test_pair_plan)
+{
+	int64_t now = T("2026-07-01T12:00:00+02:00");
+	struct appt old[6], want[5];
+	int match[5];
+	enum policy_fate fate[5];
+	unsigned char cancel[6];
+
+	old[0] = mk(0, "2026-06-30T10:00:00+02:00", APPT_ATTENDED);   /* past */
+	old[1] = mk(1, "2026-07-20T10:00:00+02:00", APPT_CONFIRMED);  /* same time */
+	old[2] = mk(2, "2026-08-20T10:00:00+02:00", APPT_CONFIRMED);  /* moves */
+	old[3] = mk(3, "2026-12-20T10:00:00+01:00", APPT_CONFIRMED);  /* not wanted */
+	old[4] = mk(-1, "2026-07-02T09:00:00+02:00", APPT_CONFIRMED); /* drop-in moves */
+	old[5] = mk(2, "2026-08-21T10:00:00+02:00", APPT_CANCELLED);  /* cancelled before */
+	want[0] = mk(0, "2026-07-06T09:00:00+02:00", APPT_CONFIRMED); /* no counterpart */
+	want[1] = mk(1, "2026-07-20T10:00:00+02:00", APPT_CONFIRMED);
+	want[2] = mk(2, "2026-08-21T10:00:00+02:00", APPT_CONFIRMED);
+	want[3] = mk(-1, "2026-07-03T09:00:00+02:00", APPT_CONFIRMED);
+	want[4] = mk(4, "2027-01-20T10:00:00+01:00", APPT_CONFIRMED); /* new index */
+	ck_assert(!policy_replaceable(&old[0], now));
+	ck_assert(policy_replaceable(&old[1], now));
+	ck_assert(!policy_replaceable(&old[1], old[1].starts_at));
+	ck_assert(!policy_replaceable(&old[5], now));
+	policy_pair_plan(old, 6, want, 5, now, match, fate, cancel);
+	ck_assert_int_eq(match[0], -1);
+	ck_assert_int_eq(fate[0], POLICY_BOOK);
+	ck_assert_int_eq(match[1], 1);
+	ck_assert_int_eq(fate[1], POLICY_KEEP);
+	ck_assert_int_eq(match[2], 2);
+	ck_assert_int_eq(fate[2], POLICY_MOVE);
+	ck_assert_int_eq(match[3], 4);
+	ck_assert_int_eq(fate[3], POLICY_MOVE);
+	ck_assert_int_eq(match[4], -1);
+	ck_assert_int_eq(fate[4], POLICY_BOOK);
+	/* only old[3] is cancelled: the past and the cancelled are not part
+	 * of the plan replaced */
+	ck_assert_int_eq(cancel[0], 0);
+	ck_assert_int_eq(cancel[1], 0);
+	ck_assert_int_eq(cancel[2], 0);
+	ck_assert_int_eq(cancel[3], 1);
+	ck_assert_int_eq(cancel[4], 0);
+	ck_assert_int_eq(cancel[5], 0);
+
+	/* Another adviser: no counterpart (cancelled, booked anew); another
+	 * drop-in window likewise. */
+	want[1].adviser_id = (char *)"adv2";
+	want[3].window_key = (char *)"w2";
+	policy_pair_plan(old, 6, want, 5, now, match, fate, cancel);
+	ck_assert_int_eq(fate[1], POLICY_BOOK);
+	ck_assert_int_eq(fate[3], POLICY_BOOK);
+	ck_assert_int_eq(cancel[1], 1);
+	ck_assert_int_eq(cancel[4], 1);
+
+	/* Two old ones of one index (a replacement): the one at the same
+	 * start is kept, the other cancelled. */
+	want[1].adviser_id = (char *)"adv1";
+	old[3] = mk(1, "2026-07-10T10:00:00+02:00", APPT_CONFIRMED);
+	policy_pair_plan(old, 6, want, 2, now, match, fate, cancel);
+	ck_assert_int_eq(match[1], 1);
+	ck_assert_int_eq(fate[1], POLICY_KEEP);
+	ck_assert_int_eq(cancel[3], 1);
+	/* Without one at the same start, the earliest moves. */
+	want[1].starts_at += 86400;
+	want[1].ends_at += 86400;
+	policy_pair_plan(old, 6, want, 2, now, match, fate, cancel);
+	ck_assert_int_eq(match[1], 3);
+	ck_assert_int_eq(fate[1], POLICY_MOVE);
+	ck_assert_int_eq(cancel[1], 1);
+	/* A new duration is a move too. */
+	want[1] = old[1];
+	want[1].ends_at += 900;
+	policy_pair_plan(old, 6, want, 2, now, match, fate, cancel);
+	ck_assert_int_eq(match[1], 1);
+	ck_assert_int_eq(fate[1], POLICY_MOVE);
+}
+END_TEST
+
+/* The moves policy_move_order() gives, as "2,1,r0": want indexes in
+ * order, "r" marking a rebooking. */
+static char *
+move_order(const struct appt *old, const struct appt *want, const enum policy_fate *fate)
+{
+	static const int match[3] = { 0, 1, 2 };
+	static char buf[32];
+	unsigned char rebook[3];
+	size_t order[3], n = policy_move_order(old, want, match, fate, 3, order, rebook), off = 0;
+
+	buf[0] = '\0';
+	for (size_t k = 0; k < n; k++)
+		off += (size_t)snprintf(buf + off, sizeof buf - off, "%s%s%zu", k ? "," : "",
+					rebook[order[k]] ? "r" : "", order[k]);
+	return buf;
+}
+
+START_TEST(test_move_order)
+{
+	struct appt old[3], want[3];
+	enum policy_fate fate[3] = { POLICY_MOVE, POLICY_MOVE, POLICY_MOVE };
+
+	/* A chain: 0 moves onto 1's start, 1 onto 2's, 2 to a free one: 2,
+	 * then 1, then 0. */
+	old[0] = mk(0, "2026-07-06T09:00:00+02:00", APPT_CONFIRMED);
+	old[1] = mk(1, "2026-07-07T09:00:00+02:00", APPT_CONFIRMED);
+	old[2] = mk(2, "2026-07-08T09:00:00+02:00", APPT_CONFIRMED);
+	want[0] = old[1];
+	want[1] = old[2];
+	want[2] = mk(2, "2026-07-09T09:00:00+02:00", APPT_CONFIRMED);
+	ck_assert_str_eq(move_order(old, want, fate), "2,1,0");
+	/* Kept and booked ones are not moves. */
+	fate[1] = POLICY_KEEP;
+	fate[2] = POLICY_BOOK;
+	want[0] = mk(0, "2026-07-10T09:00:00+02:00", APPT_CONFIRMED);
+	ck_assert_str_eq(move_order(old, want, fate), "0");
+	/* A swap (a cycle): the first is cancelled and booked anew. */
+	fate[1] = fate[2] = POLICY_MOVE;
+	want[0] = old[1];
+	want[1] = old[0];
+	ck_assert_str_eq(move_order(old, want, fate), "2,r0,1");
+	/* Another adviser's start does not block; drop-ins never do. */
+	want[0].adviser_id = (char *)"adv2";
+	want[1].kind = KIND_DROPIN;
+	ck_assert_str_eq(move_order(old, want, fate), "0,1,2");
 }
 END_TEST
 
@@ -656,6 +832,13 @@ policy_suite(void)
 	tcase_add_test(tc, test_att_correction);
 	tcase_add_test(tc, test_consecutive_absences);
 	tcase_add_test(tc, test_replacement_from);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("moves");
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_test(tc, test_exam_date_range);
+	tcase_add_test(tc, test_pair_plan);
+	tcase_add_test(tc, test_move_order);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("reminders");

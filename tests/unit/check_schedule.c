@@ -454,13 +454,14 @@ START_TEST(test_dropin_capacity)
 {
 	struct config c;
 	struct dropins *d;
-	int w, full;
+	int w, full[4];
+	size_t nfull;
 	int64_t s, e;
 
 	make_cfg(&c);
 	d = dropins_new(&c);
 	for (int i = 0; i < 3; i++) {
-		ck_assert_int_eq(dropins_find(d, "0570123X", D("2026-07-01"), 0, &w, &s, &e, &full), 0);
+		ck_assert_int_eq(dropins_find(d, "0570123X", D("2026-07-01"), 0, &w, &s, &e, full, &nfull), 0);
 		ck_assert_int_eq(w, 0);
 		ck_assert_int_eq(s, T("2026-07-02T09:00:00+02:00"));
 		ck_assert_int_eq(e, T("2026-07-02T09:20:00+02:00"));
@@ -468,11 +469,11 @@ START_TEST(test_dropin_capacity)
 	}
 	ck_assert_int_eq(dropins_fill(d, 0, s), 3);
 	/* The 4th student goes to 09:20. */
-	ck_assert_int_eq(dropins_find(d, "0570123X", D("2026-07-01"), 0, &w, &s, &e, &full), 0);
+	ck_assert_int_eq(dropins_find(d, "0570123X", D("2026-07-01"), 0, &w, &s, &e, full, &nfull), 0);
 	ck_assert_int_eq(s, T("2026-07-02T09:20:00+02:00"));
 	/* A cancellation frees a place at 09:00. */
 	dropins_add(d, c.dropin.windows[0].key, T("2026-07-02T09:00:00+02:00"), -1);
-	ck_assert_int_eq(dropins_find(d, "0570123X", D("2026-07-01"), 0, &w, &s, &e, &full), 0);
+	ck_assert_int_eq(dropins_find(d, "0570123X", D("2026-07-01"), 0, &w, &s, &e, full, &nfull), 0);
 	ck_assert_int_eq(s, T("2026-07-02T09:00:00+02:00"));
 	/* Unknown window and unknown slot are ignored. */
 	dropins_add(d, "no such window", s, 5);
@@ -488,25 +489,26 @@ START_TEST(test_dropin_one_day_after)
 {
 	struct config c;
 	struct dropins *d;
-	int w, full;
+	int w, full[4];
+	size_t nfull;
 	int64_t s, e;
 
 	make_cfg(&c);
 	d = dropins_new(&c);
 	/* Last exam 07-02: not 07-02 but 07-03 09:00. */
-	ck_assert_int_eq(dropins_find(d, "0570123X", D("2026-07-02"), 0, &w, &s, &e, &full), 0);
+	ck_assert_int_eq(dropins_find(d, "0570123X", D("2026-07-02"), 0, &w, &s, &e, full, &nfull), 0);
 	ck_assert_int_eq(s, T("2026-07-03T09:00:00+02:00"));
 	/* And not before not_before (07-03 11:50 -> 14:00). */
 	ck_assert_int_eq(dropins_find(d, "0570123X", D("2026-07-02"),
-				      T("2026-07-03T11:50:00+02:00"), &w, &s, &e, &full), 0);
+				      T("2026-07-03T11:50:00+02:00"), &w, &s, &e, full, &nfull), 0);
 	ck_assert_int_eq(s, T("2026-07-03T14:00:00+02:00"));
 	/* Last exam 07-05: own window over, the "*" window (index 1) on 07-06. */
-	ck_assert_int_eq(dropins_find(d, "0570123X", D("2026-07-05"), 0, &w, &s, &e, &full), 0);
+	ck_assert_int_eq(dropins_find(d, "0570123X", D("2026-07-05"), 0, &w, &s, &e, full, &nfull), 0);
 	ck_assert_int_eq(w, 1);
 	ck_assert_int_eq(s, T("2026-07-06T09:00:00+02:00"));
 	/* Last exam 07-06: nothing left, and no window is "full". */
-	ck_assert_int_eq(dropins_find(d, "0570123X", D("2026-07-06"), 0, &w, &s, &e, &full), -1);
-	ck_assert_int_eq(full, -1);
+	ck_assert_int_eq(dropins_find(d, "0570123X", D("2026-07-06"), 0, &w, &s, &e, full, &nfull), -1);
+	ck_assert_uint_eq(nfull, 0);
 	dropins_free(d);
 }
 END_TEST
@@ -525,7 +527,8 @@ START_TEST(test_dropin_uai_and_full)
 {
 	struct config c;
 	struct dropins *d;
-	int w, full, n[2] = { 0, 0 };
+	int w, full[4], n[2] = { 0, 0 };
+	size_t nfull;
 	int64_t s, e;
 
 	make_cfg(&c);
@@ -534,33 +537,51 @@ START_TEST(test_dropin_uai_and_full)
 	dropins_each_slot(d, 0, count_slot, n);
 	ck_assert_int_eq(n[0], 72);
 	/* 0999999Z: windows 1 ("*") and 2 (own), same starts: tie -> index 1. */
-	ck_assert_int_eq(dropins_find(d, "0999999Z", D("2026-07-01"), 0, &w, &s, &e, &full), 0);
+	ck_assert_int_eq(dropins_find(d, "0999999Z", D("2026-07-01"), 0, &w, &s, &e, full, &nfull), 0);
 	ck_assert_int_eq(w, 1);
 	ck_assert_int_eq(s, T("2026-07-06T09:00:00+02:00"));
 	/* Another establishment sees only "*" (3 slots x 1): fill it. */
 	for (int i = 0; i < 3; i++) {
-		ck_assert_int_eq(dropins_find(d, "0111111A", D("2026-07-01"), 0, &w, &s, &e, &full), 0);
+		ck_assert_int_eq(dropins_find(d, "0111111A", D("2026-07-01"), 0, &w, &s, &e, full, &nfull), 0);
 		ck_assert_int_eq(w, 1);
 		ck_assert_int_eq(s, T("2026-07-06T09:00:00+02:00") + i * 1200);
 		dropins_add(d, c.dropin.windows[1].key, s, 1);
 	}
-	ck_assert_int_eq(dropins_find(d, "0111111A", D("2026-07-01"), 0, &w, &s, &e, &full), -1);
-	ck_assert_int_eq(full, 1);
+	ck_assert_int_eq(dropins_find(d, "0111111A", D("2026-07-01"), 0, &w, &s, &e, full, &nfull), -1);
+	ck_assert_uint_eq(nfull, 1);
+	ck_assert_int_eq(full[0], 1);
 	/* 0999999Z still has its own window (index 2). */
-	ck_assert_int_eq(dropins_find(d, "0999999Z", D("2026-07-01"), 0, &w, &s, &e, &full), 0);
+	ck_assert_int_eq(dropins_find(d, "0999999Z", D("2026-07-01"), 0, &w, &s, &e, full, &nfull), 0);
 	ck_assert_int_eq(w, 2);
 	ck_assert_int_eq(s, T("2026-07-06T09:00:00+02:00"));
 	n[0] = n[1] = 0;
 	dropins_each_slot(d, 1, count_slot, n);
 	ck_assert_int_eq(n[0], 3);
 	ck_assert_int_eq(n[1], 3);
+	/* Its own window full too (3 slots x 2): a shortage of both windows
+	 * that applied, "*" and its own, not of "*" only. */
+	for (int i = 0; i < 6; i++) {
+		ck_assert_int_eq(dropins_find(d, "0999999Z", D("2026-07-01"), 0, &w, &s, &e, full,
+					      &nfull), 0);
+		ck_assert_int_eq(w, 2);
+		dropins_add(d, c.dropin.windows[2].key, s, 1);
+	}
+	ck_assert_int_eq(dropins_find(d, "0999999Z", D("2026-07-01"), 0, &w, &s, &e, full, &nfull), -1);
+	ck_assert_uint_eq(nfull, 2);
+	ck_assert_int_eq(full[0], 1);
+	ck_assert_int_eq(full[1], 2);
+	ck_assert_int_eq(dropins_window_index(d, c.dropin.windows[2].key), 2);
+	ck_assert_int_eq(dropins_window_index(d, "no such window"), -1);
+	ck_assert(dropins_window_applies(d, 2, "0999999Z"));
+	ck_assert(!dropins_window_applies(d, 2, "0111111A"));
+	ck_assert(dropins_window_applies(d, 1, "0111111A"));
 	dropins_free(d);
 
 	/* Without a "*" window, an unknown establishment matches nothing. */
 	c.dropin.nwindows = 1;
 	d = dropins_new(&c);
-	ck_assert_int_eq(dropins_find(d, "0111111A", D("2026-07-01"), 0, &w, &s, &e, &full), -1);
-	ck_assert_int_eq(full, -1);
+	ck_assert_int_eq(dropins_find(d, "0111111A", D("2026-07-01"), 0, &w, &s, &e, full, &nfull), -1);
+	ck_assert_uint_eq(nfull, 0);
 	dropins_free(d);
 }
 END_TEST
