@@ -1,5 +1,5 @@
 #!/bin/bash
-# 05-held: events that come before their student (contract 1.4). A
+# 06-held: events that come before their student (contract 1.4). A
 # student.updated withdrawing SMS consent, produced after its student's
 # exam.completed but on another topic and read first, is held (in the
 # store, counted by relancectl status and /metrics; a second delivery is a

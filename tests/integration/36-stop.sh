@@ -1,5 +1,5 @@
 #!/bin/bash
-# 35-stop: a STOP reply holds (contract 1.1, 2 and 4), through Kafka,
+# 36-stop: a STOP reply holds (contract 1.1, 2 and 4), through Kafka,
 # Kannel (bearerbox + smsbox + fakesmsc) and the store:
 #   - the sender is matched in the forms a gateway gives it: national
 #     (0611...), international without "+" (33622...) and with 00
