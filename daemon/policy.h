@@ -33,7 +33,7 @@ enum policy_action {
 	POLICY_DEFER,   /* stays pending, next_at = at */
 	POLICY_CANCEL,  /* cancelled for good, for reason */
 	POLICY_SKIP,    /* superseded by a later reminder of the same appointment and
-			 * channel overdue at the same time: recorded as cancelled, for reason */
+			 * channel overdue at the same time: recorded as skipped, for reason */
 	POLICY_FAIL,    /* failed for good (an alert that cannot go), for reason */
 };
 
@@ -51,10 +51,9 @@ struct policy_send_input {
 	int sent_today;             /* student reminders sent (or being sent) today */
 	int adviser_email;          /* alerts: the adviser has an email address */
 	int superseded;             /* a later reminder of the same appointment and
-				     * channel is due too (after an outage). dispatch.c
-				     * passes 0 for now: skipping changes what
-				     * tests/integration/32-quiet.sh asserts (the daily
-				     * cap cancels the others) */
+				     * channel is due too (after an outage, or several
+				     * moved to the end of the same quiet hours): only
+				     * the latest goes (contract section 2) */
 };
 
 /* The verdict on in->r at now. */

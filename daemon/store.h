@@ -284,8 +284,8 @@ int store_ctl_feed_revoke(struct store *st, int kind, const char *id, char out[6
 /* Inside a write transaction: continue the change counter (meta 'rev') from
  * its stored value, which another process (relanced) may have advanced. */
 int store_ctl_sync_rev(struct store *st);
-/* Puts a failed or cancelled reminder back to pending, due now, attempts
- * reset: 1 done, 0 no such reminder, 2 refused (why says it), -1 error.
+/* Puts a failed, cancelled or skipped reminder back to pending, due now,
+ * attempts reset: 1 done, 0 no such reminder, 2 refused (why says it), -1 error.
  * Inside the caller's write transaction. */
 int store_ctl_retry(struct store *st, int64_t id, int64_t now, char *why, size_t whylen);
 
@@ -317,6 +317,10 @@ int store_adviser_contact(struct store *st, const char *id, char **name, char **
 /* Is there a reminder of the appointment on channel with that due time,
  * not cancelled? 1, 0, -1. */
 int store_reminder_twin(struct store *st, int64_t appointment_id, int channel, int64_t due_at);
+/* Is there a later student reminder than r (same appointment and channel,
+ * due after r, or at the same time with a larger id) that is due at now
+ * and not sent yet (pending or being sent)? 1, 0, -1. */
+int store_reminder_superseded(struct store *st, const struct reminder *r, int64_t now);
 
 /* ==== http receipts section ==== */
 /* Sets a student's consent on a channel (CH_SMS / CH_EMAIL). */

@@ -232,6 +232,11 @@
 	X(ST_ADVISER_CONTACT, "SELECT name, email FROM advisers WHERE id = ?") \
 	X(ST_REM_TWIN, "SELECT 1 FROM reminders WHERE appointment_id = ?" \
 		" AND channel = ? AND due_at = ? AND status != {REM_CANCELLED} LIMIT 1") \
+	/* A later reminder of the same appointment and channel (?1, ?2) than \
+	 * reminder ?3 due at ?4, due too at ?5 and not sent yet. */ \
+	X(ST_REM_SUPERSEDED, "SELECT 1 FROM reminders WHERE appointment_id = ?1 AND channel = ?2" \
+		" AND kind = {REM_REMINDER} AND status IN ({REM_PENDING}, {REM_SENDING})" \
+		" AND due_at <= ?5 AND (due_at > ?4 OR (due_at = ?4 AND id > ?3)) LIMIT 1") \
 	X(ST_CONSENT_SMS, "UPDATE students SET consent_sms = ?, updated_at = ? WHERE id = ?") \
 	X(ST_CONSENT_EMAIL, "UPDATE students SET consent_email = ?, updated_at = ? WHERE id = ?")
 

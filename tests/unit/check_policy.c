@@ -201,10 +201,36 @@ START_TEST(test_superseded)
 	struct policy_send_input in = { .r = &R, .s = &S, .a = &A, .superseded = 1 };
 	expect(policy_send_verdict(&C, &in, T("2026-07-09T10:00:00+02:00")), POLICY_SKIP, 0,
 	       "skipped: a later reminder is due too");
+	/* superseded wins over quiet hours (no deferral to 08:00) ... */
+	expect(policy_send_verdict(&C, &in, T("2026-07-09T22:00:00+02:00")), POLICY_SKIP, 0,
+	       "skipped: a later reminder is due too");
+	/* ... and over the daily cap */
+	in.sent_today = 3;
+	expect(policy_send_verdict(&C, &in, T("2026-07-09T10:00:00+02:00")), POLICY_SKIP, 0,
+	       "skipped: a later reminder is due too");
+	/* not superseded: the cap applies */
+	in.superseded = 0;
+	expect(policy_send_verdict(&C, &in, T("2026-07-09T10:00:00+02:00")), POLICY_DEFER,
+	       T("2026-07-10T08:00:00+02:00"), "daily cap reached");
+	in.superseded = 1;
+	in.sent_today = 0;
+	/* consent withdrawn wins over superseded */
+	S.consent_sms = 0;
+	expect(policy_send_verdict(&C, &in, T("2026-07-09T10:00:00+02:00")), POLICY_CANCEL, 0,
+	       "no SMS consent or phone");
+	S.consent_sms = 1;
+	/* an appointment started wins over superseded */
+	expect(policy_send_verdict(&C, &in, A.starts_at), POLICY_CANCEL, 0, "appointment started");
 	/* a cancelled appointment wins over superseded */
 	A.status = APPT_CANCELLED;
 	expect(policy_send_verdict(&C, &in, T("2026-07-09T10:00:00+02:00")), POLICY_CANCEL, 0,
 	       "appointment no longer confirmed");
+	/* adviser alerts are never superseded */
+	A.status = APPT_CONFIRMED;
+	R.kind = REM_ALERT_ABSENCES;
+	R.channel = CH_EMAIL;
+	in.adviser_email = 1;
+	expect(policy_send_verdict(&C, &in, T("2026-07-09T10:00:00+02:00")), POLICY_SEND, 0, NULL);
 }
 END_TEST
 
