@@ -229,6 +229,9 @@ policy_reminders(const struct config *cfg, const struct student *s, const struct
 		for (int i = 0; i < n && k < max; i++) {
 			out[k].channel = channels[c];
 			out[k].due_at = due[i];
+			out[k].offset_at = schedule_offset_due(cfg, a->starts_at, which[i]);
+			if (out[k].offset_at > due[i])
+				out[k].offset_at = due[i];
 			k++;
 		}
 	return k;

@@ -107,6 +107,9 @@ int32_t policy_replacement_from(const struct appt *orig, int64_t now);
 struct policy_due {
 	int channel;
 	int64_t due_at;
+	int64_t offset_at;  /* when the offset it stands for fell due: due_at, or
+			     * earlier for the one that collapses the offsets already
+			     * passed when it was planned (schedule_reminders()) */
 };
 
 /* The channels on which s can get reminders (only_channel 0: all): count. */

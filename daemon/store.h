@@ -152,6 +152,10 @@ int store_reminders_cancel_student(struct store *st, const char *student_id, int
 /* Count of reminders of an appointment on a channel that are not
  * cancelled; -1 on error. */
 int store_reminders_count_appt(struct store *st, int64_t appointment_id, int channel);
+/* Is a reminder of the appointment on another channel than channel, due
+ * at or after since, sent or being sent? 1, 0, -1. */
+int store_reminder_delivered(struct store *st, int64_t appointment_id, int channel,
+			     int64_t since);
 
 int store_dropin_add(struct store *st, const char *window_key, int64_t starts_at, int delta);
 int store_counter_add(struct store *st, const char *name, int64_t delta);

@@ -101,6 +101,11 @@
 		" AND kind = {REM_REMINDER} AND (?4 = 0 OR channel = ?4)") \
 	X(ST_REM_COUNT_APPT, "SELECT count(*) FROM reminders WHERE appointment_id = ? AND channel = ?" \
 		" AND status <> {REM_CANCELLED}") \
+	/* Delivered on one channel means done: sent (or being sent) on \
+	 * another channel than ?2, due at or after ?3. */ \
+	X(ST_REM_DELIVERED, "SELECT 1 FROM reminders WHERE appointment_id = ?1 AND channel != ?2" \
+		" AND kind = {REM_REMINDER} AND status IN ({REM_SENT}, {REM_SENDING})" \
+		" AND due_at >= ?3 LIMIT 1") \
 	/* The CHECK applies to the row proposed for insertion too: insert \
 	 * max(delta, 0), add the real delta on conflict. */ \
 	X(ST_DROPIN_ADD, "INSERT INTO dropin_fill(window_key, starts_at, booked) VALUES(?1,?2,max(?3,0))" \

@@ -521,6 +521,33 @@ START_TEST(test_reminders)
 }
 END_TEST
 
+/* offset_at: when the offset a reminder stands for fell due (what "delivered
+ * on one channel means done" compares with the other channel's reminders). */
+START_TEST(test_reminders_offset_at)
+{
+	struct policy_due d[POLICY_MAX_REMINDERS];
+
+	/* planned before both offsets: each stands for its own due time */
+	ck_assert_int_eq(policy_reminders(&C, &S, &A, CH_SMS, T("2026-07-01T10:00:00+02:00"), d,
+					  POLICY_MAX_REMINDERS), 2);
+	ck_assert_int_eq(d[0].offset_at, d[0].due_at);
+	ck_assert_int_eq(d[1].offset_at, d[1].due_at);
+	/* the 48 h offset passed (07-08 10:00): one due now stands for it */
+	ck_assert_int_eq(policy_reminders(&C, &S, &A, CH_SMS, T("2026-07-09T12:00:00+02:00"), d,
+					  POLICY_MAX_REMINDERS), 2);
+	ck_assert_int_eq(d[0].due_at, T("2026-07-09T12:00:00+02:00"));
+	ck_assert_int_eq(d[0].offset_at, T("2026-07-08T10:00:00+02:00"));
+	ck_assert_int_eq(d[1].due_at, T("2026-07-10T08:00:00+02:00"));
+	ck_assert_int_eq(d[1].offset_at, d[1].due_at);
+	/* in the quiet hours: the passed one would go at 08:00 with the 2 h one,
+	 * which stands for both */
+	ck_assert_int_eq(policy_reminders(&C, &S, &A, CH_SMS, T("2026-07-09T22:00:00+02:00"), d,
+					  POLICY_MAX_REMINDERS), 1);
+	ck_assert_int_eq(d[0].due_at, T("2026-07-10T08:00:00+02:00"));
+	ck_assert_int_eq(d[0].offset_at, d[0].due_at);
+}
+END_TEST
+
 START_TEST(test_cancel_rule)
 {
 	ck_assert_int_eq(policy_cancel_check(&A, A.starts_at - 1), POLICY_CANCEL_OK);
@@ -570,6 +597,7 @@ policy_suite(void)
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, test_channels);
 	tcase_add_test(tc, test_reminders);
+	tcase_add_test(tc, test_reminders_offset_at);
 	tcase_add_test(tc, test_cancel_rule);
 	suite_add_tcase(s, tc);
 	return s;
