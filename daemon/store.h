@@ -205,11 +205,13 @@ int store_feed_owner(struct store *st, int kind, const char *token, struct feed_
 /* Token of a feed by owner id: 1, 0 no such id, -1. */
 int store_feed_token(struct store *st, int kind, const char *id, char out[65]);
 /* Appointments of an adviser's or a student's feed by start time, with
- * names; cancelled ones only when changed at or after cancelled_since.
- * r and its strings are valid during the call only. 0 (also for another
- * kind, which has no rows) or -1. */
+ * names; cancelled ones only when changed at or after cancelled_since,
+ * the others only when starting at or after past_since. r and its strings
+ * are valid during the call only. 0 (also for another kind, which has no
+ * rows) or -1. */
 int store_feed_each_appt(struct store *st, int kind, const char *id, int64_t cancelled_since,
-			 void (*fn)(const struct feed_row *r, void *arg), void *arg);
+			 int64_t past_since, void (*fn)(const struct feed_row *r, void *arg),
+			 void *arg);
 /* Latest change of a drop-in booking of a window (0: none); -1 error. */
 int64_t store_feed_dropin_stamp(struct store *st, const char *window_key);
 /* Appointments changed after since_rev, distinct by owners. */

@@ -125,12 +125,16 @@
 		" AND a.status = {APPT_CONFIRMED} AND a.starts_at > ?2)") \
 	X(ST_MARK_LOST, "UPDATE students SET lost_alerted_at = ? WHERE id = ?")
 
+/* ?2: cancelled ones changed since then, ?3: others starting since then.
+ * Only appointments not started yet are cancelled, so a cancelled one kept
+ * starts after ?2 too: the range on (col, starts_at) holds every row. */
 #define FEED_ROW_SQL(col) \
 	"SELECT a.uid, a.kind, a.status, a.sequence, a.starts_at, a.ends_at, a.created_at," \
 	" a.updated_at, s.locale, s.given_name, s.family_name, a.student_id, v.name, v.email," \
 	" a.adviser_id, a.situation FROM appointments a" \
 	" LEFT JOIN students s ON s.id = a.student_id LEFT JOIN advisers v ON v.id = a.adviser_id" \
-	" WHERE a." col " = ?1 AND (a.status != {APPT_CANCELLED} OR a.updated_at >= ?2)" \
+	" WHERE a." col " = ?1 AND a.starts_at >= min(?2, ?3) AND CASE a.status" \
+	" WHEN {APPT_CANCELLED} THEN a.updated_at >= ?2 ELSE a.starts_at >= ?3 END" \
 	" ORDER BY a.starts_at, a.id"
 
 /* store_feed.c (by-kind statements in enum store_feed_kind order) */

@@ -4,8 +4,10 @@
  * properties are there, times convert back to the same instants through
  * the feed's own VTIMEZONE across the 2026 DST changes, accents survive
  * folding (lines of at most 75 octets, each valid UTF-8), old cancellations
- * leave the feed, the output is deterministic. Ends with the rendering time
- * of an adviser feed of 10,000 appointments (printed, and bounded loosely).
+ * leave the feed, the output is deterministic, adviser feeds follow
+ * [calendar] adviser_locale and cancelled events say so in SUMMARY. Ends
+ * with the rendering time of an adviser feed of 10,000 appointments
+ * (printed, and bounded loosely).
  */
 #include <check.h>
 #include <stdio.h>
@@ -288,6 +290,75 @@ START_TEST(cancelled_retention_and_determinism)
 }
 END_TEST
 
+/* Adviser feeds in [calendar] adviser_locale; a cancelled event's SUMMARY
+ * says so in adviser and student feeds, in their language. */
+START_TEST(adviser_locale_and_cancelled_summary)
+{
+	struct ical_appt a[2];
+	int64_t now = T("2026-06-22T12:00:00Z");
+	icalcomponent *cal, *ev;
+	char *s;
+
+	fill(&a[0], "ok@relance.test", "2026-07-15T07:00:00Z", APPT_CONFIRMED, 0);
+	fill(&a[1], "cancel@relance.test", "2026-07-16T07:00:00Z", APPT_CANCELLED, 1);
+	a[0].situation = SIT_TRAINING;
+	a[0].locale = a[1].locale = "en";     /* the student's: not the adviser's */
+
+	/* default: French */
+	s = ical_render_feed(cfg, ICAL_FEED_ADVISER, "x", a, 2, now, NULL);
+	cal = parse_ok(s);
+	ev = find_event(cal, "ok@relance.test");
+	ck_assert_str_eq(icalcomponent_get_summary(ev), "Point d'étape — Axel Belvalette");
+	ck_assert_str_eq(icalcomponent_get_description(ev),
+			 "Point d'étape Avenir Pro avec Axel Belvalette (élève S-1).\n"
+			 "Statut : prévu.\nSituation : en formation.");
+	ev = find_event(cal, "cancel@relance.test");
+	ck_assert_str_eq(icalcomponent_get_summary(ev), "Annulé : Point d'étape — Axel Belvalette");
+	ck_assert_int_eq(icalcomponent_get_status(ev), ICAL_STATUS_CANCELLED);
+	icalcomponent_free(cal);
+	free(s);
+
+	/* adviser_locale = en */
+	memcpy(cfg->calendar.adviser_locale, "en", 3);
+	a[0].locale = a[1].locale = "fr";
+	s = ical_render_feed(cfg, ICAL_FEED_ADVISER, "x", a, 2, now, NULL);
+	memcpy(cfg->calendar.adviser_locale, "fr", 3);
+	cal = parse_ok(s);
+	ev = find_event(cal, "ok@relance.test");
+	ck_assert_str_eq(icalcomponent_get_summary(ev), "Check-in — Axel Belvalette");
+	ck_assert_str_eq(icalcomponent_get_description(ev),
+			 "Avenir Pro check-in with Axel Belvalette (student S-1).\n"
+			 "Status: scheduled.\nSituation: in training.");
+	ck_assert_str_eq(icalcomponent_get_summary(find_event(cal, "cancel@relance.test")),
+			 "Cancelled: Check-in — Axel Belvalette");
+	ck_assert_ptr_nonnull(strstr(s, "CATEGORIES:Avenir Pro,Check-in,cancelled\r\n"));
+	ck_assert_ptr_null(strstr(s, "Point d'étape"));
+	ck_assert_ptr_null(strstr(s, "Statut"));
+	icalcomponent_free(cal);
+	free(s);
+
+	/* student feeds: the student's language */
+	s = ical_render_feed(cfg, ICAL_FEED_STUDENT, "x", a, 2, now, NULL);
+	cal = parse_ok(s);
+	ck_assert_str_eq(icalcomponent_get_summary(find_event(cal, "cancel@relance.test")),
+			 "Annulé : Point d'étape avec votre conseiller Amélie Comelli");
+	ck_assert_str_eq(icalcomponent_get_summary(find_event(cal, "ok@relance.test")),
+			 "Point d'étape avec votre conseiller Amélie Comelli");
+	icalcomponent_free(cal);
+	free(s);
+	a[1].locale = "en";
+	s = ical_render_feed(cfg, ICAL_FEED_STUDENT, "x", a, 2, now, NULL);
+	cal = parse_ok(s);
+	ck_assert_str_eq(icalcomponent_get_summary(find_event(cal, "cancel@relance.test")),
+			 "Cancelled: Check-in with your adviser Amélie Comelli");
+	/* no VALARM on a cancelled event */
+	ck_assert_ptr_null(icalcomponent_get_first_component(find_event(cal, "cancel@relance.test"),
+							       ICAL_VALARM_COMPONENT));
+	icalcomponent_free(cal);
+	free(s);
+}
+END_TEST
+
 START_TEST(render_one)
 {
 	struct ical_appt a;
@@ -356,6 +427,7 @@ main(void)
 	tcase_add_test(tc, student_feed);
 	tcase_add_test(tc, establishment_feed);
 	tcase_add_test(tc, cancelled_retention_and_determinism);
+	tcase_add_test(tc, adviser_locale_and_cancelled_summary);
 	tcase_add_test(tc, render_one);
 	tcase_add_test(tc, bench_adviser_10k);
 	suite_add_tcase(su, tc);
