@@ -127,6 +127,21 @@ start_via_vtimezone(icalcomponent *cal, icalcomponent *ev)
 	return v;
 }
 
+/* The SUMMARY of event uid in a feed of kind rendered from a[0..n), parsed
+ * back with libical, is want. */
+static void
+expect_summary(enum ical_feed_kind kind, const struct ical_appt *a, size_t n, int64_t now,
+	       const char *uid, const char *want)
+{
+	char *s = ical_render_feed(cfg, kind, "x", a, n, now, NULL);
+	icalcomponent *cal = parse_ok(s), *ev = find_event(cal, uid);
+
+	ck_assert_ptr_nonnull(ev);
+	ck_assert_str_eq(icalcomponent_get_summary(ev), want);
+	icalcomponent_free(cal);
+	free(s);
+}
+
 START_TEST(adviser_feed)
 {
 	struct ical_appt a[4];
@@ -224,12 +239,8 @@ START_TEST(student_feed)
 	free(s);
 
 	a[0].locale = "fr";
-	s = ical_render_feed(cfg, ICAL_FEED_STUDENT, "Avenir Pro", a, 1, now, NULL);
-	cal = parse_ok(s);
-	ck_assert_str_eq(icalcomponent_get_summary(find_event(cal, "one@relance.test")),
-			 "Point d'étape avec votre conseiller Amélie Comelli");
-	icalcomponent_free(cal);
-	free(s);
+	expect_summary(ICAL_FEED_STUDENT, a, 1, now, "one@relance.test",
+		       "Point d'étape avec votre conseiller Amélie Comelli");
 }
 END_TEST
 
@@ -290,13 +301,38 @@ START_TEST(cancelled_retention_and_determinism)
 }
 END_TEST
 
+/* The adviser feed of a[0] (ok@, confirmed) and a[1] (cancel@) rendered at
+ * now with [calendar] adviser_locale = locale: the confirmed event's
+ * SUMMARY and DESCRIPTION and the cancelled one's SUMMARY are the ones
+ * given. Returns the feed's text (to free). */
+static char *
+expect_adviser_texts(const struct ical_appt *a, int64_t now, const char *locale,
+		     const char *summary, const char *desc, const char *cancelled)
+{
+	icalcomponent *cal, *ev;
+	char *s;
+
+	memcpy(cfg->calendar.adviser_locale, locale, 3);
+	s = ical_render_feed(cfg, ICAL_FEED_ADVISER, "x", a, 2, now, NULL);
+	memcpy(cfg->calendar.adviser_locale, "fr", 3);
+	cal = parse_ok(s);
+	ev = find_event(cal, "ok@relance.test");
+	ck_assert_str_eq(icalcomponent_get_summary(ev), summary);
+	ck_assert_str_eq(icalcomponent_get_description(ev), desc);
+	ev = find_event(cal, "cancel@relance.test");
+	ck_assert_str_eq(icalcomponent_get_summary(ev), cancelled);
+	ck_assert_int_eq(icalcomponent_get_status(ev), ICAL_STATUS_CANCELLED);
+	icalcomponent_free(cal);
+	return s;
+}
+
 /* Adviser feeds in [calendar] adviser_locale; a cancelled event's SUMMARY
  * says so in adviser and student feeds, in their language. */
 START_TEST(adviser_locale_and_cancelled_summary)
 {
 	struct ical_appt a[2];
 	int64_t now = T("2026-06-22T12:00:00Z");
-	icalcomponent *cal, *ev;
+	icalcomponent *cal;
 	char *s;
 
 	fill(&a[0], "ok@relance.test", "2026-07-15T07:00:00Z", APPT_CONFIRMED, 0);
@@ -305,47 +341,27 @@ START_TEST(adviser_locale_and_cancelled_summary)
 	a[0].locale = a[1].locale = "en";     /* the student's: not the adviser's */
 
 	/* default: French */
-	s = ical_render_feed(cfg, ICAL_FEED_ADVISER, "x", a, 2, now, NULL);
-	cal = parse_ok(s);
-	ev = find_event(cal, "ok@relance.test");
-	ck_assert_str_eq(icalcomponent_get_summary(ev), "Point d'étape — Axel Belvalette");
-	ck_assert_str_eq(icalcomponent_get_description(ev),
-			 "Point d'étape Avenir Pro avec Axel Belvalette (élève S-1).\n"
-			 "Statut : prévu.\nSituation : en formation.");
-	ev = find_event(cal, "cancel@relance.test");
-	ck_assert_str_eq(icalcomponent_get_summary(ev), "Annulé : Point d'étape — Axel Belvalette");
-	ck_assert_int_eq(icalcomponent_get_status(ev), ICAL_STATUS_CANCELLED);
-	icalcomponent_free(cal);
+	s = expect_adviser_texts(a, now, "fr", "Point d'étape — Axel Belvalette",
+				 "Point d'étape Avenir Pro avec Axel Belvalette (élève S-1).\n"
+				 "Statut : prévu.\nSituation : en formation.",
+				 "Annulé : Point d'étape — Axel Belvalette");
 	free(s);
-
-	/* adviser_locale = en */
-	memcpy(cfg->calendar.adviser_locale, "en", 3);
+	/* adviser_locale = en, whatever the students' */
 	a[0].locale = a[1].locale = "fr";
-	s = ical_render_feed(cfg, ICAL_FEED_ADVISER, "x", a, 2, now, NULL);
-	memcpy(cfg->calendar.adviser_locale, "fr", 3);
-	cal = parse_ok(s);
-	ev = find_event(cal, "ok@relance.test");
-	ck_assert_str_eq(icalcomponent_get_summary(ev), "Check-in — Axel Belvalette");
-	ck_assert_str_eq(icalcomponent_get_description(ev),
-			 "Avenir Pro check-in with Axel Belvalette (student S-1).\n"
-			 "Status: scheduled.\nSituation: in training.");
-	ck_assert_str_eq(icalcomponent_get_summary(find_event(cal, "cancel@relance.test")),
-			 "Cancelled: Check-in — Axel Belvalette");
+	s = expect_adviser_texts(a, now, "en", "Check-in — Axel Belvalette",
+				 "Avenir Pro check-in with Axel Belvalette (student S-1).\n"
+				 "Status: scheduled.\nSituation: in training.",
+				 "Cancelled: Check-in — Axel Belvalette");
 	ck_assert_ptr_nonnull(strstr(s, "CATEGORIES:Avenir Pro,Check-in,cancelled\r\n"));
 	ck_assert_ptr_null(strstr(s, "Point d'étape"));
 	ck_assert_ptr_null(strstr(s, "Statut"));
-	icalcomponent_free(cal);
 	free(s);
 
 	/* student feeds: the student's language */
-	s = ical_render_feed(cfg, ICAL_FEED_STUDENT, "x", a, 2, now, NULL);
-	cal = parse_ok(s);
-	ck_assert_str_eq(icalcomponent_get_summary(find_event(cal, "cancel@relance.test")),
-			 "Annulé : Point d'étape avec votre conseiller Amélie Comelli");
-	ck_assert_str_eq(icalcomponent_get_summary(find_event(cal, "ok@relance.test")),
-			 "Point d'étape avec votre conseiller Amélie Comelli");
-	icalcomponent_free(cal);
-	free(s);
+	expect_summary(ICAL_FEED_STUDENT, a, 2, now, "cancel@relance.test",
+		       "Annulé : Point d'étape avec votre conseiller Amélie Comelli");
+	expect_summary(ICAL_FEED_STUDENT, a, 2, now, "ok@relance.test",
+		       "Point d'étape avec votre conseiller Amélie Comelli");
 	a[1].locale = "en";
 	s = ical_render_feed(cfg, ICAL_FEED_STUDENT, "x", a, 2, now, NULL);
 	cal = parse_ok(s);
