@@ -396,7 +396,8 @@ release_acked(struct consumer *c, bool force)
 
 	while (i < c->nacked && (force || c->acked[i].mark <= done))
 		store_offsets(c, c->acked[i++].l);
-	memmove(c->acked, c->acked + i, (c->nacked - i) * sizeof *c->acked);
+	if (i > 0)
+		memmove(c->acked, c->acked + i, (c->nacked - i) * sizeof *c->acked);
 	c->nacked -= i;
 }
 
