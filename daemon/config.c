@@ -99,6 +99,8 @@ static const struct key keys[] = {
 	{ "calendar", "base_url", p_base_url, O(calendar.base_url), 0, 0, 0, "http://127.0.0.1:8470" },
 	{ "calendar", "domain", p_domain, O(calendar.domain), 0, 0, 0, "relance.example.org" },
 	{ "calendar", "refresh", p_duration, O(calendar.refresh), 1, DAY, 0, "60s" },
+	{ "calendar", "keep_past", p_duration, O(calendar.keep_past), DAY, 3650 * DAY, 0, "90d" },
+	{ "calendar", "adviser_locale", p_locale, O(calendar.adviser_locale), 0, 0, 0, "fr" },
 
 	{ "checkins", "offsets", p_offsets, 0, 1, 3650 * DAY, 0, "14d, 45d, 90d, 180d" },
 	{ "checkins", "duration", p_duration_min, O(checkins.duration), 60, DAY, 0, "30m" },

@@ -104,6 +104,8 @@ struct config {
 		char *base_url;     /* without trailing slash */
 		char *domain;
 		int64_t refresh;    /* seconds */
+		int64_t keep_past;  /* past appointments kept in feeds (seconds) */
+		char adviser_locale[3]; /* "fr" | "en": texts of adviser feeds */
 	} calendar;
 
 	struct {

@@ -99,6 +99,7 @@ KEY_PARSER(p_gateway);
 KEY_PARSER(p_header);
 KEY_PARSER(p_int);
 KEY_PARSER(p_listen);
+KEY_PARSER(p_locale);
 KEY_PARSER(p_log_level);
 KEY_PARSER(p_offsets);
 KEY_PARSER(p_quiet);

@@ -540,6 +540,18 @@ out:
 	return rc;
 }
 
+/* A language of relance's texts, into a char[3] field. */
+KEY_PARSER(p_locale)
+{
+	static const char *const names[] = { "fr", "en" };
+	int i = one_of(v, names, (int)ARRAY_SIZE(names), err, el);
+
+	if (i == -1)
+		return -1;
+	memcpy(FIELD(x->c, k, char), names[i], 3);
+	return 0;
+}
+
 KEY_PARSER(p_log_level)
 {
 	const char *names[LOG_LVL_DEBUG - LOG_LVL_ERR + 1];

@@ -351,9 +351,10 @@ cmd_reminders(struct ctx *c)
 	int64_t awaiting = 0;
 	int status, rc, w = 11;
 
-	if (c->o->pending == c->o->failed)
-		return usage_error(c, "reminders: give exactly one of --pending or --failed");
-	status = c->o->pending ? REM_PENDING : REM_FAILED;
+	if (c->o->pending + c->o->failed + c->o->skipped != 1)
+		return usage_error(c, "reminders: give exactly one of --pending, --failed or "
+				   "--skipped");
+	status = c->o->pending ? REM_PENDING : c->o->failed ? REM_FAILED : REM_SKIPPED;
 	if ((rc = ctl_open_store(c, true)))
 		return rc;
 	if (store_ctl_each_reminder(c->st, NULL, status, ctl_rem_collect, &l) ||
@@ -583,10 +584,12 @@ ctl_usage(FILE *f)
 		"                                  print a feed's URL\n"
 		"  feed revoke adviser|student|establishment ID\n"
 		"                                  replace a feed's URL by a new one\n"
-		"  reminders --pending|--failed    list reminders\n"
+		"  reminders --pending|--failed|--skipped\n"
+		"                                  list reminders\n"
 		"  dead-letters [--payload]        list dead-lettered events\n"
 		"  indicators                      follow-up indicators per establishment and programme\n"
-		"  retry REMINDER_ID               send a failed or cancelled reminder again\n"
+		"  retry REMINDER_ID               send a failed, cancelled or skipped reminder\n"
+		"                                  again\n"
 		"  cancel APPOINTMENT_UID          cancel an appointment and its reminders\n"
 		"options:\n"
 		"  -c, --config FILE   configuration (default /etc/relance/relance.conf)\n"
@@ -601,8 +604,8 @@ dispatch(struct ctx *c, int argc, char **argv)
 
 	if (c->o->payload && strcmp(cmd, "dead-letters") != 0)
 		return usage_error(c, "--payload goes with dead-letters");
-	if ((c->o->pending || c->o->failed) && strcmp(cmd, "reminders") != 0)
-		return usage_error(c, "--pending and --failed go with reminders");
+	if ((c->o->pending || c->o->failed || c->o->skipped) && strcmp(cmd, "reminders") != 0)
+		return usage_error(c, "--pending, --failed and --skipped go with reminders");
 	if (strcmp(cmd, "status") == 0 && argc == 1)
 		return ctl_cmd_status(c);
 	if (strcmp(cmd, "plan") == 0 && argc == 2)

@@ -29,6 +29,7 @@ struct ctl_opts {
 	bool payload;      /* dead-letters --payload */
 	bool pending;      /* reminders --pending */
 	bool failed;       /* reminders --failed */
+	bool skipped;      /* reminders --skipped */
 };
 
 /* Runs one command. argv[0] is the command name, argv[1..] its arguments

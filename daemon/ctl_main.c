@@ -63,6 +63,8 @@ main(int argc, char **argv)
 			o.pending = true;
 		} else if (strcmp(a, "--failed") == 0) {
 			o.failed = true;
+		} else if (strcmp(a, "--skipped") == 0) {
+			o.skipped = true;
 		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			ctl_usage(stdout);
 			rc = CTL_OK;

@@ -75,7 +75,7 @@ appt_counts(const int64_t *v)
 static json_t *
 rem_counts(const int64_t *v)
 {
-	return counts_json(v, REM_PENDING, REM_SENDING, rem_status_name);
+	return counts_json(v, REM_PENDING, REM_STATUS_N - 1, rem_status_name);
 }
 
 static void
@@ -172,14 +172,14 @@ status_text(struct ctx *c, const struct status *s)
 		snprintf(label, sizeof label, "  %s", appt_kind_name(k));
 		text_counts(f, label, s->appt[k], APPT_CONFIRMED, APPT_EXCUSED, appt_status_name);
 	}
-	text_counts(f, "reminders sms", s->rem[REM_REMINDER][CH_SMS], REM_PENDING, REM_SENDING,
-		    rem_status_name);
-	text_counts(f, "reminders email", s->rem[REM_REMINDER][CH_EMAIL], REM_PENDING, REM_SENDING,
-		    rem_status_name);
+	text_counts(f, "reminders sms", s->rem[REM_REMINDER][CH_SMS], REM_PENDING,
+		    REM_STATUS_N - 1, rem_status_name);
+	text_counts(f, "reminders email", s->rem[REM_REMINDER][CH_EMAIL], REM_PENDING,
+		    REM_STATUS_N - 1, rem_status_name);
 	fprintf(f, "%-18s%lld appointments beyond the horizon (rows made %lld days before)\n",
 		"reminders later", (long long)s->awaiting,
 		(long long)(schedule_reminder_horizon(c->cfg) / 86400));
-	text_counts(f, "adviser alerts", s->alerts, REM_PENDING, REM_SENDING, rem_status_name);
+	text_counts(f, "adviser alerts", s->alerts, REM_PENDING, REM_STATUS_N - 1, rem_status_name);
 	fprintf(f, "%-18s%lld\n", "events", (long long)s->events);
 	fprintf(f, "%-18s%lld\n", "dead letters", (long long)s->dead);
 	if (s->held > 0) {

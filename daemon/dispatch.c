@@ -415,6 +415,7 @@ struct state {
 	size_t nall;
 	char *aname, *aemail;       /* the adviser's contact */
 	int sent_today;
+	int superseded;             /* a later reminder of its appointment and channel is due */
 };
 
 static void
@@ -462,6 +463,10 @@ load_state(struct dispatch *d, const struct reminder *r, int64_t now, struct sta
 	}
 	if (r->kind == REM_REMINDER && !x->have_appt)
 		return 0;       /* cancelled: nothing more to read */
+	/* After an outage only the latest of the overdue reminders goes. */
+	if (r->kind == REM_REMINDER &&
+	    (x->superseded = store_reminder_superseded(d->st, r, now)) < 0)
+		return -1;
 	if (r->kind != REM_REMINDER && !x->have_appt &&
 	    store_appts_of_student(d->st, x->s.id, &x->all, &x->nall))
 		return -1;
@@ -510,13 +515,18 @@ write_verdict(struct dispatch *d, const struct reminder *r, const struct policy_
 			 channel_name(r->channel), v->reason, t);
 		break;
 	case POLICY_CANCEL:
-	case POLICY_SKIP:
-		if (settle(d, r, REM_CANCELLED, r->next_at, now, v->reason))
+	case POLICY_SKIP: {
+		int skip = v->action == POLICY_SKIP;
+		if (settle(d, r, skip ? REM_SKIPPED : REM_CANCELLED, r->next_at, now, v->reason))
 			return;
-		d->stats.cancelled++;
-		log_info("reminder %lld (%s): cancelled: %s", (long long)r->id,
-			 channel_name(r->channel), v->reason);
+		if (skip)
+			d->stats.skipped++;
+		else
+			d->stats.cancelled++;
+		log_info("reminder %lld (%s): %s: %s", (long long)r->id, channel_name(r->channel),
+			 rem_status_name(skip ? REM_SKIPPED : REM_CANCELLED), v->reason);
 		break;
+	}
 	case POLICY_FAIL:
 		if (settle(d, r, REM_FAILED, now, 0, v->reason))
 			return;
@@ -534,11 +544,11 @@ write_verdict(struct dispatch *d, const struct reminder *r, const struct policy_
  * never cancels or fails a reminder.
  */
 static enum verdict
-prepare(struct dispatch *d, const struct reminder *r, int64_t now, int superseded, struct msg *m,
-	char *appt_uid, size_t uidlen)
+prepare(struct dispatch *d, const struct reminder *r, int64_t now, struct msg *m, char *appt_uid,
+	size_t uidlen)
 {
 	struct state x;
-	struct policy_send_input in = { .r = r, .superseded = superseded };
+	struct policy_send_input in = { .r = r };
 	struct policy_verdict v;
 
 	memset(&x, 0, sizeof x);
@@ -554,6 +564,7 @@ prepare(struct dispatch *d, const struct reminder *r, int64_t now, int supersede
 	in.s = x.have_student ? &x.s : NULL;
 	in.a = x.have_appt ? &x.a : NULL;
 	in.sent_today = x.sent_today;
+	in.superseded = x.superseded;
 	in.adviser_email = x.aemail && *x.aemail;
 	v = policy_send_verdict(d->cfg, &in, now);
 	if (v.action == POLICY_SEND && r->kind == REM_REMINDER)
@@ -658,7 +669,7 @@ run_channel(struct dispatch *d, size_t ci, int64_t now)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		ps[i].r = &v[i];
-		if (prepare(d, &v[i], now, 0, &ps[i].m, ps[i].appt_uid,
+		if (prepare(d, &v[i], now, &ps[i].m, ps[i].appt_uid,
 			    sizeof ps[i].appt_uid) != V_SEND)
 			continue;
 		/* Marked "sending" before anything goes out. */

@@ -21,6 +21,11 @@
  *   hours of the next day (08:00 by default) when that is still before its
  *   appointment, otherwise it is cancelled ("daily cap"). Adviser alerts do
  *   not count and are not capped.
+ * - Overdue collapse: when several student reminders of one appointment
+ *   and channel are due at once (after an outage of the daemon or of a
+ *   peer), only the latest (by due time) goes; the others are recorded as
+ *   skipped (REM_SKIPPED), before quiet hours and the daily cap are looked
+ *   at.
  * - Quiet hours apply to student reminders only (alerts go to staff).
  * - SMS fallback: a permanent SMS failure or a failed delivery report adds
  *   a new email reminder due now, when the student has an email address and
@@ -43,7 +48,7 @@ struct store;
 struct templates;
 
 struct dispatch_stats {
-	uint64_t sent, failed, retried, cancelled, deferred;
+	uint64_t sent, failed, retried, cancelled, deferred, skipped;
 	int inflight;
 };
 

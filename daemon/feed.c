@@ -41,7 +41,6 @@
 #define FEED_FILES_PER_PASS 200
 #define CHECKPOINT_MS 500     /* the writer thread checkpoints the WAL this often */
 #define FEED_CACHE_MAX 1024
-#define FEED_CANCELLED_KEEP (31 * 86400)
 
 struct dirty {
 	int kind;
@@ -309,7 +308,8 @@ feed_get(struct feed *f, int kind, const char *token, int64_t now, const struct 
 			goto out;
 		name = xasprintf("Permanences Avenir Pro — %s", o.name ? o.name : o.id);
 	} else {
-		if (store_feed_each_appt(f->st, kind, o.id, now - FEED_CANCELLED_KEEP, collect_appt, &r))
+		if (store_feed_each_appt(f->st, kind, o.id, now - ICAL_CANCELLED_KEEP,
+					 now - f->cfg->calendar.keep_past, collect_appt, &r))
 			goto out;
 		if (kind == ICAL_FEED_ADVISER)
 			name = xasprintf("Avenir Pro — %s", o.name ? o.name : o.id);

@@ -20,7 +20,6 @@
 #include "util.h"
 
 #define PRODID "-//Avenir Pro//relance//FR"
-#define CANCELLED_KEEP (31 * 86400)	/* cancelled events stay at least 30 days */
 
 /* ---- time zone ----------------------------------------------------------- */
 
@@ -207,27 +206,55 @@ full_name(const struct ical_appt *a)
 	return xasprintf("%s%s%s", g, *g && *f ? " " : "", f);
 }
 
-/* SUMMARY, DESCRIPTION and CATEGORIES for one event of a feed kind. */
-static void
-texts(enum ical_feed_kind kind, const struct ical_appt *a, char **summary, char **desc,
-      char **cat)
+/* The adviser feed's DESCRIPTION of a (name: the student's full name). */
+static char *
+adviser_desc(const struct ical_appt *a, const char *name, int en)
 {
-	int en = kind == ICAL_FEED_STUDENT && is_en(a);
+	const char *sit = situation_text(a->situation, en);
+	const char *st = status_text(a->status, en), *id = a->student_id ? a->student_id : "?";
+
+	if (en)
+		return xasprintf("Avenir Pro %s with %s (student %s).\nStatus: %s.%s%s%s",
+				 a->kind == KIND_DROPIN ? "summer drop-in session" : "check-in",
+				 name, id, st, sit ? "\nSituation: " : "", sit ? sit : "",
+				 sit ? "." : "");
+	return xasprintf("%s Avenir Pro avec %s (élève %s).\nStatut : %s.%s%s%s",
+			 kind_text(a->kind, 0), name, id, st, sit ? "\nSituation : " : "",
+			 sit ? sit : "", sit ? "." : "");
+}
+
+/* A cancelled event's SUMMARY says so, for clients that ignore STATUS. */
+static void
+cancelled_summary(const struct ical_appt *a, int en, char **summary)
+{
+	char *s = *summary;
+
+	if (a->status != APPT_CANCELLED)
+		return;
+	*summary = xasprintf(en ? "Cancelled: %s" : "Annulé : %s", s);
+	free(s);
+}
+
+/* SUMMARY, DESCRIPTION and CATEGORIES for one event of a feed kind:
+ * adviser feeds in [calendar] adviser_locale, student feeds in the
+ * student's. */
+static void
+texts(const struct config *cfg, enum ical_feed_kind kind, const struct ical_appt *a,
+      char **summary, char **desc, char **cat)
+{
+	int en = kind == ICAL_FEED_ADVISER ? strcmp(cfg->calendar.adviser_locale, "en") == 0 :
+		 kind == ICAL_FEED_STUDENT && is_en(a);
 	const char *what = kind_text(a->kind, en);
 	const char *st = status_text(a->status, en);
 	char *name = NULL;
 
 	switch (kind) {
-	case ICAL_FEED_ADVISER: {
-		const char *sit = situation_text(a->situation, 0);
+	case ICAL_FEED_ADVISER:
 		name = full_name(a);
 		*summary = xasprintf("%s — %s", what, name);
-		*desc = xasprintf("%s Avenir Pro avec %s (élève %s).\nStatut : %s.%s%s%s", what, name,
-				  a->student_id ? a->student_id : "?", st, sit ? "\nSituation : " : "",
-				  sit ? sit : "", sit ? "." : "");
+		*desc = adviser_desc(a, name, en);
 		*cat = xasprintf("Avenir Pro,%s,%s", what, st);
 		break;
-	}
 	case ICAL_FEED_STUDENT:
 		if (a->kind == KIND_CHECKIN && a->adviser_name && a->adviser_name[0])
 			*summary = en ? xasprintf("Check-in with your adviser %s", a->adviser_name)
@@ -256,6 +283,7 @@ texts(enum ical_feed_kind kind, const struct ical_appt *a, char **summary, char 
 		break;
 	}
 	}
+	cancelled_summary(a, en, summary);
 	free(name);
 }
 
@@ -282,7 +310,7 @@ event(const struct config *cfg, enum ical_feed_kind kind, const struct ical_appt
 	int cancelled = a->status == APPT_CANCELLED;
 	int64_t stamp = a->updated_at ? a->updated_at : a->created_at;
 
-	texts(kind, a, &summary, &desc, &cat);
+	texts(cfg, kind, a, &summary, &desc, &cat);
 	icalcomponent_add_property(ev, icalproperty_new_uid(a->uid ? a->uid : "unknown"));
 	icalcomponent_add_property(ev, icalproperty_new_dtstamp(utc_time(stamp)));
 	icalcomponent_add_property(ev, with_tzid(icalproperty_new_dtstart(local_time(cfg, a->starts_at)), cfg));
@@ -391,7 +419,8 @@ ical_render_feed(const struct config *cfg, enum ical_feed_kind kind, const char 
 	for (size_t i = 0; i < n; i++) {
 		const struct ical_appt *a = &appts[i];
 		/* Old cancellations leave the feed after 30 days. */
-		if (a->status == APPT_CANCELLED && a->updated_at && a->updated_at < now - CANCELLED_KEEP)
+		if (a->status == APPT_CANCELLED && a->updated_at &&
+		    a->updated_at < now - ICAL_CANCELLED_KEEP)
 			continue;
 		icalcomponent_add_component(cal, event(cfg, kind, a));
 	}

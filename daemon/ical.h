@@ -31,10 +31,18 @@ struct ical_appt {
 
 enum ical_feed_kind { ICAL_FEED_ADVISER = 1, ICAL_FEED_STUDENT, ICAL_FEED_ESTABLISHMENT };
 
+/* A cancelled event stays in the feeds this long after its cancellation
+ * (at least 30 days, contract section 3). */
+#define ICAL_CANCELLED_KEEP (31 * 86400)
+
 /*
  * Renders a whole feed as VCALENDAR text (CRLF lines, folded at 75 octets).
- * name goes into X-WR-CALNAME. Returns a malloc'd NUL-terminated string
- * (length in *len) or NULL.
+ * name goes into X-WR-CALNAME. Leaves out cancelled events changed more
+ * than ICAL_CANCELLED_KEEP ago (the caller leaves out the past beyond
+ * [calendar] keep_past). Adviser feeds are in [calendar] adviser_locale,
+ * student feeds in each appointment's locale; a cancelled event's SUMMARY
+ * says so. Returns a malloc'd NUL-terminated string (length in *len) or
+ * NULL.
  */
 char *ical_render_feed(const struct config *cfg, enum ical_feed_kind kind, const char *name,
 		       const struct ical_appt *appts, size_t n, int64_t now, size_t *len);

@@ -24,13 +24,16 @@
 	X(KIND_DROPIN, 2, "drop-in") \
 	X(KIND_WORKSHOP, 3, "workshop")
 
-/* Reminder status (reminders.status). */
+/* Reminder status (reminders.status). REM_SKIPPED: not sent because a
+ * later reminder of the same appointment and channel was due at the same
+ * time (after an outage), which went instead. */
 #define REM_STATUS_LIST(X) \
 	X(REM_PENDING, 0, "pending") \
 	X(REM_SENT, 1, "sent") \
 	X(REM_FAILED, 2, "failed") \
 	X(REM_CANCELLED, 3, "cancelled") \
-	X(REM_SENDING, 4, "sending")
+	X(REM_SENDING, 4, "sending") \
+	X(REM_SKIPPED, 5, "skipped")
 
 /* Reminder kind (reminders.kind): to the student, or an alert to the adviser. */
 #define REM_KIND_LIST(X) \
@@ -86,7 +89,7 @@ enum consent_by { CONSENT_BY_LIST(MODEL_ENUM_) };
 /* Upper bounds (largest code + 1), for arrays indexed by a code. */
 #define APPT_STATUS_N 6
 #define APPT_KIND_N 4
-#define REM_STATUS_N 5
+#define REM_STATUS_N 6
 #define REM_KIND_N 4
 #define CHANNEL_N 3
 #define EVENT_TYPE_N 4

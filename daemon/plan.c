@@ -130,7 +130,9 @@ plan_within_horizon(const struct planner *p, int64_t start, int64_t now)
 }
 
 /* Plans the reminders of one appointment on every channel the student can
- * receive. */
+ * receive (only_channel 0), or on a channel that just became possible:
+ * then a reminder already delivered on the other channel is not repeated
+ * (contract section 2). */
 int
 plan_reminders(struct planner *p, const struct student *s, const struct appt *a, int only_channel,
 	       int64_t now)
@@ -143,6 +145,20 @@ plan_reminders(struct planner *p, const struct student *s, const struct appt *a,
 		return 0;
 	n = policy_reminders(p->cfg, s, a, only_channel, now, due, POLICY_MAX_REMINDERS);
 	for (int i = 0; i < n; i++) {
+		/* Only the reminder standing for offsets already passed can have
+		 * been delivered on the other channel. */
+		if (only_channel && due[i].offset_at < due[i].due_at) {
+			int sent = store_reminder_delivered(p->st, a->id, due[i].channel,
+							    due[i].offset_at);
+			if (sent < 0)
+				return -1;
+			if (sent) {
+				log_info("appointment %s: reminder already delivered on the other "
+					 "channel, not repeated by %s", a->uid,
+					 channel_name(due[i].channel));
+				continue;
+			}
+		}
 		if (store_reminder_insert(p->st, a->id, s->id, due[i].channel, REM_REMINDER,
 					  due[i].due_at, now))
 			return -1;

@@ -225,7 +225,7 @@ int
 policy_reminders(const struct config *cfg, const struct student *s, const struct appt *a,
 		 int only_channel, int64_t now, struct policy_due *out, int max)
 {
-	int64_t due[CONFIG_MAX_OFFSETS];
+	int64_t due[CONFIG_MAX_OFFSETS], at[CONFIG_MAX_OFFSETS];
 	int which[CONFIG_MAX_OFFSETS], channels[2], nch, n, k = 0;
 
 	if (a->status != APPT_CONFIRMED)
@@ -234,10 +234,21 @@ policy_reminders(const struct config *cfg, const struct student *s, const struct
 	if (nch == 0)
 		return 0;
 	n = schedule_reminders(cfg, a->starts_at, now, due, which, CONFIG_MAX_OFFSETS);
+	for (int i = 0; i < n; i++) {
+		/* Only the one collapsing the passed offsets (due now, or at the
+		 * end of the quiet hours under way) stands for an earlier time. */
+		at[i] = due[i];
+		if (due[i] <= now + 86400) {
+			int64_t t = schedule_offset_due(cfg, a->starts_at, which[i]);
+			if (t < due[i])
+				at[i] = t;
+		}
+	}
 	for (int c = 0; c < nch; c++)
 		for (int i = 0; i < n && k < max; i++) {
 			out[k].channel = channels[c];
 			out[k].due_at = due[i];
+			out[k].offset_at = at[i];
 			k++;
 		}
 	return k;

@@ -35,7 +35,7 @@ enum policy_action {
 	POLICY_DEFER,   /* stays pending, next_at = at */
 	POLICY_CANCEL,  /* cancelled for good, for reason */
 	POLICY_SKIP,    /* superseded by a later reminder of the same appointment and
-			 * channel overdue at the same time: recorded as cancelled, for reason */
+			 * channel overdue at the same time: recorded as skipped, for reason */
 	POLICY_FAIL,    /* failed for good (an alert that cannot go), for reason */
 };
 
@@ -53,10 +53,9 @@ struct policy_send_input {
 	int sent_today;             /* student reminders sent (or being sent) today */
 	int adviser_email;          /* alerts: the adviser has an email address */
 	int superseded;             /* a later reminder of the same appointment and
-				     * channel is due too (after an outage). dispatch.c
-				     * passes 0 for now: skipping changes what
-				     * tests/integration/32-quiet.sh asserts (the daily
-				     * cap cancels the others) */
+				     * channel is due too (after an outage, or several
+				     * moved to the end of the same quiet hours): only
+				     * the latest goes (contract section 2) */
 };
 
 /* The verdict on in->r at now. */
@@ -111,6 +110,9 @@ int32_t policy_replacement_from(const struct appt *orig, int64_t now, int64_t *n
 struct policy_due {
 	int channel;
 	int64_t due_at;
+	int64_t offset_at;  /* when the offset it stands for fell due: due_at, or
+			     * earlier for the one that collapses the offsets already
+			     * passed when it was planned (schedule_reminders()) */
 };
 
 /* The channels on which s can get reminders (only_channel 0: all): count. */

@@ -770,6 +770,13 @@ schedule_reminders(const struct config *cfg, int64_t appt_start, int64_t now,
 }
 
 int64_t
+schedule_offset_due(const struct config *cfg, int64_t appt_start, int which)
+{
+	return schedule_quiet_adjust(cfg, offset_before(&cfg->reminders.offsets[which], appt_start),
+				     appt_start);
+}
+
+int64_t
 schedule_reminder_horizon(const struct config *cfg)
 {
 	int64_t h = cfg->reminders.horizon, max = 0;

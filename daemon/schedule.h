@@ -92,6 +92,10 @@ int64_t schedule_quiet_adjust(const struct config *cfg, int64_t due, int64_t app
  */
 int schedule_reminders(const struct config *cfg, int64_t appt_start, int64_t now,
 		       int64_t *due, int *which, int max);
+/* When the reminder of offset index which of an appointment starting at
+ * appt_start falls due, quiet-adjusted (what schedule_reminders() gives
+ * it when planned before that time). */
+int64_t schedule_offset_due(const struct config *cfg, int64_t appt_start, int which);
 /*
  * How long before an appointment its reminder rows are made: [reminders]
  * horizon, but never less than the largest offset plus two days (quiet

@@ -161,6 +161,10 @@ int store_reminders_pending_appt(struct store *st, int64_t appointment_id, struc
 /* A pending reminder due at another time (its appointment moved): due_at
  * and next_at set, attempts and last error reset. */
 int store_reminder_retime(struct store *st, int64_t id, int64_t due_at);
+/* Is a reminder of the appointment on another channel than channel, due
+ * at or after since, sent or being sent? 1, 0, -1. */
+int store_reminder_delivered(struct store *st, int64_t appointment_id, int channel,
+			     int64_t since);
 
 int store_dropin_add(struct store *st, const char *window_key, int64_t starts_at, int delta);
 int store_counter_add(struct store *st, const char *name, int64_t delta);
@@ -210,11 +214,13 @@ int store_feed_owner(struct store *st, int kind, const char *token, struct feed_
 /* Token of a feed by owner id: 1, 0 no such id, -1. */
 int store_feed_token(struct store *st, int kind, const char *id, char out[65]);
 /* Appointments of an adviser's or a student's feed by start time, with
- * names; cancelled ones only when changed at or after cancelled_since.
- * r and its strings are valid during the call only. 0 (also for another
- * kind, which has no rows) or -1. */
+ * names; cancelled ones only when changed at or after cancelled_since,
+ * the others only when starting at or after past_since. r and its strings
+ * are valid during the call only. 0 (also for another kind, which has no
+ * rows) or -1. */
 int store_feed_each_appt(struct store *st, int kind, const char *id, int64_t cancelled_since,
-			 void (*fn)(const struct feed_row *r, void *arg), void *arg);
+			 int64_t past_since, void (*fn)(const struct feed_row *r, void *arg),
+			 void *arg);
 /* Latest change of a drop-in booking of a window (0: none); -1 error. */
 int64_t store_feed_dropin_stamp(struct store *st, const char *window_key);
 /* Appointments changed after since_rev, distinct by owners. */
@@ -293,8 +299,8 @@ int store_ctl_feed_revoke(struct store *st, int kind, const char *id, char out[6
 /* Inside a write transaction: continue the change counter (meta 'rev') from
  * its stored value, which another process (relanced) may have advanced. */
 int store_ctl_sync_rev(struct store *st);
-/* Puts a failed or cancelled reminder back to pending, due now, attempts
- * reset: 1 done, 0 no such reminder, 2 refused (why says it), -1 error.
+/* Puts a failed, cancelled or skipped reminder back to pending, due now,
+ * attempts reset: 1 done, 0 no such reminder, 2 refused (why says it), -1 error.
  * Inside the caller's write transaction. */
 int store_ctl_retry(struct store *st, int64_t id, int64_t now, char *why, size_t whylen);
 
@@ -326,6 +332,10 @@ int store_adviser_contact(struct store *st, const char *id, char **name, char **
 /* Is there a reminder of the appointment on channel with that due time,
  * not cancelled? 1, 0, -1. */
 int store_reminder_twin(struct store *st, int64_t appointment_id, int channel, int64_t due_at);
+/* Is there a later student reminder than r (same appointment and channel,
+ * due after r, or at the same time with a larger id) that is due at now
+ * and not sent yet (pending or being sent)? 1, 0, -1. */
+int store_reminder_superseded(struct store *st, const struct reminder *r, int64_t now);
 
 /* ==== http receipts section ==== */
 /* Sets a student's consent on a channel (CH_SMS / CH_EMAIL), expressed at

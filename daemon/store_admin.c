@@ -220,10 +220,10 @@ retry_from_row(sqlite3_stmt *s, void *p)
 static int
 retry_refused(const struct retry_row *r, int64_t id, int64_t now, char *why, size_t whylen)
 {
-	if (r->status != REM_FAILED && r->status != REM_CANCELLED)
-		snprintf(why, whylen, "reminder %lld is %s, not failed or cancelled", (long long)id,
-			 r->status == REM_PENDING ? "pending" : r->status == REM_SENT ? "sent" :
-			 "being sent");
+	if (r->status != REM_FAILED && r->status != REM_CANCELLED && r->status != REM_SKIPPED)
+		snprintf(why, whylen, "reminder %lld is %s, not failed, cancelled or skipped",
+			 (long long)id, r->status == REM_PENDING ? "pending" :
+			 r->status == REM_SENT ? "sent" : "being sent");
 	else if (r->kind == REM_REMINDER && r->has_appt && r->astatus != APPT_CONFIRMED)
 		snprintf(why, whylen, "reminder %lld: its appointment is no longer confirmed",
 			 (long long)id);

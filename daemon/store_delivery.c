@@ -146,6 +146,14 @@ store_reminder_twin(struct store *st, int64_t appointment_id, int channel, int64
 		       NULL, NULL, "reminder twin");
 }
 
+int
+store_reminder_superseded(struct store *st, const struct reminder *r, int64_t now)
+{
+	return one_row(st, stmt_bind(st, ST_REM_SUPERSEDED, "lilll", r->appointment_id, r->channel,
+				     r->id, r->due_at, now),
+		       NULL, NULL, "later reminder");
+}
+
 /* ---- HTTP receipts (delivery reports, STOP replies) ------------------------------------ */
 
 int

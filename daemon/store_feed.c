@@ -79,7 +79,7 @@ feed_row_from(sqlite3_stmt *s, struct feed_row *r)
 
 int
 store_feed_each_appt(struct store *st, int kind, const char *id, int64_t cancelled_since,
-		     void (*fn)(const struct feed_row *r, void *arg), void *arg)
+		     int64_t past_since, void (*fn)(const struct feed_row *r, void *arg), void *arg)
 {
 	sqlite3_stmt *s;
 	int rc;
@@ -87,7 +87,7 @@ store_feed_each_appt(struct store *st, int kind, const char *id, int64_t cancell
 	if (kind != STORE_FEED_ADVISER && kind != STORE_FEED_STUDENT)
 		return 0;
 	s = stmt_bind(st, kind == STORE_FEED_ADVISER ? ST_FEED_ROWS_ADVISER : ST_FEED_ROWS_STUDENT,
-		      "sl", id, cancelled_since);
+		      "sll", id, cancelled_since, past_since);
 	while ((rc = next_row(st, s, "feed appointments")) > 0) {
 		struct feed_row r;
 		feed_row_from(s, &r);

@@ -310,6 +310,13 @@ store_reminder_retime(struct store *st, int64_t id, int64_t due_at)
 }
 
 int
+store_reminder_delivered(struct store *st, int64_t appointment_id, int channel, int64_t since)
+{
+	return one_row(st, stmt_bind(st, ST_REM_DELIVERED, "lil", appointment_id, channel, since),
+		       NULL, NULL, "delivered reminder");
+}
+
+int
 store_alert_exists(struct store *st, const char *student_id, int kind)
 {
 	return one_row(st, stmt_bind(st, ST_ALERT_EXISTS, "si", student_id, kind), NULL, NULL,

@@ -108,6 +108,11 @@
 		" AND status = {REM_PENDING} AND kind = {REM_REMINDER} ORDER BY channel, due_at, id") \
 	X(ST_REM_RETIME, "UPDATE reminders SET due_at = ?1, next_at = ?1, attempts = 0," \
 		" last_error = NULL WHERE id = ?2 AND status = {REM_PENDING}") \
+	/* Delivered on one channel means done: sent (or being sent) on \
+	 * another channel than ?2, due at or after ?3. */ \
+	X(ST_REM_DELIVERED, "SELECT 1 FROM reminders WHERE appointment_id = ?1 AND channel != ?2" \
+		" AND kind = {REM_REMINDER} AND status IN ({REM_SENT}, {REM_SENDING})" \
+		" AND due_at >= ?3 LIMIT 1") \
 	/* The CHECK applies to the row proposed for insertion too: insert \
 	 * max(delta, 0), add the real delta on conflict. */ \
 	X(ST_DROPIN_ADD, "INSERT INTO dropin_fill(window_key, starts_at, booked) VALUES(?1,?2,max(?3,0))" \
@@ -127,12 +132,16 @@
 		" AND a.status = {APPT_CONFIRMED} AND a.starts_at > ?2)") \
 	X(ST_MARK_LOST, "UPDATE students SET lost_alerted_at = ? WHERE id = ?")
 
+/* ?2: cancelled ones changed since then, ?3: others starting since then.
+ * Only appointments not started yet are cancelled, so a cancelled one kept
+ * starts after ?2 too: the range on (col, starts_at) holds every row. */
 #define FEED_ROW_SQL(col) \
 	"SELECT a.uid, a.kind, a.status, a.sequence, a.starts_at, a.ends_at, a.created_at," \
 	" a.updated_at, s.locale, s.given_name, s.family_name, a.student_id, v.name, v.email," \
 	" a.adviser_id, a.situation FROM appointments a" \
 	" LEFT JOIN students s ON s.id = a.student_id LEFT JOIN advisers v ON v.id = a.adviser_id" \
-	" WHERE a." col " = ?1 AND (a.status != {APPT_CANCELLED} OR a.updated_at >= ?2)" \
+	" WHERE a." col " = ?1 AND a.starts_at >= min(?2, ?3) AND CASE a.status" \
+	" WHEN {APPT_CANCELLED} THEN a.updated_at >= ?2 ELSE a.starts_at >= ?3 END" \
 	" ORDER BY a.starts_at, a.id"
 
 /* store_feed.c (by-kind statements in enum store_feed_kind order) */
@@ -239,6 +248,11 @@
 	X(ST_ADVISER_CONTACT, "SELECT name, email FROM advisers WHERE id = ?") \
 	X(ST_REM_TWIN, "SELECT 1 FROM reminders WHERE appointment_id = ?" \
 		" AND channel = ? AND due_at = ? AND status != {REM_CANCELLED} LIMIT 1") \
+	/* A later reminder of the same appointment and channel (?1, ?2) than \
+	 * reminder ?3 due at ?4, due too at ?5 and not sent yet. */ \
+	X(ST_REM_SUPERSEDED, "SELECT 1 FROM reminders WHERE appointment_id = ?1 AND channel = ?2" \
+		" AND kind = {REM_REMINDER} AND status IN ({REM_PENDING}, {REM_SENDING})" \
+		" AND due_at <= ?5 AND (due_at > ?4 OR (due_at = ?4 AND id > ?3)) LIMIT 1") \
 	X(ST_STUDENTS_BY_PHONE, "SELECT id FROM students WHERE phone = ? ORDER BY id") \
 	X(ST_CONSENT_SMS, "UPDATE students SET consent_sms = ?, consent_sms_at = ?," \
 		" consent_sms_by = ?, updated_at = ? WHERE id = ?") \

@@ -124,6 +124,8 @@ wait_for "sql \"select count(*) from appointments where student_id = 'S3' and st
 fetch "$ADV_URL" "$T/adv3.ics" >/dev/null
 $ICSCHECK "$T/adv3.ics" --kind adviser >"$T/adv3.lst" || fail "adviser feed invalid after the stop"
 assert_eq "$(grep 'Noé' "$T/adv3.lst" | grep -c $'\tCANCELLED\t')" "$N3" "stopped student's events are CANCELLED"
+assert_eq "$(grep 'Noé' "$T/adv3.lst" | grep $'\tCANCELLED\t' | grep -c $'\tAnnulé : [^\t]* — Noé ')" "$N3" \
+    "their SUMMARY says so (Annulé), for clients that ignore STATUS"
 assert_ok "the adviser's file follows within refresh" \
     wait_for "grep -q 'STATUS:CANCELLED' '$T/feeds/adviser/$ADV.ics'" 8
 

@@ -6,9 +6,12 @@
 #    books a check-in on Tuesday 12-08 09:00; its reminders are not sent at
 #    night but planned for 08:00; one made due at 21:00 by hand is moved to
 #    08:00 by the dispatcher at send time.
-#  - The clock then starts at 07:56 running 60x: at 08:00 the reminders go
-#    out, but max_per_day = 1 lets one through; the others would move to
-#    the next day, after the appointment, so they are cancelled.
+#  - The clock then starts at 07:56 running 60x: at 08:00 the reminders of
+#    the check-in are all due at once: only the latest goes, the other one
+#    is skipped (contract section 2: several reminders of one appointment
+#    and channel overdue at once). A reminder of the student's next
+#    check-in, made due at 08:00 too, meets max_per_day = 1: it moves to
+#    the end of the next quiet hours (Wednesday 08:00).
 . "$(dirname "$0")/../lib.sh"
 lib_init quiet
 
@@ -32,6 +35,11 @@ sql "insert into reminders(appointment_id, student_id, channel, kind, due_at, ne
 wait_for '[ "$(sql "select next_at from reminders where id = (select max(id) from reminders)")" = '"$EIGHT"' ]' 10
 assert_eq "$(sql "select status, next_at from reminders where id = (select max(id) from reminders)")" "0|$EIGHT" \
     "a reminder due during quiet hours is moved to 08:00 at send time"
+# One of the next check-in (in January), due at 08:00: it meets the daily cap.
+APPT2=$(sql "select id from appointments where student_id = 'STUQ' and plan_index = 1 and status = $APPT_CONFIRMED")
+assert_ne "$APPT2" "" "the next check-in is booked"
+sql "insert into reminders(appointment_id, student_id, channel, kind, due_at, next_at, status, created_at)
+     values($APPT2, 'STUQ', $CH_EMAIL, $REM_REMINDER, $EIGHT, $EIGHT, $REM_PENDING, 0)"
 sleep 1
 assert_eq "$(ls "$T/outbox/email" | wc -l)" 0 "nothing is sent at night"
 stop_relanced
@@ -47,7 +55,17 @@ assert_eq "$(ls "$T/outbox/email" | wc -l)" 1 "at 08:00 one email goes out (max_
 sent_at=$(sql "select sent_at from reminders where appointment_id = $APPT and status = $REM_SENT")
 assert_ok "sent at or after 08:00" test "$sent_at" -ge "$EIGHT"
 n=$(sql "select count(*) from reminders where appointment_id = $APPT")
-assert_eq "$(sql "select count(*) from reminders where appointment_id = $APPT and status = $REM_CANCELLED and last_error = 'daily cap reached'")" \
-    "$((n - 1))" "the others are cancelled: the next day is after the appointment"
+assert_ok "the check-in had several reminders ($n)" [ "$n" -ge 2 ]
+assert_eq "$(sql "select max(due_at) = (select due_at from reminders where appointment_id = $APPT and status = $REM_SENT) from reminders where appointment_id = $APPT")" \
+    1 "the one sent is the latest due"
+# (contract change: several reminders of one appointment and channel due at
+# once collapse to the latest; the others were cancelled by the daily cap)
+assert_eq "$(sql "select count(*) from reminders where appointment_id = $APPT and status = $REM_SKIPPED and last_error like 'skipped%'")" \
+    "$((n - 1))" "the others are skipped, not counted against the daily cap"
+wait_for '[ "$(sql "select status from reminders where appointment_id = '"$APPT2"'")" = "$REM_PENDING" ] &&
+    [ -n "$(sql "select 1 from reminders where appointment_id = '"$APPT2"' and last_error = '"'daily cap reached'"'")" ]' 10
+assert_eq "$(sql "select status, next_at, last_error from reminders where appointment_id = $APPT2")" \
+    "$REM_PENDING|$(at '2026-12-09 08:00')|daily cap reached" "over the daily cap, the next check-in's reminder moves to Wednesday 08:00"
+assert_eq "$(ls "$T/outbox/email" | wc -l)" 1 "still one email"
 stop_relanced
 assert_eq $? 0 "relanced stops cleanly"

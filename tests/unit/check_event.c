@@ -1043,6 +1043,9 @@ START_TEST(test_names)
 	ck_assert_int_eq(situation_parse("employed"), SIT_EMPLOYED);
 	ck_assert_int_eq(appt_status_parse("cancelled"), APPT_CANCELLED);
 	ck_assert_int_eq(rem_status_parse("sending"), REM_SENDING);
+	ck_assert_int_eq(rem_status_parse("skipped"), REM_SKIPPED);
+	ck_assert_int_eq(REM_SKIPPED, 5);   /* stored: never renumbered */
+	ck_assert_str_eq(rem_status_name(REM_SKIPPED), "skipped");
 	ck_assert_int_eq(channel_parse("email"), CH_EMAIL);
 	ck_assert_int_eq(channel_parse("fax"), -1);
 	ck_assert_int_eq(rem_kind_parse(NULL), -1);

@@ -4,8 +4,10 @@
  * properties are there, times convert back to the same instants through
  * the feed's own VTIMEZONE across the 2026 DST changes, accents survive
  * folding (lines of at most 75 octets, each valid UTF-8), old cancellations
- * leave the feed, the output is deterministic. Ends with the rendering time
- * of an adviser feed of 10,000 appointments (printed, and bounded loosely).
+ * leave the feed, the output is deterministic, adviser feeds follow
+ * [calendar] adviser_locale and cancelled events say so in SUMMARY. Ends
+ * with the rendering time of an adviser feed of 10,000 appointments
+ * (printed, and bounded loosely).
  */
 #include <check.h>
 #include <stdio.h>
@@ -125,6 +127,21 @@ start_via_vtimezone(icalcomponent *cal, icalcomponent *ev)
 	return v;
 }
 
+/* The SUMMARY of event uid in a feed of kind rendered from a[0..n), parsed
+ * back with libical, is want. */
+static void
+expect_summary(enum ical_feed_kind kind, const struct ical_appt *a, size_t n, int64_t now,
+	       const char *uid, const char *want)
+{
+	char *s = ical_render_feed(cfg, kind, "x", a, n, now, NULL);
+	icalcomponent *cal = parse_ok(s), *ev = find_event(cal, uid);
+
+	ck_assert_ptr_nonnull(ev);
+	ck_assert_str_eq(icalcomponent_get_summary(ev), want);
+	icalcomponent_free(cal);
+	free(s);
+}
+
 START_TEST(adviser_feed)
 {
 	struct ical_appt a[4];
@@ -222,12 +239,8 @@ START_TEST(student_feed)
 	free(s);
 
 	a[0].locale = "fr";
-	s = ical_render_feed(cfg, ICAL_FEED_STUDENT, "Avenir Pro", a, 1, now, NULL);
-	cal = parse_ok(s);
-	ck_assert_str_eq(icalcomponent_get_summary(find_event(cal, "one@relance.test")),
-			 "Point d'étape avec Amélie Comelli (Avenir Pro)");
-	icalcomponent_free(cal);
-	free(s);
+	expect_summary(ICAL_FEED_STUDENT, a, 1, now, "one@relance.test",
+		       "Point d'étape avec Amélie Comelli (Avenir Pro)");
 }
 END_TEST
 
@@ -285,6 +298,80 @@ START_TEST(cancelled_retention_and_determinism)
 	ck_assert_str_eq(s1, s2);
 	free(s1);
 	free(s2);
+}
+END_TEST
+
+/* The adviser feed of a[0] (ok@, confirmed) and a[1] (cancel@) rendered at
+ * now with [calendar] adviser_locale = locale: the confirmed event's
+ * SUMMARY and DESCRIPTION and the cancelled one's SUMMARY are the ones
+ * given. Returns the feed's text (to free). */
+static char *
+expect_adviser_texts(const struct ical_appt *a, int64_t now, const char *locale,
+		     const char *summary, const char *desc, const char *cancelled)
+{
+	icalcomponent *cal, *ev;
+	char *s;
+
+	memcpy(cfg->calendar.adviser_locale, locale, 3);
+	s = ical_render_feed(cfg, ICAL_FEED_ADVISER, "x", a, 2, now, NULL);
+	memcpy(cfg->calendar.adviser_locale, "fr", 3);
+	cal = parse_ok(s);
+	ev = find_event(cal, "ok@relance.test");
+	ck_assert_str_eq(icalcomponent_get_summary(ev), summary);
+	ck_assert_str_eq(icalcomponent_get_description(ev), desc);
+	ev = find_event(cal, "cancel@relance.test");
+	ck_assert_str_eq(icalcomponent_get_summary(ev), cancelled);
+	ck_assert_int_eq(icalcomponent_get_status(ev), ICAL_STATUS_CANCELLED);
+	icalcomponent_free(cal);
+	return s;
+}
+
+/* Adviser feeds in [calendar] adviser_locale; a cancelled event's SUMMARY
+ * says so in adviser and student feeds, in their language. */
+START_TEST(adviser_locale_and_cancelled_summary)
+{
+	struct ical_appt a[2];
+	int64_t now = T("2026-06-22T12:00:00Z");
+	icalcomponent *cal;
+	char *s;
+
+	fill(&a[0], "ok@relance.test", "2026-07-15T07:00:00Z", APPT_CONFIRMED, 0);
+	fill(&a[1], "cancel@relance.test", "2026-07-16T07:00:00Z", APPT_CANCELLED, 1);
+	a[0].situation = SIT_TRAINING;
+	a[0].locale = a[1].locale = "en";     /* the student's: not the adviser's */
+
+	/* default: French */
+	s = expect_adviser_texts(a, now, "fr", "Point d'étape — Axel Belvalette",
+				 "Point d'étape Avenir Pro avec Axel Belvalette (élève S-1).\n"
+				 "Statut : prévu.\nSituation : en formation.",
+				 "Annulé : Point d'étape — Axel Belvalette");
+	free(s);
+	/* adviser_locale = en, whatever the students' */
+	a[0].locale = a[1].locale = "fr";
+	s = expect_adviser_texts(a, now, "en", "Check-in — Axel Belvalette",
+				 "Avenir Pro check-in with Axel Belvalette (student S-1).\n"
+				 "Status: scheduled.\nSituation: in training.",
+				 "Cancelled: Check-in — Axel Belvalette");
+	ck_assert_ptr_nonnull(strstr(s, "CATEGORIES:Avenir Pro,Check-in,cancelled\r\n"));
+	ck_assert_ptr_null(strstr(s, "Point d'étape"));
+	ck_assert_ptr_null(strstr(s, "Statut"));
+	free(s);
+
+	/* student feeds: the student's language */
+	expect_summary(ICAL_FEED_STUDENT, a, 2, now, "cancel@relance.test",
+		       "Annulé : Point d'étape avec Amélie Comelli (Avenir Pro)");
+	expect_summary(ICAL_FEED_STUDENT, a, 2, now, "ok@relance.test",
+		       "Point d'étape avec Amélie Comelli (Avenir Pro)");
+	a[1].locale = "en";
+	s = ical_render_feed(cfg, ICAL_FEED_STUDENT, "x", a, 2, now, NULL);
+	cal = parse_ok(s);
+	ck_assert_str_eq(icalcomponent_get_summary(find_event(cal, "cancel@relance.test")),
+			 "Cancelled: Check-in with your adviser Amélie Comelli");
+	/* no VALARM on a cancelled event */
+	ck_assert_ptr_null(icalcomponent_get_first_component(find_event(cal, "cancel@relance.test"),
+							       ICAL_VALARM_COMPONENT));
+	icalcomponent_free(cal);
+	free(s);
 }
 END_TEST
 
@@ -356,6 +443,7 @@ main(void)
 	tcase_add_test(tc, student_feed);
 	tcase_add_test(tc, establishment_feed);
 	tcase_add_test(tc, cancelled_retention_and_determinism);
+	tcase_add_test(tc, adviser_locale_and_cancelled_summary);
 	tcase_add_test(tc, render_one);
 	tcase_add_test(tc, bench_adviser_10k);
 	suite_add_tcase(su, tc);

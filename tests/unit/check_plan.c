@@ -1350,6 +1350,57 @@ START_TEST(test_update_new_phone)
 }
 END_TEST
 
+/* SMS consent given back: a reminder already delivered by email is not
+ * repeated by SMS (contract section 2); one not delivered is. */
+START_TEST(test_update_consent_back_delivered)
+{
+	int64_t now = T("2026-06-18T18:00:00+02:00"), rid;
+	const char *only_email = "{\"sms\":false,\"email\":true}";
+	const struct appt *a1, *a2;
+	struct plan p1, p2;
+
+	fx_open(BASE_CONF, now);
+	ck_assert_int_eq(apply_free(exam_json("e1", "S1", "2026-06-18", "adv1", "a@example.org",
+					      "+33612345678", only_email), now), PLAN_APPLIED);
+	ck_assert_int_eq(apply_free(exam_json("e2", "S2", "2026-06-18", "adv2", "b@example.org",
+					      "+33612345679", only_email), now), PLAN_APPLIED);
+	plan_get("S1", &p1);
+	plan_get("S2", &p2);
+	a1 = nth(&p1, KIND_CHECKIN, APPT_CONFIRMED, 0);
+	a2 = nth(&p2, KIND_CHECKIN, APPT_CONFIRMED, 0);
+	assert_wall(a1->starts_at, "2026-07-02", "09:00");
+	assert_wall(a2->starts_at, "2026-07-02", "09:00");
+	/* S1's 48 h email reminder (06-30 09:00) was delivered, S2's not */
+	rid = q_int("SELECT id FROM reminders WHERE appointment_id = %lld AND channel = %d"
+		    " ORDER BY due_at LIMIT 1", (long long)a1->id, CH_EMAIL);
+	ck_assert_int_eq(q_int("SELECT due_at FROM reminders WHERE id = %lld", (long long)rid),
+			 L("2026-06-30", "09:00"));
+	ck_assert_int_eq(store_begin(F.st), 0);
+	ck_assert_int_eq(store_reminder_set(F.st, rid, REM_SENT, 1, L("2026-06-30", "09:00"),
+					    L("2026-06-30", "09:00"), NULL), 0);
+	ck_assert_int_eq(store_commit(F.st), 0);
+
+	now = T("2026-07-01T10:00:00+02:00");
+	ck_assert_int_eq(update("u1", "S1", "\"consent\":{\"sms\":true}", now), PLAN_APPLIED);
+	ck_assert_int_eq(update("u2", "S2", "\"consent\":{\"sms\":true}", now), PLAN_APPLIED);
+	/* S1: only the 2 h one (07-02 08:00 after the quiet hours) by SMS */
+	ck_assert_int_eq(rem_count(a1->id, CH_SMS, -1), 1);
+	ck_assert_int_eq(q_int("SELECT due_at FROM reminders WHERE appointment_id = %lld AND"
+			       " channel = %d", (long long)a1->id, CH_SMS), L("2026-07-02", "08:00"));
+	/* S2: the 48 h one never went: it goes by SMS now, and the 2 h one */
+	ck_assert_int_eq(rem_count(a2->id, CH_SMS, REM_PENDING), 2);
+	ck_assert_int_eq(q_int("SELECT min(due_at) FROM reminders WHERE appointment_id = %lld AND"
+			       " channel = %d", (long long)a2->id, CH_SMS), now);
+	/* later appointments: both offsets by SMS for both students */
+	ck_assert_int_eq(rem_count(nth(&p1, KIND_CHECKIN, APPT_CONFIRMED, 1)->id, CH_SMS, REM_PENDING),
+			 2);
+	ck_assert_int_eq(rem_count(nth(&p2, KIND_CHECKIN, APPT_CONFIRMED, 1)->id, CH_SMS, REM_PENDING),
+			 2);
+	plan_put(&p1);
+	plan_put(&p2);
+}
+END_TEST
+
 START_TEST(test_update_stop)
 {
 	int64_t now = T("2026-06-18T18:00:00+02:00");
@@ -1859,6 +1910,7 @@ plan_suite(void)
 	tcase_add_checked_fixture(tc, NULL, teardown);
 	tcase_add_test(tc, test_update_consent_sms_false);
 	tcase_add_test(tc, test_update_new_phone);
+	tcase_add_test(tc, test_update_consent_back_delivered);
 	tcase_add_test(tc, test_update_stop);
 	suite_add_tcase(s, tc);
 

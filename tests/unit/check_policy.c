@@ -204,10 +204,36 @@ START_TEST(test_superseded)
 	struct policy_send_input in = { .r = &R, .s = &S, .a = &A, .superseded = 1 };
 	expect(policy_send_verdict(&C, &in, T("2026-07-09T10:00:00+02:00")), POLICY_SKIP, 0,
 	       "skipped: a later reminder is due too");
+	/* superseded wins over quiet hours (no deferral to 08:00) ... */
+	expect(policy_send_verdict(&C, &in, T("2026-07-09T22:00:00+02:00")), POLICY_SKIP, 0,
+	       "skipped: a later reminder is due too");
+	/* ... and over the daily cap */
+	in.sent_today = 3;
+	expect(policy_send_verdict(&C, &in, T("2026-07-09T10:00:00+02:00")), POLICY_SKIP, 0,
+	       "skipped: a later reminder is due too");
+	/* not superseded: the cap applies */
+	in.superseded = 0;
+	expect(policy_send_verdict(&C, &in, T("2026-07-09T10:00:00+02:00")), POLICY_DEFER,
+	       T("2026-07-10T08:00:00+02:00"), "daily cap reached");
+	in.superseded = 1;
+	in.sent_today = 0;
+	/* consent withdrawn wins over superseded */
+	S.consent_sms = 0;
+	expect(policy_send_verdict(&C, &in, T("2026-07-09T10:00:00+02:00")), POLICY_CANCEL, 0,
+	       "no SMS consent or phone");
+	S.consent_sms = 1;
+	/* an appointment started wins over superseded */
+	expect(policy_send_verdict(&C, &in, A.starts_at), POLICY_CANCEL, 0, "appointment started");
 	/* a cancelled appointment wins over superseded */
 	A.status = APPT_CANCELLED;
 	expect(policy_send_verdict(&C, &in, T("2026-07-09T10:00:00+02:00")), POLICY_CANCEL, 0,
 	       "appointment no longer confirmed");
+	/* adviser alerts are never superseded */
+	A.status = APPT_CONFIRMED;
+	R.kind = REM_ALERT_ABSENCES;
+	R.channel = CH_EMAIL;
+	in.adviser_email = 1;
+	expect(policy_send_verdict(&C, &in, T("2026-07-09T10:00:00+02:00")), POLICY_SEND, 0, NULL);
 }
 END_TEST
 
@@ -672,6 +698,33 @@ START_TEST(test_reminders)
 }
 END_TEST
 
+/* offset_at: when the offset a reminder stands for fell due (what "delivered
+ * on one channel means done" compares with the other channel's reminders). */
+START_TEST(test_reminders_offset_at)
+{
+	struct policy_due d[POLICY_MAX_REMINDERS];
+
+	/* planned before both offsets: each stands for its own due time */
+	ck_assert_int_eq(policy_reminders(&C, &S, &A, CH_SMS, T("2026-07-01T10:00:00+02:00"), d,
+					  POLICY_MAX_REMINDERS), 2);
+	ck_assert_int_eq(d[0].offset_at, d[0].due_at);
+	ck_assert_int_eq(d[1].offset_at, d[1].due_at);
+	/* the 48 h offset passed (07-08 10:00): one due now stands for it */
+	ck_assert_int_eq(policy_reminders(&C, &S, &A, CH_SMS, T("2026-07-09T12:00:00+02:00"), d,
+					  POLICY_MAX_REMINDERS), 2);
+	ck_assert_int_eq(d[0].due_at, T("2026-07-09T12:00:00+02:00"));
+	ck_assert_int_eq(d[0].offset_at, T("2026-07-08T10:00:00+02:00"));
+	ck_assert_int_eq(d[1].due_at, T("2026-07-10T08:00:00+02:00"));
+	ck_assert_int_eq(d[1].offset_at, d[1].due_at);
+	/* in the quiet hours: the passed one would go at 08:00 with the 2 h one,
+	 * which stands for both */
+	ck_assert_int_eq(policy_reminders(&C, &S, &A, CH_SMS, T("2026-07-09T22:00:00+02:00"), d,
+					  POLICY_MAX_REMINDERS), 1);
+	ck_assert_int_eq(d[0].due_at, T("2026-07-10T08:00:00+02:00"));
+	ck_assert_int_eq(d[0].offset_at, d[0].due_at);
+}
+END_TEST
+
 START_TEST(test_cancel_rule)
 {
 	ck_assert_int_eq(policy_cancel_check(&A, A.starts_at - 1), POLICY_CANCEL_OK);
@@ -845,6 +898,7 @@ policy_suite(void)
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, test_channels);
 	tcase_add_test(tc, test_reminders);
+	tcase_add_test(tc, test_reminders_offset_at);
 	tcase_add_test(tc, test_cancel_rule);
 	tcase_add_test(tc, test_unknown_student_held);
 	suite_add_tcase(s, tc);
