@@ -3,7 +3,9 @@
 #   make check      build and run every test (SANITIZE=1: under ASan+UBSan)
 #   make demo       run the main job end to end against a local Kafka
 #   make bench      benchmarks, printed as one table
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR=  (installs what `make` built; never
+#                   installs packages: build first, as yourself, with `make`)
+#   make deps       install the Debian packages to build, test and demo
 
 PREFIX     ?= /usr/local
 SBINDIR    ?= $(PREFIX)/sbin
@@ -100,7 +102,11 @@ demo: all
 bench: all
 	@BUILD=$(BUILD) tests/bench/run.sh
 
-install: all
+# Only what was built, and never a package: no prerequisite that could run
+# tests/deps.sh (apt-get) on a production host.
+install:
+	@test -x $(BUILD)/relanced -a -x $(BUILD)/relancectl || \
+		{ echo "make install: $(BUILD)/relanced not built: run make first" >&2; exit 1; }
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
 		$(DESTDIR)$(SYSCONFDIR)/relance/templates $(DESTDIR)$(UNITDIR)
 	install -m 755 $(BUILD)/relanced $(BUILD)/relancectl $(DESTDIR)$(SBINDIR)/
