@@ -73,6 +73,8 @@ void cfg_error(struct ctx *x, int line, const char *fmt, ...)
 int cfg_line_of(const struct ctx *x, const char *section, const char *name);
 /* config_check.c: the checks between keys; errors through cfg_error(). */
 void cfg_cross_checks(struct ctx *x);
+/* 1 when the host of url is localhost, 127.0.0.0/8 or ::1. */
+int cfg_url_host_is_loopback(const char *url);
 /* config_check.c: [sms] dlr_url takes the value of [calendar] base_url. */
 void cfg_follow_base_url(struct config *c);
 /* config_value.c: a duration within k's bounds. */

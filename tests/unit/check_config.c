@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "config_priv.h"
 #include "util.h"
 
 #define MAXERR 32
@@ -760,6 +761,49 @@ START_TEST(test_err_cross_checks)
 }
 END_TEST
 
+/* tls = none: loopback servers only (contract section 4, issue 13). */
+START_TEST(test_err_tls_none_not_loopback)
+{
+	static const char *const ok[] = {
+		"smtp://127.0.0.1:25", "smtp://127.8.9.10", "smtp://localhost:2525",
+		"smtp://LOCALHOST", "smtp://[::1]:25", "smtp://user@127.0.0.1:25/x",
+		"smtps://mail.example.org:465", "file:///tmp/outbox",
+	};
+	static const char *const bad[] = {
+		"smtp://mail.example.org:25", "smtp://10.0.0.1", "smtp://128.0.0.1:25",
+		"smtp://[::2]:25", "smtp://localhost.example.org", "smtp://127.0.0.1.evil.org",
+		"smtp://[::ffff:10.0.0.1]:25",
+	};
+	char text[256];
+	struct config *c;
+
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		snprintf(text, sizeof text, "[smtp]\nurl = %s\ntls = none\n", ok[i]);
+		c = load(text);
+		ck_assert_msg(c != NULL, "tls = none refused for %s", ok[i]);
+		config_free(c);
+	}
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		teardown();
+		setup();
+		snprintf(text, sizeof text, "[smtp]\nurl = %s\n\ntls = none\n", bad[i]);
+		expect_error(text, 4, "[smtp] tls: none (plain text, the password in clear) is only "
+		    "allowed for a loopback server (127.0.0.0/8, ::1, localhost), not the host of "
+		    "[smtp] url");
+	}
+	/* tls = required: any server */
+	teardown();
+	setup();
+	c = load("[smtp]\nurl = smtp://mail.example.org:25\ntls = required\n");
+	ck_assert_ptr_nonnull(c);
+	config_free(c);
+	ck_assert_int_eq(cfg_url_host_is_loopback("smtp://127.0.0.1"), 1);
+	ck_assert_int_eq(cfg_url_host_is_loopback("smtp://[::1]"), 1);
+	ck_assert_int_eq(cfg_url_host_is_loopback("smtp://"), 0);
+	ck_assert_int_eq(cfg_url_host_is_loopback("smtp://[::1"), 0);
+}
+END_TEST
+
 START_TEST(test_multiple_errors)
 {
 	struct config *c;
@@ -1018,6 +1062,7 @@ config_suite(void)
 	tcase_add_test(tc, test_err_syntax);
 	tcase_add_test(tc, test_err_missing_file);
 	tcase_add_test(tc, test_err_cross_checks);
+	tcase_add_test(tc, test_err_tls_none_not_loopback);
 	tcase_add_test(tc, test_multiple_errors);
 	tcase_add_test(tc, test_err_line_too_long);
 	tcase_add_test(tc, test_null_errfn_logs);
