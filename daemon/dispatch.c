@@ -360,9 +360,9 @@ record(struct dispatch *d, int64_t rid, const char *appt_uid, enum send_result r
 			  channel_name(r.channel));
 	} else if (final == 2) {
 		d->stats.failed++;
-		log_notice("reminder %lld (%s, %s): failed after %d attempt%s: %s", (long long)rid,
-			   kind_name(r.kind), channel_name(r.channel), attempts,
-			   attempts > 1 ? "s" : "", why);
+		log_warnx("reminder %lld (%s, %s): failed after %d attempt%s: %s", (long long)rid,
+			  kind_name(r.kind), channel_name(r.channel), attempts,
+			  attempts > 1 ? "s" : "", why);
 	} else {
 		log_info("reminder %lld (%s): attempt %d failed, retried later: %s", (long long)rid,
 			 channel_name(r.channel), attempts, why);
@@ -743,7 +743,7 @@ dispatch_sms_undelivered(struct dispatch *d, const struct reminder *r, int64_t n
 		snprintf(appt_uid, sizeof appt_uid, "%s", a.uid);
 	appt_clear(&a);
 	d->stats.failed++;
-	log_notice("reminder %lld (sms): delivery report says not delivered", (long long)r->id);
+	log_warnx("reminder %lld (sms): delivery report says not delivered", (long long)r->id);
 	publish_outcome(d, r, appt_uid, r->attempts, 0, "delivery report: not delivered", now);
 	loop_timer_set(d->timer, 0);
 }

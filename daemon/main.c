@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -310,6 +311,9 @@ main(int argc, char **argv)
 	int check = 0, ch;
 	char err[512];
 
+	/* The store, feeds and outboxes hold personal data: readable by the
+	 * daemon's user only, whoever started it (systemd's UMask=0077 too). */
+	umask(077);
 	memset(&r, 0, sizeof r);
 	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (ch) {

@@ -3,7 +3,8 @@
 # STARTTLS required and AUTH): the stored message parses with Python's
 # email parser (RFC 2047 subject, UTF-8 body, text/calendar attachment that
 # parses as iCalendar), a 451 then success is retried then sent, a 550
-# fails at once without retry, the outcomes reach the outcomes topic.
+# fails at once without retry and is logged at warning priority, the
+# outcomes reach the outcomes topic; a normal start logs no warning.
 . "$(dirname "$0")/../lib.sh"
 lib_init email
 
@@ -84,6 +85,12 @@ sleep 3
 assert_eq "$(sql "select count(*) from attempts a join reminders r on r.id = a.reminder_id where r.student_id = 'STU2'")" 1 \
     "and never retried"
 assert_eq "$(smtp_count)" 1 "nothing stored for the refused recipient"
+# A permanent failure is a warning (journalctl -p warning shows it): <4>.
+assert_grep '^<4>reminder [0-9]+ \(reminder, email\): failed after 1 attempt' "$T/relanced.log" \
+    "the permanent failure is logged at warning priority (<4>)"
+# A normal start logs no warning or error at all.
+assert_eq "$(sed -n '1,/relanced started/p' "$T/relanced.log" | grep -c '^<[0-4]>')" 0 \
+    "no warning or error before 'relanced started'"
 
 # Outcomes on Kafka: one sent, one failed, no personal data.
 wait_for '[ "$(consume_count avenirpro.relance.outcomes)" -ge 2 ]' 10

@@ -150,6 +150,10 @@ assert_no_grep 'smtp: cannot read password_file' "$T/start-warnings.txt" \
 # (SetCredential= fallback) and the daemon says what is missing.
 assert_grep 'sms: cannot read password_file /run/credentials/relanced.service/sms-token' \
     "$T/start-warnings.txt" "a missing credential file: started anyway, with a warning naming it"
+# Nothing else at warning or above on a normal start (the feed writer's
+# setpriority, forbidden by SystemCallFilter=~@resources, is info).
+assert_eq "$(grep -v 'sms: cannot read password_file' "$T/start-warnings.txt")" "" \
+    "journalctl -p warning: no other line after a normal start"
 assert_ok "the credential files are in the unit's credentials directory" \
     test -s "$SD_ROOT/run/credentials/$UNIT/smtp-password"
 
