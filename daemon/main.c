@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -60,7 +61,8 @@ struct relanced {
 	struct loop_timer *watchdog, *status, *lost, *remind, *hold;
 	int64_t watchdog_ms;
 	int exit_code;
-	char last_status[256];
+	char config_note[96];    /* which configuration is in force (STATUS=) */
+	char last_status[384];
 };
 
 static void
@@ -72,11 +74,57 @@ usage(FILE *f)
 		   "  -h, --help          this help\n");
 }
 
+/* --check-config: plain lines on a terminal or in a script; errors at
+ * priority err in the journal (ExecReload= runs it before the SIGHUP, so a
+ * refused reload says why in journalctl -p err). */
+static int check_in_journal;
+
 static void
 print_error(const char *msg, void *arg)
 {
 	(void)arg;
-	fprintf(stderr, "%s\n", msg);
+	fprintf(stderr, "%s%s\n", check_in_journal ? "<3>" : "", msg);
+}
+
+static int
+check_config(const char *path)
+{
+	struct config *cfg;
+	struct templates *tpl = NULL;
+
+	check_in_journal = getenv("JOURNAL_STREAM") != NULL;
+	cfg = config_load(path, print_error, NULL);
+	if (cfg != NULL)
+		tpl = template_load(cfg->templates.dir, print_error, NULL);
+	if (tpl == NULL) {
+		fprintf(stderr, "%s%s: configuration refused; a running relanced keeps the one it has\n",
+			check_in_journal ? "<3>" : "", path);
+		config_free(cfg);
+		return 1;
+	}
+	msg_check_sms(cfg, tpl);
+	template_free(tpl);
+	printf("%s: configuration OK\n", path);
+	config_free(cfg);
+	return 0;
+}
+
+/* STATUS= names the configuration in force: when it was loaded, and a
+ * reload refused since. */
+static void
+config_note(struct relanced *r, const char *what)
+{
+	char when[32];
+	time_t t = time(NULL);
+	struct tm tm;
+
+	strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", localtime_r(&t, &tm));
+	if (what == NULL)
+		snprintf(r->config_note, sizeof r->config_note, "configuration of %s", when);
+	else
+		snprintf(r->config_note + strcspn(r->config_note, ";"),
+			 sizeof r->config_note - strcspn(r->config_note, ";"), "; %s at %s", what,
+			 when + 11);
 }
 
 static void
@@ -102,14 +150,15 @@ on_status(void *arg)
 	struct relanced *r = arg;
 	const struct consumer_stats *cs = consumer_stats(r->cons);
 	const struct plan_stats *ps = plan_stats(r->pl);
-	char buf[256];
+	char buf[sizeof r->last_status];
 
 	snprintf(buf, sizeof buf,
 		 "events %llu applied, %llu duplicate, %llu dead-lettered; %llu appointments, "
-		 "%llu reminders planned%s%s",
+		 "%llu reminders planned%s%s; %s",
 		 (unsigned long long)cs->applied, (unsigned long long)cs->duplicates,
 		 (unsigned long long)cs->rejected, (unsigned long long)ps->appointments,
-		 (unsigned long long)ps->reminders, cs->problem[0] ? "; " : "", cs->problem);
+		 (unsigned long long)ps->reminders, cs->problem[0] ? "; " : "", cs->problem,
+		 r->config_note);
 	/* Only when something changed: STATUS= is cheap but not free. */
 	if (strcmp(buf, r->last_status) != 0) {
 		sdnotify_status("%s", buf);
@@ -181,12 +230,15 @@ on_hold(void *arg)
 
 /* ---- reload and stop ------------------------------------------------------------ */
 
-/* READY=1 ends a reload; STATUS= keeps the counters (on_status() only
- * sends them again when they change). */
+/* READY=1 ends a reload; STATUS= keeps the counters and says which
+ * configuration is in force (on_status() sends it again when it changes). */
 static void
-reload_done(struct relanced *r)
+reload_done(struct relanced *r, const char *refused)
 {
-	sdnotify_ready(r->last_status[0] ? r->last_status : NULL);
+	config_note(r, refused);
+	r->last_status[0] = '\0';
+	on_status(r);
+	sdnotify_ready(r->last_status);
 }
 
 static void
@@ -202,7 +254,7 @@ reload(struct relanced *r)
 	if (nc == NULL) {
 		log_err("reload refused: the configuration has errors (see above); "
 			"still running with the previous one");
-		reload_done(r);
+		reload_done(r, "reload refused");
 		return;
 	}
 	ntpl = template_load(nc->templates.dir, log_error, NULL);
@@ -210,7 +262,7 @@ reload(struct relanced *r)
 		log_err("reload refused: the templates have errors (see above); "
 			"still running with the previous configuration and templates");
 		config_free(nc);
-		reload_done(r);
+		reload_done(r, "reload refused");
 		return;
 	}
 	msg_check_sms(nc, ntpl);
@@ -235,7 +287,7 @@ reload(struct relanced *r)
 	if (r->writer == NULL)
 		log_err("feeds: file writer not restarted: %s", err);
 	log_info("configuration reloaded");
-	reload_done(r);
+	reload_done(r, NULL);
 }
 
 static void
@@ -335,21 +387,8 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (check) {
-		r.cfg = config_load(path, print_error, NULL);
-		if (r.cfg == NULL)
-			return 1;
-		r.tpl = template_load(r.cfg->templates.dir, print_error, NULL);
-		if (r.tpl == NULL) {
-			config_free(r.cfg);
-			return 1;
-		}
-		msg_check_sms(r.cfg, r.tpl);
-		template_free(r.tpl);
-		printf("%s: configuration OK\n", path);
-		config_free(r.cfg);
-		return 0;
-	}
+	if (check)
+		return check_config(path);
 
 	/* journald keeps priorities from the <N> prefixes; a terminal gets
 	 * plain lines. */
@@ -445,7 +484,9 @@ main(int argc, char **argv)
 
 	log_info("relanced started: store %s, brokers %s, group %s", r.cfg->store.path,
 		 r.cfg->kafka.brokers, r.cfg->kafka.group);
-	sdnotify_ready("running");
+	config_note(&r, NULL);
+	on_status(&r);
+	sdnotify_ready(r.last_status);
 	if (loop_run(r.loop) != 0)
 		r.exit_code = 3;
 	sdnotify_stopping();

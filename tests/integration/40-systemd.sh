@@ -7,7 +7,8 @@
 # STATUS= counters in `systemctl status`; events flowing into the store
 # under DynamicUser; the SMTP password read through LoadCredential; a
 # reload with a changed template taking effect; a broken configuration
-# refused at reload while the service keeps running; the watchdog
+# failing `systemctl reload` (ExecReload= checks it first) while the
+# service keeps running on the previous one (STATUS= names it); the watchdog
 # restarting a hung (SIGSTOPped) daemon; `systemctl stop` exiting 0
 # quickly with offsets committed; journald keeping priorities.
 # Skipped (77) only where namespaces are unavailable.
@@ -200,11 +201,32 @@ assert_no_grep 'gabarit rechargé' "$T/mail1.txt" "(the first one did not)"
 # ---- reload with a broken configuration: refused, still running ------------------------
 cp "$SD_ROOT/etc/relance/relance.conf" "$T/good.conf"
 printf '\n[nonsense]\nkey = value\n' >>"$SD_ROOT/etc/relance/relance.conf"
+STATUS_BEFORE=$(prop StatusText)
+sd systemctl reload "$UNIT" 2>"$T/reload.err"
+rc=$?
+assert_ne "$rc" 0 "systemctl reload with a broken configuration fails (exit $rc)"
+sed 's/^/  .. reload: /' "$T/reload.err"
+wait_for 'journal -p err | grep -q "configuration refused"' 10
+assert_grep 'relance.conf:[0-9]+: .*nonsense' <(journal -p err) \
+    "the journal says what is wrong, with file and line, at priority err"
+assert_grep 'configuration refused' <(journal -p err) "and that the configuration was refused"
+wait_for '[ "$(prop SubState)" = running ]' 5
+assert_eq "$(sd systemctl is-active "$UNIT")" active "the service keeps running"
+assert_eq "$(prop MainPID)" "$MAIN1" "same process"
+assert_grep '; configuration of [0-9-]+ [0-9:]+$' <(prop StatusText) "STATUS= names the configuration in force"
+assert_eq "$(prop StatusText | sed 's/.*; configuration of/configuration of/')" \
+    "$(echo "$STATUS_BEFORE" | sed 's/.*; configuration of/configuration of/')" \
+    "still the configuration loaded before the broken file (not reloaded)"
+# A SIGHUP that reaches the daemon anyway (kill -HUP): refused there too,
+# the running configuration stays and STATUS= says the reload was refused.
 nref=$(journal | grep -c 'reload refused')
-sd systemctl reload "$UNIT"
+sd systemctl kill -s HUP --kill-who=main "$UNIT"
 wait_for '[ "$(journal | grep -c "reload refused")" -gt '"$nref"' ]' 10
-assert_grep 'reload refused' <(journal) "the broken configuration is refused (logged)"
+assert_grep 'reload refused' <(journal) "a SIGHUP with the broken configuration is refused (logged)"
 assert_grep 'nonsense' <(journal -p err) "the error names what is wrong"
+wait_for 'prop StatusText | grep -q "reload refused at"' 10
+assert_grep '; configuration of [0-9-]+ [0-9:]+; reload refused at [0-9:]+$' <(prop StatusText) \
+    "STATUS= says the previous configuration is in force and a reload was refused"
 wait_for '[ "$(prop SubState)" = running ]' 5
 assert_eq "$(sd systemctl is-active "$UNIT")" active "the service keeps running"
 assert_eq "$(prop MainPID)" "$MAIN1" "same process"

@@ -25,7 +25,7 @@ assert_eq "$EXEC" "$SBIN/relanced" "ExecStart runs the installed binary ($SBIN/r
 assert_ok "the staged binary exists" test -x "$D$EXEC"
 
 mkdir -p "$T/units"
-sed "s|^ExecStart=$EXEC|ExecStart=$D$EXEC|" "$STAGED" >"$T/units/relanced.service"
+sed "s|^\(Exec[A-Za-z]*=\)$EXEC |\1$D$EXEC |" "$STAGED" >"$T/units/relanced.service"
 MANPATH=$D/usr/local/share/man systemd-analyze verify "$T/units/relanced.service" \
     >"$T/verify.out" 2>"$T/verify.err"
 rc=$?
@@ -43,6 +43,10 @@ assert_eq "$(cat "$T/security.err")" "" "systemd-analyze security: empty stderr"
 assert_grep '^RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6$' "$UNIT" "AF_INET/AF_INET6 allowed"
 
 # The settings the contract and issue 6 name.
+# A reload checks the configuration first (a broken one fails the reload).
+EXECRELOAD=$(sed -n 's/^ExecReload=//p' "$UNIT" | tr '\n' '|')
+assert_eq "$EXECRELOAD" "$SBIN/relanced -c /etc/relance/relance.conf --check-config|/bin/kill -HUP \$MAINPID|" \
+    "ExecReload= runs relanced --check-config, then SIGHUP"
 for kv in Type=notify NotifyAccess=main 'ExecReload=/bin/kill -HUP $MAINPID' Restart=on-failure \
     DynamicUser=yes StateDirectory=relance ConfigurationDirectory=relance ProtectSystem=strict \
     'LoadCredential=smtp-password:/etc/relance/credentials/smtp-password' \
