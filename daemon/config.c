@@ -120,7 +120,7 @@ static const struct key keys[] = {
 	{ "reminders", "lost_after", p_duration, O(reminders.lost_after), 60, 3650 * DAY, 0, "30d" },
 	{ "reminders", "horizon", p_duration, O(reminders.horizon), 3600, 3650 * DAY, 0, "7d" },
 
-	{ "smtp", "url", p_smtp_url, O(smtp.url), 0, 0, 0, "file:///var/lib/relance/outbox/email" },
+	{ "smtp", "url", p_smtp_url, O(smtp.url), 0, 0, 0, NULL },   /* unset: email off */
 	{ "smtp", "from", p_from, 0, 0, 0, 0, "Avenir Pro <no-reply@relance.example.org>" },
 	{ "smtp", "tls", p_tls, 0, 0, 0, 0, "required" },
 	{ "smtp", "user", p_str_opt, O(smtp.user), 0, 0, 0, NULL },
@@ -130,7 +130,7 @@ static const struct key keys[] = {
 	{ "smtp", "alerts_to", p_email_opt, O(smtp.alerts_to), 0, 0, 0, NULL },
 
 	{ "sms", "gateway", p_gateway, 0, 0, 0, 0, "kannel" },
-	{ "sms", "url", p_sms_url, O(sms.url), 0, 0, 0, "file:///var/lib/relance/outbox/sms" },
+	{ "sms", "url", p_sms_url, O(sms.url), 0, 0, 0, NULL },   /* unset: SMS off */
 	{ "sms", "user", p_str_opt, O(sms.user), 0, 0, 0, NULL },
 	{ "sms", "password_file", p_secret, O(sms.password_file), 0, 0, 0, NULL },
 	{ "sms", "sender", p_sender, 0, 0, 0, 0, "AvenirPro" },

@@ -323,9 +323,10 @@ static int
 url_field(struct ctx *x, const struct key *k, const char *v,
     const char *const *schemes, char *err, size_t el)
 {
-	if (check_url(v, schemes, err, el) == -1)
+	/* Empty: the channel is off (contract section 6). */
+	if (*v != '\0' && check_url(v, schemes, err, el) == -1)
 		return -1;
-	cfg_set_string(FIELD(x->c, k, char *), v);
+	set_optional(FIELD(x->c, k, char *), v);
 	return 0;
 }
 

@@ -259,7 +259,7 @@ fallback_email(struct dispatch *d, const struct reminder *r, int64_t now)
 		return 0;
 	if ((rc = store_student_get(d->st, r->student_id, &s)) <= 0)
 		return rc;
-	if (s.stopped || s.email == NULL || !s.consent_email) {
+	if (s.stopped || s.email == NULL || !s.consent_email || !policy_channel_on(d->cfg, CH_EMAIL)) {
 		log_info("reminder %lld: SMS failed, no email to fall back to", (long long)r->id);
 		goto out;
 	}

@@ -28,6 +28,7 @@
 #include "plan.h"
 #include "producer.h"
 #include "sdnotify.h"
+#include "smtp.h"
 #include "store.h"
 #include "template.h"
 #include "util.h"
@@ -132,6 +133,24 @@ log_error(const char *msg, void *arg)
 {
 	(void)arg;
 	log_err("%s", msg);
+}
+
+/* Says at start and reload what each channel does: off (no URL, nothing
+ * planned on it), an outbox directory (file://), or a server. */
+static void
+log_channels(const struct config *cfg)
+{
+	const char *name[2] = { "email", "sms" }, *key[2] = { "[smtp] url", "[sms] url" };
+	const char *url[2] = { cfg->smtp.url, cfg->sms.url };
+
+	for (int i = 0; i < 2; i++) {
+		if (url[i] == NULL)
+			log_info("%s: channel off (no %s): no reminder is planned or sent on it",
+				 name[i], key[i]);
+		else if (smtp_outbox_dir(url[i]) != NULL)
+			log_info("%s: outbox directory %s (file://): messages are written there, "
+				 "not sent", name[i], smtp_outbox_dir(url[i]));
+	}
 }
 
 /* ---- periodic jobs --------------------------------------------------------- */
@@ -286,6 +305,7 @@ reload(struct relanced *r)
 	r->writer = feed_writer_start(nc, err, sizeof err);
 	if (r->writer == NULL)
 		log_err("feeds: file writer not restarted: %s", err);
+	log_channels(nc);
 	log_info("configuration reloaded");
 	reload_done(r, NULL);
 }
@@ -484,6 +504,7 @@ main(int argc, char **argv)
 
 	log_info("relanced started: store %s, brokers %s, group %s", r.cfg->store.path,
 		 r.cfg->kafka.brokers, r.cfg->kafka.group);
+	log_channels(r.cfg);
 	config_note(&r, NULL);
 	on_status(&r);
 	sdnotify_ready(r.last_status);

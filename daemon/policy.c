@@ -97,6 +97,9 @@ policy_send_verdict(const struct config *cfg, const struct policy_send_input *in
 	const struct student *s = in->s;
 	const struct appt *a = in->a;
 
+	if (!policy_channel_on(cfg, r->channel))
+		return verdict(POLICY_CANCEL, 0, r->channel == CH_SMS ? "channel off: no [sms] url"
+								     : "channel off: no [smtp] url");
 	if (s == NULL)
 		return verdict(POLICY_CANCEL, 0, "unknown student");
 	if (r->kind != REM_REMINDER)
@@ -222,6 +225,12 @@ policy_channels(const struct student *s, int only_channel, int out[2])
 }
 
 int
+policy_channel_on(const struct config *cfg, int channel)
+{
+	return (channel == CH_SMS ? cfg->sms.url : cfg->smtp.url) != NULL;
+}
+
+int
 policy_reminders(const struct config *cfg, const struct student *s, const struct appt *a,
 		 int only_channel, int64_t now, struct policy_due *out, int max)
 {
@@ -231,6 +240,11 @@ policy_reminders(const struct config *cfg, const struct student *s, const struct
 	if (a->status != APPT_CONFIRMED)
 		return 0;
 	nch = policy_channels(s, only_channel, channels);
+	/* A channel without a URL is off: nothing planned on it. */
+	for (int c = 0; c < nch; c++)
+		if (!policy_channel_on(cfg, channels[c])) {
+			channels[c--] = channels[--nch];
+		}
 	if (nch == 0)
 		return 0;
 	n = schedule_reminders(cfg, a->starts_at, now, due, which, CONFIG_MAX_OFFSETS);

@@ -117,6 +117,9 @@ struct policy_due {
 
 /* The channels on which s can get reminders (only_channel 0: all): count. */
 int policy_channels(const struct student *s, int only_channel, int out[2]);
+/* Is channel (CH_SMS, CH_EMAIL) on, i.e. has it a URL ([sms] url, [smtp]
+ * url)? An unset URL turns it off: no reminder is planned or sent on it. */
+int policy_channel_on(const struct config *cfg, int channel);
 /* The reminders appointment a gets, planned at now, on the channels of s:
  * at most max in out, count returned. Confirmed appointments only. */
 int policy_reminders(const struct config *cfg, const struct student *s, const struct appt *a,

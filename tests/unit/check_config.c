@@ -140,7 +140,7 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(c->reminders.max_per_day, 3);
 	ck_assert(c->reminders.consent_sms && c->reminders.consent_email);
 	ck_assert_int_eq(c->reminders.lost_after, 30 * 86400);
-	ck_assert_str_eq(c->smtp.url, "file:///var/lib/relance/outbox/email");
+	ck_assert_ptr_null(c->smtp.url);	/* unset: the channel is off */
 	ck_assert_str_eq(c->smtp.from, "Avenir Pro <no-reply@relance.example.org>");
 	ck_assert_int_eq(c->smtp.tls, SMTP_TLS_REQUIRED);
 	ck_assert_ptr_null(c->smtp.user);
@@ -149,7 +149,7 @@ START_TEST(test_defaults)
 	ck_assert_str_eq(c->smtp.helo, "localhost");
 	ck_assert_ptr_null(c->smtp.alerts_to);
 	ck_assert_int_eq(c->sms.gateway, SMS_GATEWAY_KANNEL);
-	ck_assert_str_eq(c->sms.url, "file:///var/lib/relance/outbox/sms");
+	ck_assert_ptr_null(c->sms.url);
 	ck_assert_str_eq(c->sms.sender, "AvenirPro");
 	ck_assert_str_eq(c->sms.dlr_url, "http://127.0.0.1:8470");
 	ck_assert_str_eq(c->sms.allow_from, "127.0.0.1,::1");
@@ -393,8 +393,10 @@ START_TEST(test_shipped_example)
 	    sizeof c->checkins.hours);
 	ck_assert_int_eq(c->checkins.noffsets, d->checkins.noffsets);
 	ck_assert_int_eq(c->reminders.quiet.start, d->reminders.quiet.start);
-	ck_assert_str_eq(c->smtp.url, d->smtp.url);
-	ck_assert_str_eq(c->sms.url, d->sms.url);
+	ck_assert_ptr_null(c->smtp.url);	/* both channels off by default */
+	ck_assert_ptr_null(d->smtp.url);
+	ck_assert_ptr_null(c->sms.url);
+	ck_assert_ptr_null(d->sms.url);
 	ck_assert_str_eq(c->sms.allow_from, d->sms.allow_from);
 	ck_assert_int_eq(c->retry.max, d->retry.max);
 	ck_assert_int_eq(c->retry.concurrency, d->retry.concurrency);

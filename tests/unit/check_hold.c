@@ -87,6 +87,8 @@ T(const char *s)
 
 static const char CONF[] =
 	"[kafka]\nhold_unknown = 7d\n"
+	"[smtp]\nurl = file:///nonexistent/outbox/email\n"
+	"[sms]\nurl = file:///nonexistent/outbox/sms\n"
 	"[calendar]\ntimezone = Europe/Paris\ndomain = test.example.org\n"
 	"[dropin]\nwindow = * 2026-07-01..2026-07-03 09:00-12:00 slot=20m capacity=3\n"
 	"[reminders]\nhorizon = 3650d\n";

@@ -85,6 +85,8 @@ on_conf_error(const char *msg, void *arg)
  * BASE_CONF make reminder rows at once (horizon of ten years): they check
  * what is made; LAZY_CONF (the default horizon) checks when. */
 #define BASE_CONF_BODY \
+	"[smtp]\nurl = file:///nonexistent/outbox/email\n" \
+	"[sms]\nurl = file:///nonexistent/outbox/sms\n" \
 	"[calendar]\n" \
 	"timezone = Europe/Paris\n" \
 	"domain = test.example.org\n" \

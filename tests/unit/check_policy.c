@@ -35,6 +35,8 @@ setup(void)
 {
 	ck_assert_int_eq(tz_set("Europe/Paris"), 0);
 	memset(&C, 0, sizeof C);
+	C.smtp.url = (char *)"smtp://127.0.0.1:25";	/* both channels on */
+	C.sms.url = (char *)"http://127.0.0.1:13013/cgi-bin/sendsms";
 	C.reminders.noffsets = 2;
 	C.reminders.offsets[0].secs = 48 * 3600;
 	C.reminders.offsets[1].secs = 2 * 3600;
@@ -698,6 +700,32 @@ START_TEST(test_reminders)
 }
 END_TEST
 
+/* A channel without a URL is off: nothing planned or sent on it. */
+START_TEST(test_channel_off)
+{
+	struct policy_due d[POLICY_MAX_REMINDERS];
+	int64_t now = T("2026-07-01T10:00:00+02:00");
+
+	ck_assert_int_eq(policy_channel_on(&C, CH_SMS), 1);
+	C.sms.url = NULL;
+	ck_assert_int_eq(policy_channel_on(&C, CH_SMS), 0);
+	ck_assert_int_eq(policy_channel_on(&C, CH_EMAIL), 1);
+	ck_assert_int_eq(policy_reminders(&C, &S, &A, 0, now, d, POLICY_MAX_REMINDERS), 2);
+	ck_assert_int_eq(d[0].channel, CH_EMAIL);
+	ck_assert_int_eq(d[1].channel, CH_EMAIL);
+	ck_assert_int_eq(policy_reminders(&C, &S, &A, CH_SMS, now, d, POLICY_MAX_REMINDERS), 0);
+	R.channel = CH_SMS;
+	expect(judge(T("2026-07-09T10:00:00+02:00"), 0), POLICY_CANCEL, 0, "channel off: no [sms] url");
+	C.smtp.url = NULL;
+	ck_assert_int_eq(policy_reminders(&C, &S, &A, 0, now, d, POLICY_MAX_REMINDERS), 0);
+	R.channel = CH_EMAIL;
+	expect(judge(T("2026-07-09T10:00:00+02:00"), 0), POLICY_CANCEL, 0, "channel off: no [smtp] url");
+	C.sms.url = (char *)"file:///tmp/outbox";
+	ck_assert_int_eq(policy_reminders(&C, &S, &A, 0, now, d, POLICY_MAX_REMINDERS), 2);
+	ck_assert_int_eq(d[0].channel, CH_SMS);
+}
+END_TEST
+
 /* offset_at: when the offset a reminder stands for fell due (what "delivered
  * on one channel means done" compares with the other channel's reminders). */
 START_TEST(test_reminders_offset_at)
@@ -898,6 +926,7 @@ policy_suite(void)
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, test_channels);
 	tcase_add_test(tc, test_reminders);
+	tcase_add_test(tc, test_channel_off);
 	tcase_add_test(tc, test_reminders_offset_at);
 	tcase_add_test(tc, test_cancel_rule);
 	tcase_add_test(tc, test_unknown_student_held);
