@@ -143,6 +143,15 @@ kind_name(int kind)
 	       kind == REM_ALERT_LOST ? "alert_lost" : "reminder";
 }
 
+static void
+stat_add(struct dispatch *d, int channel, enum dispatch_stat what)
+{
+	if (channel > 0 && channel < DISPATCH_CHANNELS)
+		d->stats.by_channel[channel][what]++;
+}
+
+_Static_assert(DISPATCH_CHANNELS == CHANNEL_N, "dispatch stats: one row per channel code");
+
 /* ---- secrets -------------------------------------------------------------- */
 
 static void
@@ -345,6 +354,7 @@ record(struct dispatch *d, int64_t rid, const char *appt_uid, enum send_result r
 		if (store_reminder_set(d->st, rid, REM_PENDING, attempts, next, 0, why))
 			goto fail;
 		d->stats.retried++;
+		stat_add(d, r.channel, DSTAT_RETRIED);
 	} else {
 		if (store_reminder_set(d->st, rid, REM_FAILED, attempts, now, 0, why) ||
 		    fallback_email(d, &r, now))
@@ -356,10 +366,12 @@ record(struct dispatch *d, int64_t rid, const char *appt_uid, enum send_result r
 	in_tx = 0;
 	if (final == 1) {
 		d->stats.sent++;
+		stat_add(d, r.channel, DSTAT_SENT);
 		log_debug("reminder %lld (%s, %s): sent", (long long)rid, kind_name(r.kind),
 			  channel_name(r.channel));
 	} else if (final == 2) {
 		d->stats.failed++;
+		stat_add(d, r.channel, DSTAT_FAILED);
 		log_warnx("reminder %lld (%s, %s): failed after %d attempt%s: %s", (long long)rid,
 			  kind_name(r.kind), channel_name(r.channel), attempts,
 			  attempts > 1 ? "s" : "", why);
@@ -523,6 +535,7 @@ write_verdict(struct dispatch *d, const struct reminder *r, const struct policy_
 			d->stats.skipped++;
 		else
 			d->stats.cancelled++;
+		stat_add(d, r->channel, skip ? DSTAT_SKIPPED : DSTAT_CANCELLED);
 		log_info("reminder %lld (%s): %s: %s", (long long)r->id, channel_name(r->channel),
 			 rem_status_name(skip ? REM_SKIPPED : REM_CANCELLED), v->reason);
 		break;
@@ -531,6 +544,7 @@ write_verdict(struct dispatch *d, const struct reminder *r, const struct policy_
 		if (settle(d, r, REM_FAILED, now, 0, v->reason))
 			return;
 		d->stats.failed++;
+		stat_add(d, r->channel, DSTAT_FAILED);
 		log_warnx("reminder %lld (%s): failed: %s", (long long)r->id, kind_name(r->kind),
 			  v->reason);
 		break;
@@ -743,6 +757,7 @@ dispatch_sms_undelivered(struct dispatch *d, const struct reminder *r, int64_t n
 		snprintf(appt_uid, sizeof appt_uid, "%s", a.uid);
 	appt_clear(&a);
 	d->stats.failed++;
+	stat_add(d, CH_SMS, DSTAT_FAILED);
 	log_warnx("reminder %lld (sms): delivery report says not delivered", (long long)r->id);
 	publish_outcome(d, r, appt_uid, r->attempts, 0, "delivery report: not delivered", now);
 	loop_timer_set(d->timer, 0);

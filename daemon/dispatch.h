@@ -47,8 +47,15 @@ struct reminder;
 struct store;
 struct templates;
 
+/* What became of reminders since start, per channel (by_channel[CH_SMS]
+ * ...) for /metrics. */
+enum dispatch_stat { DSTAT_SENT, DSTAT_FAILED, DSTAT_RETRIED, DSTAT_SKIPPED, DSTAT_CANCELLED,
+		     DSTAT_N };
+#define DISPATCH_CHANNELS 3   /* CHANNEL_N of model.h */
+
 struct dispatch_stats {
 	uint64_t sent, failed, retried, cancelled, deferred, skipped;
+	uint64_t by_channel[DISPATCH_CHANNELS][DSTAT_N];
 	int inflight;
 };
 

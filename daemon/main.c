@@ -461,7 +461,7 @@ main(int argc, char **argv)
 	}
 
 	r.feed = feed_new(r.cfg, r.st);
-	r.metrics = (struct web_metrics_src){ r.st, r.feed, r.cons, r.pl };
+	r.metrics = (struct web_metrics_src){ .st = r.st, .feed = r.feed, .cons = r.cons, .pl = r.pl };
 	if (r.cfg->calendar.listen_port > 0) {
 		r.httpd = httpd_new(r.loop, r.cfg->calendar.listen_host, r.cfg->calendar.listen_port,
 				    err, sizeof err);
@@ -486,6 +486,8 @@ main(int argc, char **argv)
 		r.exit_code = 3;
 		goto out;
 	}
+	r.metrics.disp = r.disp;   /* /metrics reads r.metrics from now on */
+	r.metrics.sms = r.sms;
 
 	r.watchdog_ms = sdnotify_watchdog_ms();
 	if (r.watchdog_ms > 0) {

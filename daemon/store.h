@@ -237,6 +237,9 @@ int store_feed_meta_set(struct store *st, const char *key, int64_t v);
 /* Cheap aggregates for /metrics: fn("appointments", status, 0, NULL, n),
  * fn("reminders", channel, status, NULL, n), fn("dead_letters", 0, 0, NULL,
  * n), fn("counter", 0, 0, name, value), fn("held_events", 0, 0, NULL, n). */
+/* When the oldest pending reminder of channel whose time has come
+ * (next_at <= now) became due: its next_at, 0 when none, -1 error. */
+int64_t store_oldest_due(struct store *st, int channel, int64_t now);
 int store_feed_metrics(struct store *st,
 		       void (*fn)(const char *what, int a, int b, const char *name, int64_t n,
 				  void *arg),

@@ -142,6 +142,12 @@ store_feed_meta_set(struct store *st, const char *key, int64_t v)
 	return exec_bound(st, ST_FEED_META_SET, "meta", "sl", key, v);
 }
 
+int64_t
+store_oldest_due(struct store *st, int channel, int64_t now)
+{
+	return one_value(st, stmt_bind(st, ST_FEED_M_OLDEST_DUE, "il", channel, now), "oldest due");
+}
+
 int
 store_feed_metrics(struct store *st,
 		   void (*fn)(const char *what, int a, int b, const char *name, int64_t n, void *arg),

@@ -170,7 +170,9 @@
 	X(ST_FEED_M_REM, "SELECT channel, status, NULL, count(*) FROM reminders" \
 		" WHERE kind = {REM_REMINDER} GROUP BY channel, status") \
 	X(ST_FEED_M_DEAD, "SELECT 0, 0, NULL, count(*) FROM dead_letters") \
-	X(ST_FEED_M_COUNTERS, "SELECT 0, 0, name, value FROM counters")
+	X(ST_FEED_M_COUNTERS, "SELECT 0, 0, name, value FROM counters") \
+	X(ST_FEED_M_OLDEST_DUE, "SELECT coalesce(min(next_at), 0) FROM reminders" \
+		" WHERE status = {REM_PENDING} AND channel = ? AND next_at <= ?")
 
 /* Per (uai, programme): students, check-ins and drop-ins by outcome,
  * situations at the final check-in, workshops. */

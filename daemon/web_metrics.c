@@ -4,8 +4,10 @@
  *   GET /healthz   200 "ok", or 503 with a one-line reason (store first,
  *                  then the consumer: store batches, Kafka subscription)
  *   GET /metrics   Prometheus text format 0.0.4: the store's gauges and
- *                  counters, the feed cache, the consumer's and the
- *                  planner's counters since start
+ *                  counters, the feed cache, the consumer's, the
+ *                  planner's, the dispatcher's (per channel) and the SMS
+ *                  callbacks' counters since start, the age of the oldest
+ *                  due reminder per channel. Counter names end in _total.
  *
  * Every metric of relanced is formatted here; the modules only count.
  */
@@ -15,6 +17,7 @@
 #include <string.h>
 
 #include "consumer.h"
+#include "dispatch.h"
 #include "feed.h"
 #include "httpd.h"
 #include "model.h"
@@ -22,6 +25,7 @@
 #include "store.h"
 #include "util.h"
 #include "web_metrics.h"
+#include "web_sms.h"
 
 /* ---- /healthz ------------------------------------------------------------------- */
 
@@ -129,9 +133,9 @@ metric_row(const char *what, int a, int b, const char *name, int64_t n, void *ar
 		fprintf(out, "\"} %lld\n", (long long)n);
 	} else if (name) {
 		if (!m->seen_counter++)
-			fputs("# HELP relance_store_counter Other counters kept in the store.\n"
-			      "# TYPE relance_store_counter counter\n", out);
-		fputs("relance_store_counter{name=\"", out);
+			fputs("# HELP relance_store_counter_total Other counters kept in the store.\n"
+			      "# TYPE relance_store_counter_total counter\n", out);
+		fputs("relance_store_counter_total{name=\"", out);
 		label_escaped(out, name);
 		fprintf(out, "\"} %lld\n", (long long)n);
 	}
@@ -201,6 +205,56 @@ counters(FILE *out, const struct consumer_stats *cs, const struct plan_stats *ps
 		(unsigned long long)cs->held_expired);
 }
 
+/* ---- /metrics: sending ------------------------------------------------------------- */
+
+static const char *const dstat_name[DSTAT_N] = { "sent", "failed", "retried", "skipped",
+						   "cancelled" };
+static const char *const dstat_help[DSTAT_N] = {
+	"Reminders sent (accepted by the server, the gateway or the outbox)",
+	"Reminders failed for good (permanent error, attempts exhausted, failed delivery report)",
+	"Failed attempts retried later (transient error)",
+	"Reminders skipped: a later reminder of the same appointment was due too",
+	"Reminders cancelled when due (consent, appointment, quiet hours, cap, channel off)",
+};
+
+static void
+sending(FILE *out, const struct web_metrics_src *src)
+{
+	static const int ch[] = { CH_SMS, CH_EMAIL };
+	const struct dispatch_stats *ds = src->disp ? dispatch_stats(src->disp) : NULL;
+	const struct web_sms_stats *ws = src->sms ? web_sms_stats(src->sms) : NULL;
+	int64_t now = clock_now();
+
+	for (int k = 0; k < DSTAT_N; k++) {
+		fprintf(out, "# HELP relance_reminders_%s_total %s since start, by channel.\n"
+			     "# TYPE relance_reminders_%s_total counter\n", dstat_name[k], dstat_help[k],
+			dstat_name[k]);
+		for (size_t i = 0; i < ARRAY_SIZE(ch); i++)
+			fprintf(out, "relance_reminders_%s_total{channel=\"%s\"} %llu\n", dstat_name[k],
+				channel_name(ch[i]),
+				(unsigned long long)(ds ? ds->by_channel[ch[i]][k] : 0));
+	}
+	fprintf(out, "# HELP relance_delivery_reports_total SMS delivery reports taken since start.\n"
+		     "# TYPE relance_delivery_reports_total counter\n"
+		     "relance_delivery_reports_total %llu\n"
+		     "# HELP relance_stop_replies_total STOP replies taken since start.\n"
+		     "# TYPE relance_stop_replies_total counter\n"
+		     "relance_stop_replies_total %llu\n"
+		     "# HELP relance_sms_incoming_total Incoming SMS taken since start.\n"
+		     "# TYPE relance_sms_incoming_total counter\n"
+		     "relance_sms_incoming_total %llu\n"
+		     "# HELP relance_reminder_oldest_due_age_seconds Age of the oldest reminder due"
+		     " and not sent yet, by channel (0: none).\n"
+		     "# TYPE relance_reminder_oldest_due_age_seconds gauge\n",
+		(unsigned long long)(ws ? ws->dlr : 0), (unsigned long long)(ws ? ws->stop_replies : 0),
+		(unsigned long long)(ws ? ws->incoming : 0));
+	for (size_t i = 0; i < ARRAY_SIZE(ch); i++) {
+		int64_t at = store_oldest_due(src->st, ch[i], now);
+		fprintf(out, "relance_reminder_oldest_due_age_seconds{channel=\"%s\"} %lld\n",
+			channel_name(ch[i]), (long long)(at > 0 && at <= now ? now - at : 0));
+	}
+}
+
 /* ---- /metrics ------------------------------------------------------------------------ */
 
 static int
@@ -234,6 +288,7 @@ on_metrics(const struct httpd_request *req, struct httpd_response *resp, void *a
 		feed_cached_count(src->feed), feed_pending_count(src->feed));
 	if (src->cons && src->pl)
 		counters(m.out, consumer_stats(src->cons), plan_stats(src->pl));
+	sending(m.out, src);
 	if (fclose(m.out) != 0) {
 		free(buf);
 		return -1;

@@ -6,19 +6,24 @@
 #define RELANCE_WEB_METRICS_H
 
 struct consumer;
+struct dispatch;
 struct feed;
 struct httpd;
 struct planner;
 struct store;
+struct web_sms;
 
 /* Where the numbers come from. st and feed are required; cons and pl may
  * be NULL (tests): /healthz then only checks the store, and /metrics
- * leaves out the event and planning counters. */
+ * leaves out the event and planning counters; disp and sms may be NULL
+ * too (their counters are then 0). */
 struct web_metrics_src {
 	struct store *st;
 	struct feed *feed;
 	struct consumer *cons;
 	struct planner *pl;
+	struct dispatch *disp;
+	const struct web_sms *sms;
 };
 
 /* Registers /healthz and /metrics on h. src (not copied) and what it

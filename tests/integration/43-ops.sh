@@ -53,3 +53,85 @@ for d in $(find "$T/feeds" -mindepth 1 -type d); do
 	mode=$(stat -c %a "$d")
 	assert_eq "$((8#$mode & 8#077))" 0 "${d#$T/}/ is not group/other accessible (mode $mode)"
 done
+
+# ---- /metrics: strict Prometheus text format, counters that move --------------------
+# metrics NAME: fetch /metrics into $T/NAME.txt, parse it strictly into
+# $T/NAME.parsed ("name{labels} value" per line); fails on a violation.
+metrics() {
+	curl -s -o "$T/$1.txt" "$RELANCE_URL/metrics"
+	if "$PY" "$TOP/tests/peers/promcheck.py" <"$T/$1.txt" >"$T/$1.parsed" 2>"$T/$1.err"; then
+		pass "/metrics ($1) parses as Prometheus text format, counters end in _total"
+	else
+		sed 's/^/  .. /' "$T/$1.err" | head -n 20
+		fail "/metrics ($1) parses as Prometheus text format, counters end in _total"
+	fi
+}
+# m FILE SAMPLE: the value of SAMPLE (name{labels} as promcheck prints it)
+m() { awk -v k="$2" '$1 == k { print $2 }' "$T/$1.parsed"; }
+SMS_SENT='relance_reminders_sent_total{channel="sms"}'
+SMS_SKIPPED='relance_reminders_skipped_total{channel="sms"}'
+
+wait_for '[ "$(sql "select count(*) from reminders where status = $REM_SENDING or (status = $REM_PENDING and next_at <= '$NOW' + 60)")" = 0 ]' 20
+metrics m1
+NSMS=$(find "$T/outbox/sms" -type f -name '*.json' | wc -l)
+assert_eq "$(m m1 "$SMS_SENT")" "$NSMS" "reminders_sent_total{sms} = the SMS written ($NSMS)"
+assert_eq "$(m m1 'relance_reminders_sent_total{channel="email"}')" 0 "reminders_sent_total{email} = 0 (off)"
+assert_eq "$(m m1 "$SMS_SKIPPED")" "$(sql "select count(*) from reminders where channel = $CH_SMS and status = $REM_SKIPPED")" \
+    "reminders_skipped_total{sms} = the skipped SMS reminders in the store"
+assert_ne "$(m m1 "$SMS_SKIPPED")" 0 "(overdue reminders collapsed: some skipped)"
+for s in 'relance_reminders_failed_total{channel="sms"}' 'relance_reminders_retried_total{channel="sms"}' \
+    relance_delivery_reports_total relance_stop_replies_total relance_dead_letters_total \
+    relance_held_events relance_events_held_total 'relance_reminder_oldest_due_age_seconds{channel="sms"}'; do
+	assert_eq "$(m m1 "$s")" 0 "$s is 0 so far"
+done
+assert_no_grep '^relance_store_counter ' "$T/m1.txt" "relance_store_counter renamed (counters end in _total)"
+
+# A STOP reply, a message that is no event, an update of an unknown student.
+code=$(curl -s -o /dev/null -w '%{http_code}' "$RELANCE_URL/sms/kannel/incoming?from=%2B33611111111&to=AvenirPro&text=STOP")
+assert_eq "$code" 200 "STOP reply taken"
+printf 'this is not json\n' >"$T/bad.txt"
+produce avenirpro.exams "$T/bad.txt"
+ev_update id=upd-x1 student=NOBODY time="$(date -d '-1 hour' +%FT%T%:z)" locale=en >"$T/upd.jsonl"
+produce avenirpro.students "$T/upd.jsonl"
+wait_for '[ "$(sql "select count(*) from dead_letters")" -ge 1 ] && [ "$(sql "select count(*) from held_events")" -ge 1 ]' 20
+metrics m2
+assert_eq "$(m m2 relance_stop_replies_total)" 1 "stop_replies_total moved to 1"
+assert_eq "$(m m2 relance_sms_incoming_total)" 1 "sms_incoming_total moved to 1"
+assert_eq "$(m m2 'relance_store_counter_total{name="sms_stop"}')" 1 "store counter sms_stop (relance_store_counter_total) is 1"
+assert_eq "$(m m2 relance_dead_letters_total)" 1 "dead_letters_total moved to 1"
+assert_eq "$(m m2 relance_held_events)" 1 "held_events (gauge) is 1"
+assert_eq "$(m m2 relance_events_held_total)" 1 "events_held_total moved to 1"
+stop_relanced
+assert_eq $? 0 "relanced stops cleanly"
+
+# ---- failures, retries, the oldest due reminder: SMS to a slow webhook -----------------
+# One SMS at a time, 3 s each; the first two answers are 503 (transient):
+# the first reminder is retried once, then fails (attempts = 2).
+start_httprec --delay 3 --fail-first 2 503
+write_conf "$T/relance.conf" -smtp.url sms.gateway=webhook sms.url="$HTTPREC_URL/send" \
+    sms.concurrency=1 retry.attempts=2 retry.first=1s retry.max=1s reminders.max_per_day=10
+RELANCED_ENV="RELANCE_TEST_CLOCK=$NOW" start_relanced "$T/relance.conf"
+ev_exam id=w-1 time=2026-06-19T16:05:00+02:00 student=W1 phone=+33633333331 adviser=advw1 \
+    last_exam_on=2026-11-23 >"$T/w1.jsonl"
+produce avenirpro.exams "$T/w1.jsonl"
+wait_for '[ "$(sql "select count(*) from reminders where student_id = '"'W1'"' and status = $REM_FAILED")" = 1 ]' 30
+metrics m3
+assert_eq "$(m m3 'relance_reminders_retried_total{channel="sms"}')" 1 "reminders_retried_total{sms} moved to 1 (a 503)"
+assert_eq "$(m m3 'relance_reminders_failed_total{channel="sms"}')" 1 "reminders_failed_total{sms} moved to 1 (a second 503)"
+assert_eq "$(m m3 "$SMS_SENT")" 0 "nothing sent yet"
+
+# Two students more: while the first SMS takes 3 s, the second waits, due.
+ev_exam -n 2 id=w-x{i} time=2026-06-19T16:05:00+02:00 student=WX{i} phone=+3363333334{i} \
+    adviser=advx{i} last_exam_on=2026-11-23 >"$T/w2.jsonl"
+produce avenirpro.exams "$T/w2.jsonl"
+age() { metrics m4 >/dev/null; m m4 'relance_reminder_oldest_due_age_seconds{channel="sms"}'; }
+wait_for '[ "$(age)" -ge 2 ]' 15
+assert_ok "reminder_oldest_due_age_seconds{sms} grows while an SMS waits for the gateway ($(age) s)" \
+    [ "$(age)" -ge 2 ]
+wait_for '[ "$(sql "select count(*) from reminders where student_id like '"'WX%'"' and status = $REM_SENT")" = 2 ]' 30
+metrics m5
+assert_eq "$(m m5 "$SMS_SENT")" 2 "reminders_sent_total{sms} moved to 2"
+assert_eq "$(m m5 'relance_reminder_oldest_due_age_seconds{channel="sms"}')" 0 "oldest due age back to 0 once sent"
+assert_eq "$(m m5 'relance_reminders_sent_total{channel="email"}')" 0 "no email (off)"
+stop_relanced
+assert_eq $? 0 "relanced stops cleanly"
