@@ -105,9 +105,9 @@ stop_relanced
 assert_eq $? 0 "relanced stops cleanly"
 
 # ---- failures, retries, the oldest due reminder: SMS to a slow webhook -----------------
-# One SMS at a time, 3 s each; the first two answers are 503 (transient):
+# One SMS at a time, 5 s each; the first two answers are 503 (transient):
 # the first reminder is retried once, then fails (attempts = 2).
-start_httprec --delay 3 --fail-first 2 503
+start_httprec --delay 5 --fail-first 2 503
 write_conf "$T/relance.conf" -smtp.url sms.gateway=webhook sms.url="$HTTPREC_URL/send" \
     sms.concurrency=1 retry.attempts=2 retry.first=1s retry.max=1s reminders.max_per_day=10
 RELANCED_ENV="RELANCE_TEST_CLOCK=$NOW" start_relanced "$T/relance.conf"
@@ -120,7 +120,7 @@ assert_eq "$(m m3 'relance_reminders_retried_total{channel="sms"}')" 1 "reminder
 assert_eq "$(m m3 'relance_reminders_failed_total{channel="sms"}')" 1 "reminders_failed_total{sms} moved to 1 (a second 503)"
 assert_eq "$(m m3 "$SMS_SENT")" 0 "nothing sent yet"
 
-# Two students more: while the first SMS takes 3 s, the second waits, due.
+# Two students more: while the first SMS takes 5 s, the second waits, due.
 ev_exam -n 2 id=w-x{i} time=2026-06-19T16:05:00+02:00 student=WX{i} phone=+3363333334{i} \
     adviser=advx{i} last_exam_on=2026-11-23 >"$T/w2.jsonl"
 produce avenirpro.exams "$T/w2.jsonl"
