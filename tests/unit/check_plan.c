@@ -85,8 +85,6 @@ on_conf_error(const char *msg, void *arg)
  * BASE_CONF make reminder rows at once (horizon of ten years): they check
  * what is made; LAZY_CONF (the default horizon) checks when. */
 #define BASE_CONF_BODY \
-	"[smtp]\nurl = file:///nonexistent/outbox/email\n" \
-	"[sms]\nurl = file:///nonexistent/outbox/sms\n" \
 	"[calendar]\n" \
 	"timezone = Europe/Paris\n" \
 	"domain = test.example.org\n" \
@@ -121,6 +119,9 @@ fx_open(const char *conf_text, int64_t now)
 	snprintf(F.db, sizeof F.db, "%s/relance.db", F.dir);
 	f = fopen(F.conf, "w");
 	ck_assert_ptr_nonnull(f);
+	/* Both channels on (an unset URL turns a channel off). */
+	fputs("[smtp]\nurl = file:///nonexistent/outbox/email\n"
+	      "[sms]\nurl = file:///nonexistent/outbox/sms\n", f);
 	fputs(conf_text, f);
 	ck_assert_int_eq(fclose(f), 0);
 	F.cfg = config_load(F.conf, on_conf_error, NULL);
