@@ -19,6 +19,11 @@ static void
 kafka_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
 	(void)rk;
+	/* The rdkafka.* keys go to both the consumer and the producer: that
+	 * one of them ignores a property of the other is expected, not a
+	 * warning (a normal start logs none). */
+	if (strcmp(fac, "CONFWARN") == 0 && strstr(buf, " will be ignored by this ") != NULL)
+		level = LOG_LVL_INFO;
 	/* syslog levels, like ours; librdkafka's notices are chatty. */
 	log_at(level < LOG_LVL_ERR ? LOG_LVL_ERR : level > LOG_LVL_DEBUG ? LOG_LVL_DEBUG : level,
 	       "kafka: %s: %s", fac, buf);
