@@ -329,11 +329,12 @@ static int
 common_word(const char *w, size_t n)
 {
 	static const char *const words[] = {
-		"accepted", "api", "bad", "conflict", "content", "entity", "error", "failed",
-		"forbidden", "found", "gateway", "http", "id", "internal", "invalid", "json",
-		"large", "many", "method", "not", "ok", "queued", "rejected", "request",
-		"requests", "required", "server", "service", "sms", "smsc", "timeout", "too",
-		"unauthorized", "unavailable", "unknown", "unprocessable", "url",
+		"accepted", "api", "authorization", "bad", "conflict", "content", "do",
+		"entity", "error", "failed", "failure", "forbidden", "found", "gateway", "http",
+		"id", "internal", "invalid", "json", "large", "many", "message", "method",
+		"missing", "not", "ok", "queued", "rejected", "request", "requests", "required",
+		"sender", "server", "service", "sms", "smsc", "temporal", "temporary", "timeout",
+		"too", "unauthorized", "unavailable", "unknown", "unprocessable", "url",
 	};
 	size_t a = 0, b;
 

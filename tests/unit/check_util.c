@@ -83,6 +83,13 @@ START_TEST(test_redact_personal)
 			 "to ########## rejected");
 	ck_assert_str_eq(redact("0: Accepted for delivery", 80), "#: Accepted for delivery");
 	ck_assert_str_eq(redact("Bad Request", 80), "Bad Request");
+	/* Kannel's sendsms answers (RECIPES.md) */
+	ck_assert_str_eq(redact("4: Temporal failure, try again later.", 80),
+			 "#: Temporal failure, try again later.");
+	ck_assert_str_eq(redact("Not routable. Do not try again.", 80),
+			 "Not routable. Do not try again.");
+	ck_assert_str_eq(redact("Authorization failed for sendsms", 80),
+			 "Authorization failed for sendsms");
 	ck_assert_str_eq(redact("3: Queued for later delivery", 80), "#: Queued for later delivery");
 	ck_assert_str_eq(redact("HTTP/1.1 Not Found.", 80), "HTTP/#.# Not Found.");
 }
