@@ -68,7 +68,15 @@ fail(struct pctx *c, const char *path, const char *what)
 	return -1;
 }
 
-/* Checks a JSON string value: UTF-8, no control characters, length. */
+/* What is wrong with a text event_text_check() refused. */
+static const char *
+text_fault(const char *s, size_t len)
+{
+	int r = event_text_check((const unsigned char *)s, len, 1, NULL);
+	return r == -3 ? "format character" : r == -1 ? "invalid UTF-8" : "control character";
+}
+
+/* Checks a JSON string value: UTF-8, no control or format characters, length. */
 static int
 check_string(struct pctx *c, json_t *v, const char *path, size_t maxcp, size_t *ncp)
 {
@@ -80,6 +88,8 @@ check_string(struct pctx *c, json_t *v, const char *path, size_t maxcp, size_t *
 		return fail(c, path, "invalid UTF-8");
 	if (r == -2)
 		return fail(c, path, "control character");
+	if (r == -3)
+		return fail(c, path, "format character");
 	if (n > maxcp)
 		return fail(c, path, "too long");
 	*ncp = n;
@@ -531,7 +541,7 @@ walk(struct pctx *c, json_t *v, const char *path)
 	case JSON_OBJECT:
 		json_object_foreach(v, key, m) {
 			if (event_text_check((const unsigned char *)key, strlen(key), 1, &n) != 0)
-				return fail(c, path, "control character");
+				return fail(c, path, text_fault(key, strlen(key)));
 			if (walk(c, m, path) == -1)
 				return -1;
 		}
@@ -545,7 +555,7 @@ walk(struct pctx *c, json_t *v, const char *path)
 	case JSON_STRING:
 		if (event_text_check((const unsigned char *)json_string_value(v),
 			       json_string_length(v), 1, &n) != 0)
-			return fail(c, path, "control character");
+			return fail(c, path, text_fault(json_string_value(v), json_string_length(v)));
 		break;
 	default:
 		break;

@@ -83,6 +83,10 @@ void event_free(struct event *ev);
 
 /* Validators shared with other modules (0 valid, -1 not). */
 int event_valid_email(const char *s);
+/* 1 when code point cp is a Unicode format character (category Cf: soft
+ * hyphen, zero-width and bidi controls, BOM...): refused in every text of
+ * an event ("format character"), escaped by relancectl. */
+int event_is_format_char(uint32_t cp);
 int event_valid_phone(const char *s);   /* E.164: + then 8..15 digits, no leading 0 */
 int event_valid_uai(const char *s);     /* 7 digits + 1 letter */
 int event_valid_student_id(const char *s);

@@ -1,6 +1,7 @@
 /*
- * event_valid.c — text checks: strict UTF-8 without control characters
- * (event_text_check(), every string of an event) and the validators of
+ * event_valid.c — text checks: strict UTF-8 without control characters or
+ * Unicode format characters (event_text_check(), every string of an
+ * event) and the validators of
  * event.h shared with other modules (email, phone, UAI, student id).
  * Pure: no I/O.
  */
@@ -35,9 +36,33 @@ utf8_lead_of(unsigned char b)
 	return NULL;
 }
 
+/* Unicode's format characters (general category Cf, Unicode 15): soft
+ * hyphen, zero-width and bidi controls, BOM, tags... invisible, they can
+ * hide or reorder text in subjects and calendars. */
+static const uint32_t cf_ranges[][2] = {
+	{ 0x00ad, 0x00ad }, { 0x0600, 0x0605 }, { 0x061c, 0x061c }, { 0x06dd, 0x06dd },
+	{ 0x070f, 0x070f }, { 0x0890, 0x0891 }, { 0x08e2, 0x08e2 }, { 0x180e, 0x180e },
+	{ 0x200b, 0x200f }, { 0x202a, 0x202e }, { 0x2060, 0x2064 }, { 0x2066, 0x206f },
+	{ 0xfeff, 0xfeff }, { 0xfff9, 0xfffb }, { 0x110bd, 0x110bd }, { 0x110cd, 0x110cd },
+	{ 0x13430, 0x1343f }, { 0x1bca0, 0x1bca3 }, { 0x1d173, 0x1d17a }, { 0xe0001, 0xe0001 },
+	{ 0xe0020, 0xe007f },
+};
+
+int
+event_is_format_char(uint32_t cp)
+{
+	if (cp < 0xad)
+		return 0;
+	for (size_t i = 0; i < sizeof cf_ranges / sizeof cf_ranges[0]; i++)
+		if (cp >= cf_ranges[i][0] && cp <= cf_ranges[i][1])
+			return 1;
+	return 0;
+}
+
 /*
  * Strict UTF-8 (no overlongs, no surrogates, <= U+10FFFF). Returns 0, or -1
- * for invalid UTF-8, or -2 for a control character when ctl is set. *ncp
+ * for invalid UTF-8, or, when ctl is set, -2 for a control character (C0,
+ * DEL, C1) and -3 for a format character (event_is_format_char()). *ncp
  * gets the number of code points.
  */
 int
@@ -80,6 +105,8 @@ event_text_check(const unsigned char *s, size_t len, int ctl, size_t *ncp)
 		}
 		if (ctl && ret == 0 && (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)))
 			ret = -2;	/* keep going: invalid UTF-8 wins */
+		else if (ctl && ret == 0 && event_is_format_char(cp))
+			ret = -3;
 		i += need + 1;
 		n++;
 	}
@@ -88,42 +115,44 @@ event_text_check(const unsigned char *s, size_t len, int ctl, size_t *ncp)
 	return ret;
 }
 
+/* The characters of the local part of a WHATWG valid e-mail address. */
 static int
-is_atext(unsigned char ch)
+is_local_char(unsigned char ch)
 {
 	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-	       ch >= 0x80 || (ch != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", ch) != NULL);
+	       (ch != '\0' && strchr(".!#$%&'*+/=?^_`{|}~-", ch) != NULL);
 }
 
 static int
-is_dchar(unsigned char ch)
+is_label_char(unsigned char ch)
 {
-	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-	       ch == '-' || ch >= 0x80;
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
 }
 
-/* Dot-separated non-empty runs of accepted chars over [s, e). */
+/* A domain of the WHATWG rule over [s, e): dot-separated labels of 1 to 63
+ * letters, digits and '-', starting and ending with a letter or digit. */
 static int
-dotted(const unsigned char *s, const unsigned char *e, int (*ok)(unsigned char))
+whatwg_domain(const unsigned char *s, const unsigned char *e)
 {
-	int run = 0;
-
-	if (s == e)
-		return 0;
-	for (; s < e; s++) {
-		if (*s == '.') {
-			if (run == 0)
-				return 0;
-			run = 0;
-		} else if (ok(*s)) {
-			run++;
-		} else {
+	while (s < e) {
+		const unsigned char *l = s;
+		while (s < e && (is_label_char(*s) || *s == '-'))
+			s++;
+		if (s == l || s - l > 63 || !is_label_char(*l) || !is_label_char(s[-1]))
 			return 0;
-		}
+		if (s < e && (*s != '.' || ++s == e))
+			return 0;
 	}
-	return run > 0;
+	return 1;
 }
 
+/*
+ * The HTML standard's "valid e-mail address" (what browsers accept in
+ * <input type=email>):
+ *   [a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+ @ label ( . label )*
+ * ASCII only (an internationalised domain comes in its A-label form), and
+ * at most MAX_EMAIL octets.
+ */
 int
 event_valid_email(const char *s)
 {
@@ -135,14 +164,13 @@ event_valid_email(const char *s)
 	len = strlen(s);
 	if (len < 3 || len > MAX_EMAIL)
 		return -1;
-	if (event_text_check(p, len, 1, NULL) != 0)
-		return -1;
 	at = (const unsigned char *)strchr(s, '@');
-	if (at == NULL || strchr((const char *)at + 1, '@') != NULL)
+	if (at == NULL || at == p)
 		return -1;
-	if (!dotted(p, at, is_atext) || !dotted(at + 1, p + len, is_dchar))
-		return -1;
-	return 0;
+	for (const unsigned char *q = p; q < at; q++)
+		if (!is_local_char(*q))
+			return -1;
+	return whatwg_domain(at + 1, p + len) && at + 1 < p + len ? 0 : -1;
 }
 
 int

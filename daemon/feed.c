@@ -25,6 +25,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -412,26 +413,42 @@ file_path(const struct feed *f, int kind, const char *token)
 	return xasprintf("%s/%s/%s.ics", f->cfg->calendar.feeds_dir, feed_kind_name(kind), token);
 }
 
-/* Files of the feeds whose token is gone are removed. */
+/*
+ * Files of the feeds whose token is gone are removed: only regular .ics
+ * files of feeds_dir/KIND itself, through descriptors (openat, fdopendir,
+ * unlinkat); KIND when it is a symbolic link is not followed (logged), so
+ * the sweep never leaves feeds_dir.
+ */
 static int
 sweep_dir(struct feed *f, int kind)
 {
-	char *dir = xasprintf("%s/%s", f->cfg->calendar.feeds_dir, feed_kind_name(kind));
-	DIR *d = opendir(dir);
+	int top = open(f->cfg->calendar.feeds_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), fd;
 	struct dirent *de;
+	struct stat sb;
+	DIR *d;
 	int rc = 0;
 
-	if (d == NULL) {
-		free(dir);
+	fd = top < 0 ? -1 : openat(top, feed_kind_name(kind), O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+				   O_CLOEXEC);
+	if (fd < 0 && (errno == ELOOP || errno == ENOTDIR))
+		log_warnx("feeds: %s/%s is not a directory (a link?): not swept",
+			  f->cfg->calendar.feeds_dir, feed_kind_name(kind));
+	if (top >= 0)
+		close(top);
+	if (fd < 0 || (d = fdopendir(fd)) == NULL) {
+		if (fd >= 0)
+			close(fd);
 		return 0;
 	}
 	while ((de = readdir(d)) != NULL) {
-		char token[FEED_TOKEN_MAX + 1], *path;
+		char token[FEED_TOKEN_MAX + 1];
 		size_t n = strlen(de->d_name);
 		struct feed_owner o;
 		int found;
 
-		if (n <= 4 || n - 4 > FEED_TOKEN_MAX || strcmp(de->d_name + n - 4, ".ics") != 0)
+		if (n <= 4 || n - 4 > FEED_TOKEN_MAX || strcmp(de->d_name + n - 4, ".ics") != 0 ||
+		    de->d_name[0] == '.' ||
+		    fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(sb.st_mode))
 			continue;
 		memcpy(token, de->d_name, n - 4);
 		token[n - 4] = '\0';
@@ -443,15 +460,12 @@ sweep_dir(struct feed *f, int kind)
 		}
 		if (found)
 			continue;
-		path = xasprintf("%s/%s", dir, de->d_name);
-		if (unlink(path) == 0)
+		if (unlinkat(dirfd(d), de->d_name, 0) == 0)
 			log_info("feeds: removed the file of a revoked %s feed", feed_kind_name(kind));
 		else if (errno != ENOENT)
-			log_warn("feeds: %s", path);
-		free(path);
+			log_warn("feeds: %s/%s", feed_kind_name(kind), de->d_name);
 	}
 	closedir(d);
-	free(dir);
 	return rc;
 }
 
@@ -460,7 +474,9 @@ on_owner_missing(int kind, const char *id, const char *token, void *arg)
 {
 	struct feed *f = arg;
 	char *path = file_path(f, kind, token);
-	if (access(path, F_OK) != 0)
+	struct stat sb;
+	/* a link or anything but a file in its place: written again */
+	if (lstat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
 		mark(f, kind, id);
 	free(path);
 }
@@ -512,7 +528,12 @@ write_one(const char *key, void *value, void *arg)
 	}
 	if (rc > 0) {
 		path = file_path(f, d->kind, token);
-		if (file_write_replace(path, c->body, c->len, 0) != 0) {
+		rc = file_write_replace(path, c->body, c->len, 0);
+		if (rc != 0 && (errno == ELOOP || errno == ENOTDIR)) {
+			/* a link planted for its directory: this feed only is not
+			 * written (never through the link), the others go on */
+			log_warnx("feeds: %s: its directory is a symbolic link, not written", path);
+		} else if (rc != 0) {
 			log_warn("feeds: cannot write %s", path);
 			w->err = 1;
 			free(path);

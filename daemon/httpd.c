@@ -14,6 +14,13 @@
  * a POST body at most HTTPD_MAX_BODY octets (413); headers are bounded by
  * MHD's per-connection memory pool (431 from MHD). Unknown paths get a
  * plain 404 that says nothing more. Nothing here touches the filesystem.
+ * A path with an encoded NUL or '/' (%00, %2F) is refused (400), and so is
+ * an HTTP/1.1 request without Host (RFC 9112 3.2).
+ *
+ * Slow and hostile clients (contract section 6): a connection idle for
+ * HTTPD_IDLE_TIMEOUT seconds is closed, one client address holds at most
+ * HTTPD_PER_ADDRESS connections (more are closed as they are accepted), so
+ * a slowloris from one address leaves the others served.
  *
  * Conditional requests: when the handler gives a strong ETag and the
  * request's If-None-Match names it (or is "*"), the answer is 304 without
@@ -40,8 +47,9 @@
 #define HTTPD_MAX_BODY 8192
 #define HTTPD_MAX_ROUTES 32
 #define HTTPD_MAX_CONNECTIONS 512
-#define HTTPD_IDLE_TIMEOUT 30        /* seconds */
-#define HTTPD_MEMORY_LIMIT (64 * 1024)
+#define HTTPD_PER_ADDRESS 32
+#define HTTPD_IDLE_TIMEOUT 10        /* seconds */
+#define HTTPD_MEMORY_LIMIT (32 * 1024)
 
 struct route {
 	char *prefix;
@@ -67,6 +75,8 @@ struct reqctx {
 	char *body;
 	size_t body_len;
 	int too_big;
+	int bad_path;           /* the raw path has %00 or %2F */
+	uintptr_t uri_at;       /* where MHD had the raw request target */
 };
 
 /* ---- loop integration -------------------------------------------------------- */
@@ -108,11 +118,25 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 	log_debug("httpd: %s", buf);
 }
 
+/* 1 when the raw (still encoded) path of uri hides a NUL or a '/'. */
+static int
+bad_raw_path(const char *uri)
+{
+	size_t n = strcspn(uri, "?");
+	for (size_t i = 0; i + 2 < n; i++)
+		if (uri[i] == '%' && ((uri[i + 1] == '0' && uri[i + 2] == '0') ||
+		     (uri[i + 1] == '2' && (uri[i + 2] == 'f' || uri[i + 2] == 'F'))))
+			return 1;
+	return 0;
+}
+
 static void *
 uri_log(void *cls, const char *uri, struct MHD_Connection *conn)
 {
 	struct reqctx *rc = xcalloc(1, sizeof *rc);
 	rc->urilen = uri ? strlen(uri) : 0;
+	rc->bad_path = uri ? bad_raw_path(uri) : 0;
+	rc->uri_at = (uintptr_t)uri;
 	return rc;
 }
 
@@ -279,6 +303,15 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 	}
 	if (rc->urilen > HTTPD_MAX_URI)
 		return send_text(conn, MHD_HTTP_URI_TOO_LONG, "request target too long\n", NULL);
+	/* MHD splits the request line in place ("GET /x HTTP/1.1": the space
+	 * before the version becomes the target's end): a version further
+	 * than that means a raw NUL cut the target short. */
+	if (rc->bad_path || strlen(url) != strcspn(url, "\r\n") ||
+	    (version[0] && rc->uri_at && (uintptr_t)version != rc->uri_at + rc->urilen + 1))
+		return send_text(conn, MHD_HTTP_BAD_REQUEST, "bad request target\n", NULL);
+	if (strcmp(version, MHD_HTTP_VERSION_1_1) == 0 &&
+	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST) == NULL)
+		return send_text(conn, MHD_HTTP_BAD_REQUEST, "Host required\n", NULL);
 	rt = url[0] == '/' ? route_for(h, url) : NULL;
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0 &&
 	    !(is_post && rt && rt->allow_post))
@@ -366,6 +399,7 @@ httpd_new(struct loop *l, const char *host, int port, char *err, size_t errlen)
 				MHD_OPTION_URI_LOG_CALLBACK, uri_log, h,
 				MHD_OPTION_NOTIFY_COMPLETED, completed, h,
 				MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTPD_MAX_CONNECTIONS,
+				MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)HTTPD_PER_ADDRESS,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTPD_IDLE_TIMEOUT,
 				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTPD_MEMORY_LIMIT,
 				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h,

@@ -28,6 +28,7 @@
 #include "plan.h"
 #include "producer.h"
 #include "sdnotify.h"
+#include "sms.h"
 #include "smtp.h"
 #include "store.h"
 #include "template.h"
@@ -368,6 +369,19 @@ test_clock_setup(void)
 
 /* ---- main -------------------------------------------------------------------------- */
 
+/* The key of the delivery-report secrets (sms.h), made once per store and
+ * kept in its meta table, so reports of messages sent before a restart
+ * still check. 0 or -1. */
+static int
+load_dlr_key(struct store *st)
+{
+	char hex[STORE_SECRET_LEN + 1];
+	int rc = store_meta_secret(st, "dlr_key", hex) == 0 && sms_set_dlr_key(hex) == 0 ? 0 : -1;
+
+	explicit_bzero(hex, sizeof hex);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -437,6 +451,11 @@ main(int argc, char **argv)
 	r.st = store_open(r.cfg->store.path, false, err, sizeof err);
 	if (r.st == NULL) {
 		log_err("store: %s", err);
+		r.exit_code = 3;
+		goto out;
+	}
+	if (load_dlr_key(r.st) != 0) {
+		log_err("store: cannot read the key of delivery-report secrets");
 		r.exit_code = 3;
 		goto out;
 	}

@@ -1,10 +1,12 @@
 /*
  * sms.c — SMS gateways (sms.h): Kannel sendsms (GET with charset=UTF-8,
  * coding=0 for GSM 03.38 texts, else 2; dlr-mask=19 and a dlr-url naming
- * the reminder), a JSON webhook, the file:// outbox, and the STOP reply
+ * the reminder with its secret), a JSON webhook, the file:// outbox, and the STOP reply
  * rule. Contract section 4. Answers of sendsms as in RECIPES.md: 202
  * "0: Accepted" and "3: Queued" are success, 503/429/5xx transient, other
- * 4xx (403 "Not routable", authorization) permanent.
+ * 4xx (403 "Not routable", authorization) permanent. What the gateway
+ * answered is kept only as its status code and a redacted first line
+ * (reason_redact(), util.h).
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -18,6 +20,47 @@
 #include "log.h"
 #include "sms.h"
 #include "util.h"
+
+/* The key of the delivery-report secrets (sms_set_dlr_key). */
+static uint8_t dlr_key[16];
+
+int
+sms_set_dlr_key(const char *hex)
+{
+	static const char digits[] = "0123456789abcdef";
+	uint8_t k[16];
+
+	if (hex == NULL || strlen(hex) != 32 || strspn(hex, digits) != 32)
+		return -1;
+	for (int i = 0; i < 16; i++)
+		k[i] = (uint8_t)((strchr(digits, hex[2 * i]) - digits) << 4 |
+				 (strchr(digits, hex[2 * i + 1]) - digits));
+	memcpy(dlr_key, k, sizeof k);
+	explicit_bzero(k, sizeof k);
+	return 0;
+}
+
+void
+sms_dlr_secret(int64_t reminder_id, char out[SMS_DLR_SECRET_LEN + 1])
+{
+	uint8_t msg[12] = { 'd', 'l', 'r', ':' };
+	for (int i = 0; i < 8; i++)
+		msg[4 + i] = (uint8_t)((uint64_t)reminder_id >> (8 * i));
+	snprintf(out, SMS_DLR_SECRET_LEN + 1, "%016llx",
+		 (unsigned long long)siphash24(dlr_key, msg, sizeof msg));
+}
+
+int
+sms_dlr_secret_ok(int64_t reminder_id, const char *given)
+{
+	char want[SMS_DLR_SECRET_LEN + 1];
+	int ok;
+
+	sms_dlr_secret(reminder_id, want);
+	ok = secret_eq(given, want);
+	explicit_bzero(want, sizeof want);
+	return ok;
+}
 
 void
 sms_req_clear(struct sms_req *r)
@@ -79,13 +122,15 @@ sms_easy(const struct config *cfg, const char *password, const char *to, const c
 	 int64_t reminder_id, const char *body, struct sms_req *req)
 {
 	CURL *e = curl_easy_init();
-	char *q = NULL, *dlr = NULL, idbuf[24];
+	char *q = NULL, *dlr = NULL, idbuf[24], secret[SMS_DLR_SECRET_LEN + 1];
 
 	if (e == NULL)
 		return NULL;
 	if (cfg->sms.gateway == SMS_GATEWAY_KANNEL) {
 		snprintf(idbuf, sizeof idbuf, "%lld", (long long)reminder_id);
-		dlr = xasprintf("%s/sms/kannel/dlr?id=%s&status=%%d", cfg->sms.dlr_url, idbuf);
+		sms_dlr_secret(reminder_id, secret);
+		dlr = xasprintf("%s/sms/kannel/dlr?id=%s&secret=%s&status=%%d", cfg->sms.dlr_url,
+				idbuf, secret);
 		add_param(e, &q, "username", cfg->sms.user);
 		add_param(e, &q, "password", password);
 		add_param(e, &q, "from", cfg->sms.sender);
@@ -136,15 +181,17 @@ sms_classify(const struct config *cfg, CURLcode rc, long code, const char *body,
 	     size_t whylen)
 {
 	char first[80];
-	size_t n = strcspn(body ? body : "", "\r\n");
-	snprintf(first, sizeof first, "%.*s", (int)(n > 79 ? 79 : n), body ? body : "");
+
+	/* The answer may name the student or their number: only its code and a
+	 * redacted first line go on (log, attempts, outcome events). */
+	reason_redact(body, first, sizeof first);
 
 	if (rc != CURLE_OK) {
 		snprintf(why, whylen, "%s", curl_easy_strerror(rc));
 		return SEND_TRANSIENT;
 	}
 	if (code >= 200 && code < 300) {
-		if (cfg->sms.gateway == SMS_GATEWAY_KANNEL && first[0] && !isdigit((unsigned char)first[0]))
+		if (cfg->sms.gateway == SMS_GATEWAY_KANNEL && first[0] && first[0] != '#')
 			log_debug("sms: unexpected sendsms answer: %s", first);
 		snprintf(why, whylen, "HTTP %ld %s", code, first);
 		return SEND_OK;

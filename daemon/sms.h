@@ -31,6 +31,18 @@ void sms_req_clear(struct sms_req *r);
  */
 CURL *sms_easy(const struct config *cfg, const char *password, const char *to, const char *text,
 	       int64_t reminder_id, const char *body, struct sms_req *req);
+/*
+ * Delivery-report secrets (contract section 4): each dlr-url carries
+ * secret=<16 hex>, the SipHash-2-4 of "dlr:" + the reminder id (8 octets,
+ * little-endian) under a 128-bit key that the store generates once (meta
+ * 'dlr_key', 32 hex) and main.c hands to sms_set_dlr_key() at start (-1
+ * when hex is not 32 hex digits). sms_dlr_secret_ok() compares in constant
+ * time: 1 when given (may be NULL) is the secret of reminder_id.
+ */
+#define SMS_DLR_SECRET_LEN 16
+int sms_set_dlr_key(const char *hex);
+void sms_dlr_secret(int64_t reminder_id, char out[SMS_DLR_SECRET_LEN + 1]);
+int sms_dlr_secret_ok(int64_t reminder_id, const char *given);
 /* Classifies a finished transfer per the gateway's answers. */
 enum send_result sms_classify(const struct config *cfg, CURLcode rc, long code, const char *body,
 			      char *why, size_t whylen);

@@ -234,6 +234,10 @@ int store_feed_each_owner(struct store *st,
 /* Integer meta values ('feeds_rev'): 0 when absent, -1 error. */
 int64_t store_feed_meta_get(struct store *st, const char *key);
 int store_feed_meta_set(struct store *st, const char *key, int64_t v);
+/* A secret of the installation kept in meta under key (32 hex digits):
+ * made at random the first time. 0 or -1 (store error). */
+#define STORE_SECRET_LEN 32
+int store_meta_secret(struct store *st, const char *key, char out[STORE_SECRET_LEN + 1]);
 /* Cheap aggregates for /metrics: fn("appointments", status, 0, NULL, n),
  * fn("reminders", channel, status, NULL, n), fn("dead_letters", 0, 0, NULL,
  * n), fn("counter", 0, 0, name, value), fn("held_events", 0, 0, NULL, n). */

@@ -148,6 +148,30 @@ store_oldest_due(struct store *st, int channel, int64_t now)
 	return one_value(st, stmt_bind(st, ST_FEED_M_OLDEST_DUE, "il", channel, now), "oldest due");
 }
 
+static void
+fill_secret(sqlite3_stmt *s, void *out)
+{
+	col_copy(s, 0, out, STORE_SECRET_LEN + 1);
+}
+
+int
+store_meta_secret(struct store *st, const char *key, char out[STORE_SECRET_LEN + 1])
+{
+	char fresh[STORE_SECRET_LEN + 1];
+	int rc = one_row(st, stmt_bind(st, ST_META_TEXT_GET, "s", key), fill_secret, out, "meta");
+
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	random_hex(fresh, STORE_SECRET_LEN / 2);
+	rc = exec_bound(st, ST_META_TEXT_ADD, "meta", "ss", key, fresh);
+	explicit_bzero(fresh, sizeof fresh);
+	if (rc != 0)
+		return -1;
+	/* what is stored now: ours, or another process's of the same moment */
+	return one_row(st, stmt_bind(st, ST_META_TEXT_GET, "s", key), fill_secret, out, "meta") == 1
+		       ? 0 : -1;
+}
+
 int
 store_feed_metrics(struct store *st,
 		   void (*fn)(const char *what, int a, int b, const char *name, int64_t n, void *arg),

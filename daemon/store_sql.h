@@ -166,6 +166,8 @@
 		" UNION ALL SELECT {STORE_FEED_ESTABLISHMENT}, uai, feed_token FROM establishments") \
 	X(ST_FEED_META_GET, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?") \
 	X(ST_FEED_META_SET, "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)") \
+	X(ST_META_TEXT_GET, "SELECT value FROM meta WHERE key = ?") \
+	X(ST_META_TEXT_ADD, "INSERT OR IGNORE INTO meta(key, value) VALUES(?, ?)") \
 	X(ST_FEED_M_APPT, "SELECT status, 0, NULL, count(*) FROM appointments GROUP BY status") \
 	X(ST_FEED_M_REM, "SELECT channel, status, NULL, count(*) FROM reminders" \
 		" WHERE kind = {REM_REMINDER} GROUP BY channel, status") \

@@ -3,6 +3,7 @@
  * string hash map and file helpers (see util.h).
  */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -304,6 +306,105 @@ wall_format(int64_t t, char out[17])
 		 (unsigned)minute % 60u);
 }
 
+/* --- answers of peers ------------------------------------------------------ */
+
+/* 1 when the word has a capital letter: ASCII, or Latin-1's in UTF-8. */
+static int
+has_capital(const char *w, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)w[i];
+		if ((c >= 'A' && c <= 'Z') ||
+		    (c == 0xc3 && i + 1 < n && (unsigned char)w[i + 1] >= 0x80 &&
+		     (unsigned char)w[i + 1] <= 0x9e && (unsigned char)w[i + 1] != 0x97))
+			return 1;
+	}
+	return 0;
+}
+
+/* 1 when the word's first letters (w, n octets: "Found." "HTTP/1.1") are
+ * one of the common words of server answers, in any case, and no capital
+ * follows. */
+static int
+common_word(const char *w, size_t n)
+{
+	static const char *const words[] = {
+		"accepted", "api", "authorization", "bad", "conflict", "content", "do",
+		"entity", "error", "failed", "failure", "forbidden", "found", "gateway", "http",
+		"id", "internal", "invalid", "json", "large", "many", "message", "method",
+		"missing", "not", "ok", "queued", "rejected", "request", "requests", "required",
+		"sender", "server", "service", "sms", "smsc", "temporal", "temporary", "timeout",
+		"too", "unauthorized", "unavailable", "unknown", "unprocessable", "url",
+	};
+	size_t a = 0, b;
+
+	while (a < n && !isalpha((unsigned char)w[a]))
+		a++;
+	for (b = a; b < n && isalpha((unsigned char)w[b]); b++)
+		;
+	if (has_capital(w + b, n - b))      /* "Not-Martin" */
+		return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(words); i++)
+		if (strlen(words[i]) == b - a && strncasecmp(words[i], w + a, b - a) == 0)
+			return 1;
+	return 0;
+}
+
+/* Appends word w (n octets) to out at *o, digits as '#', controls gone, cut
+ * after REDACT_WORD_MAX octets at a character boundary. 0, or -1 when it
+ * does not fit whole (nothing appended). */
+static int
+redact_word(const char *w, size_t n, char *out, size_t outlen, size_t *o)
+{
+	char buf[REDACT_WORD_MAX + 1];
+	size_t k = 0;
+
+	for (size_t i = 0; i < n && k < REDACT_WORD_MAX; i++) {
+		unsigned char c = (unsigned char)w[i];
+		if (c < 0x20 || c == 0x7f)
+			continue;
+		buf[k++] = c >= '0' && c <= '9' ? '#' : (char)c;
+	}
+	if (k == REDACT_WORD_MAX && ((unsigned char)buf[k - 1] & 0x80)) {
+		/* perhaps cut inside a character: its last one goes */
+		while (k > 0 && ((unsigned char)buf[k - 1] & 0xc0) == 0x80)
+			k--;
+		if (k > 0)
+			k--;
+	}
+	if (k == 0)
+		return 0;
+	if (*o + (*o > 0) + k >= outlen)
+		return -1;
+	if (*o > 0)
+		out[(*o)++] = ' ';
+	memcpy(out + *o, buf, k);
+	*o += k;
+	out[*o] = '\0';
+	return 0;
+}
+
+void
+reason_redact(const char *in, char *out, size_t outlen)
+{
+	const char *p = in ? in : "";
+	size_t o = 0, n;
+
+	if (outlen == 0)
+		return;
+	out[0] = '\0';
+	for (;;) {
+		p += strspn(p, " \t");
+		n = strcspn(p, " \t\r\n");
+		if (n == 0)
+			break;
+		if (memchr(p, '@', n) == NULL && (!has_capital(p, n) || common_word(p, n)) &&
+		    redact_word(p, n, out, outlen, &o) != 0)
+			break;
+		p += n;
+	}
+}
+
 /* --- randomness ---------------------------------------------------------- */
 
 static void
@@ -346,6 +447,63 @@ random_bytes(void *buf, size_t n)
 		p += take;
 		n -= take;
 	}
+}
+
+#define ROTL64(x, b) (((x) << (b)) | ((x) >> (64 - (b))))
+#define SIPROUND(v0, v1, v2, v3)                                                         \
+	do {                                                                             \
+		v0 += v1; v1 = ROTL64(v1, 13); v1 ^= v0; v0 = ROTL64(v0, 32);           \
+		v2 += v3; v3 = ROTL64(v3, 16); v3 ^= v2;                                 \
+		v0 += v3; v3 = ROTL64(v3, 21); v3 ^= v0;                                 \
+		v2 += v1; v1 = ROTL64(v1, 17); v1 ^= v2; v2 = ROTL64(v2, 32);           \
+	} while (0)
+
+static uint64_t
+le64(const uint8_t *p, size_t n)
+{
+	uint64_t v = 0;
+	for (size_t i = 0; i < n; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+uint64_t
+siphash24(const uint8_t key[16], const void *data, size_t len)
+{
+	const uint8_t *in = data;
+	uint64_t k0 = le64(key, 8), k1 = le64(key + 8, 8), m;
+	uint64_t v0 = 0x736f6d6570736575ULL ^ k0, v1 = 0x646f72616e646f6dULL ^ k1;
+	uint64_t v2 = 0x6c7967656e657261ULL ^ k0, v3 = 0x7465646279746573ULL ^ k1;
+	size_t i;
+
+	for (i = 0; i + 8 <= len; i += 8) {
+		m = le64(in + i, 8);
+		v3 ^= m;
+		SIPROUND(v0, v1, v2, v3);
+		SIPROUND(v0, v1, v2, v3);
+		v0 ^= m;
+	}
+	m = le64(in + i, len - i) | ((uint64_t)(len & 0xff) << 56);
+	v3 ^= m;
+	SIPROUND(v0, v1, v2, v3);
+	SIPROUND(v0, v1, v2, v3);
+	v0 ^= m;
+	v2 ^= 0xff;
+	for (int r = 0; r < 4; r++)
+		SIPROUND(v0, v1, v2, v3);
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+int
+secret_eq(const char *a, const char *b)
+{
+	const char *s = a ? a : "";
+	size_t n = strlen(b), slen = strnlen(s, n + 1);
+	unsigned diff = a == NULL || slen != n;
+
+	for (size_t i = 0; i < n; i++)
+		diff |= (unsigned)(unsigned char)b[i] ^ (i < slen ? (unsigned char)s[i] : 0u);
+	return diff == 0;
 }
 
 void
@@ -536,45 +694,74 @@ file_write_atomic(const char *path, const void *data, size_t len)
 	return file_write_replace(path, data, len, 1);
 }
 
-int
-file_write_replace(const char *path, const void *data, size_t len, int sync)
+/* Writes all of data to fd. 0 or -1. */
+static int
+write_all(int fd, const char *p, size_t len)
 {
-	char tmp[PATH_MAX];
-	const char *p = data;
-	int fd, saved;
-
-	if (snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof tmp) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -1;
 	while (len > 0) {
 		ssize_t w = write(fd, p, len);
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
-			goto fail;
+			return -1;
 		}
 		p += w;
 		len -= (size_t)w;
 	}
-	if (sync && fsync(fd) != 0)
+	return 0;
+}
+
+/*
+ * Safe against a hostile writer of the directory (contract section 6): the
+ * directory itself is not followed when it is a symbolic link; the temp
+ * file ".NAME.<random>" is made O_CREAT|O_EXCL|O_NOFOLLOW in it (never an
+ * existing file or link); renameat() replaces NAME itself, a link there
+ * included, never what a link points to.
+ */
+int
+file_write_replace(const char *path, const void *data, size_t len, int sync)
+{
+	char dir[PATH_MAX], tmp[NAME_MAX + 1], rnd[17];
+	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+	int dfd, fd = -1, saved;
+
+	if ((size_t)(base - path) >= sizeof dir || strlen(base) + 19 > NAME_MAX || !base[0]) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
+	if (dir[0] == '\0')
+		snprintf(dir, sizeof dir, "/");
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return -1;
+	random_hex(rnd, 8);
+	snprintf(tmp, sizeof tmp, ".%s.%s", base, rnd);
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
 		goto fail;
+	if (write_all(fd, data, len) != 0 || (sync && fsync(fd) != 0))
+		goto fail_unlink;
 	if (close(fd) != 0) {
 		fd = -1;
-		goto fail;
+		goto fail_unlink;
 	}
 	fd = -1;
-	if (rename(tmp, path) != 0)
-		goto fail;
+	if (renameat(dfd, tmp, dfd, base) != 0)
+		goto fail_unlink;
+	if (sync)
+		(void)fsync(dfd);       /* the rename itself made durable */
+	close(dfd);
 	return 0;
+fail_unlink:
+	saved = errno;
+	unlinkat(dfd, tmp, 0);
+	errno = saved;
 fail:
 	saved = errno;
 	if (fd >= 0)
 		close(fd);
-	unlink(tmp);
+	close(dfd);
 	errno = saved;
 	return -1;
 }

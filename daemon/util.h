@@ -56,6 +56,11 @@ void wall_format(int64_t t, char out[17]);
 /* nbytes random bytes as 2*nbytes lowercase hex chars plus NUL. */
 void random_hex(char *out, size_t nbytes);
 uint64_t random_u64(void);
+/* SipHash-2-4 of data under a 128-bit key (a MAC for short messages). */
+uint64_t siphash24(const uint8_t key[16], const void *data, size_t len);
+/* 1 when the NUL-terminated a and b are equal; the time taken depends on
+ * the length of b only (b: the expected secret). */
+int secret_eq(const char *a, const char *b);
 
 /* --- string-keyed hash map (keys are copied, values are not owned) ------ */
 struct hmap;
@@ -76,10 +81,26 @@ struct strbuf {
 };
 void strbuf_add(struct strbuf *b, const char *s, size_t n);
 
+/* --- answers of peers ------------------------------------------------------ */
+/*
+ * A gateway's or server's answer made fit for the log, the store and the
+ * outcome events (contract section 4: no personal data): the first line of
+ * in (may be NULL), word by word; a word with '@' (an address) is dropped,
+ * and so is a word with a capital letter (a name: "Zoé", "MARTIN") unless
+ * it is a common word of server answers ("Bad Request", "Accepted",
+ * "HTTP"); digits become '#', control characters go, a word is cut after
+ * REDACT_WORD_MAX octets; at most outlen - 1 octets, cut between words.
+ */
+#define REDACT_WORD_MAX 24
+void reason_redact(const char *in, char *out, size_t outlen);
+
 /* --- files -------------------------------------------------------------- */
 /* Read a whole small file (secrets, templates). NULL on error with errno. */
 char *file_read(const char *path, size_t *len);
-/* Write atomically: temp file in the same directory, fsync, rename. */
+/* Write atomically: a temp file of unpredictable name made O_EXCL|O_NOFOLLOW
+ * in the same directory, fsync, renameat. The directory is not followed
+ * when it is a symbolic link (ELOOP), so a planted link never makes it
+ * write elsewhere; a link at path is replaced, not followed. */
 int file_write_atomic(const char *path, const void *data, size_t len);
 /* The same, with the fsync only when sync (a caller writing many files
  * syncs the file system once with syncfs(2) instead). */

@@ -1,8 +1,10 @@
 /*
  * web_sms.c — the Kannel SMS gateway's callbacks (contract section 4):
  *
- *   /sms/kannel/dlr?id=<reminder id>&status=<Kannel DLR type>
- *       a delivery report: recorded as an attempt; "delivered" (1) counts
+ *   /sms/kannel/dlr?id=<reminder id>&secret=<secret>&status=<Kannel DLR type>
+ *       a delivery report: only with the secret relanced put in the
+ *       message's dlr-url (sms.h; 403 otherwise, nothing changed), recorded
+ *       as an attempt; "delivered" (1) counts
  *       as a contact, "undelivered" (2, 16) fails a sent reminder (email
  *       fallback and outcome event through dispatch.h)
  *   /sms/kannel/incoming?from=<phone>&text=<text>
@@ -162,6 +164,12 @@ on_dlr(const struct httpd_request *req, struct httpd_response *resp, void *arg)
 	id = strtoll(ids, &end, 10);
 	if (errno || *end || id <= 0) {
 		respond(resp, 400, "bad id\n");
+		return 0;
+	}
+	if (!sms_dlr_secret_ok(id, httpd_arg(req, "secret"))) {
+		log_notice("delivery report with a wrong or no secret from %s: refused",
+			   req->client_ip);
+		respond(resp, 403, "forbidden\n");
 		return 0;
 	}
 	status = strtol(sts, &end, 10);

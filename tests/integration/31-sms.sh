@@ -5,7 +5,10 @@
 # sent, a STOP reply from the phone withdraws SMS consent and cancels the
 # pending SMS reminders (horizon 400d: the rows of every check-in exist);
 # bad receipts get 400/404 and record nothing, receipts from an address not
-# in [sms] allow_from get 403.
+# in [sms] allow_from get 403. Delivery reports carry the per-message secret
+# of their dlr-url (Kannel's own reports are recorded: it has them; the test
+# computes them with tests/helpers/dlrsecret.py): a forged report without
+# it, or with a wrong one, gets 403 and changes nothing.
 . "$(dirname "$0")/../lib.sh"
 lib_init sms
 
@@ -76,8 +79,22 @@ assert_eq "$(sql "select count(*) from reminders where student_id = 'STU1' and c
     "$pending" "they are cancelled as STOP reply"
 assert_eq "$(sql "select value from counters where name = 'sms_stop'")" 1 "STOP replies counted"
 assert_no_grep '33611111111' "$T/relanced.log" "the phone number is not logged"
-assert_eq "$(curl -s -o /dev/null -w '%{http_code}' "$RELANCE_URL/sms/kannel/dlr?id=1&status=1")" 200 \
+secret() { "$PY" "$LIB_TESTS/helpers/dlrsecret.py" "$T/relance.db" "$1"; }
+assert_eq "$(curl -s -o /dev/null -w '%{http_code}' "$RELANCE_URL/sms/kannel/dlr?id=1&secret=$(secret 1)&status=1")" 200 \
     "delivery reports accepted from loopback"
+
+# Forged delivery reports (sequential ids): 403, nothing changes
+R2=$(sql "select id from reminders where student_id = 'STU2' and status = $REM_SENT limit 1")
+A2="select count(*) || '/' || group_concat(a.outcome) from attempts a join reminders r on r.id = a.reminder_id where r.student_id = 'STU2'"
+before=$(sql "$A2")
+forged() { curl -s -o /dev/null -w '%{http_code}' "$RELANCE_URL/sms/kannel/dlr?id=$R2$1&status=2"; }
+assert_eq "$(forged '')" 403 "a delivery report without its secret: 403"
+assert_eq "$(forged '&secret=')" 403 "... with an empty secret: 403"
+assert_eq "$(forged '&secret=0000000000000000')" 403 "... with a wrong secret: 403"
+assert_eq "$(forged "&secret=$(secret 1)")" 403 "... with the secret of another message: 403"
+assert_eq "$(forged "&secret=$(secret "$R2")0")" 403 "... with its secret and more: 403"
+assert_eq "$(sql "select status from reminders where id = $R2")" "$REM_SENT" "forged reports leave the SMS sent"
+assert_eq "$(sql "$A2")" "$before" "forged reports record no attempt"
 
 # Bad receipts: a clear answer and nothing recorded
 code() { curl -s -o "$T/answer" -w '%{http_code}' "$RELANCE_URL$1"; }
@@ -87,7 +104,7 @@ ATTEMPTS=$(sql "$DLRS")
 assert_eq "$(code '/sms/kannel/dlr?id=1')" 400 "delivery report without status: 400"
 assert_grep '^id and status required$' "$T/answer" "... saying what is missing"
 assert_eq "$(code '/sms/kannel/dlr?id=x1&status=1')" 400 "delivery report with a bad id: 400"
-assert_eq "$(code '/sms/kannel/dlr?id=999999&status=1')" 404 "delivery report for no SMS reminder: 404"
+assert_eq "$(code "/sms/kannel/dlr?id=999999&secret=$(secret 999999)&status=1")" 404 "delivery report for no SMS reminder: 404"
 assert_eq "$(code '/sms/kannel/incoming?from=%2B33611111111')" 400 "incoming SMS without text: 400"
 assert_grep '^from and text required$' "$T/answer" "... saying what is missing"
 assert_eq "$(sql "$DLRS")" "$ATTEMPTS" "bad receipts record nothing"

@@ -486,6 +486,43 @@ END_TEST
 
 /* --- data rules ---------------------------------------------------------- */
 
+/* Unicode format characters (Cf): refused with their own reason. */
+START_TEST(test_format_characters)
+{
+	static const char *const cf[] = {
+		"\xc2\xad",                   /* U+00AD soft hyphen */
+		"\xe2\x80\x8b", "\xe2\x80\x8f", /* U+200B zero width space, U+200F RLM */
+		"\xe2\x80\xaa", "\xe2\x80\xae", /* U+202A LRE, U+202E RLO */
+		"\xe2\x81\xa0", "\xe2\x81\xa4", /* U+2060 word joiner, U+2064 */
+		"\xe2\x81\xa6", "\xe2\x81\xa9", /* U+2066 LRI, U+2069 PDI */
+		"\xef\xbb\xbf",                /* U+FEFF BOM */
+		"\xd8\x9c",                    /* U+061C arabic letter mark */
+		"\xf3\xa0\x80\x81",            /* U+E0001 language tag */
+	};
+	for (size_t i = 0; i < sizeof cf / sizeof cf[0]; i++) {
+		char *name = xasprintf("Ax%sel", cf[i]);
+		REJECT(mut(EXAM, "data.student.given_name", STR(name)),
+		       "data.student.given_name: format character");
+		free(name);
+	}
+	REJECT(mut(EXAM, "data.student.family_name", STR("\xe2\x80\xae" "B")),
+	       "data.student.family_name: format character");
+	REJECT(mut(EXAM, "data.adviser.name", STR("A\xef\xbb\xbf")),
+	       "data.adviser.name: format character");
+	REJECT(mut(EXAM, "data.extra", json_pack("{s:s}", "a", "b\xe2\x81\xa7")),
+	       "data: format character");
+	/* neighbours that are letters or spaces stay */
+	event_free(ACCEPT(mut(EXAM, "data.student.given_name", STR("\xc2\xac\xc2\xae\xe2\x80\x90"))));
+	event_free(ACCEPT(mut(EXAM, "data.student.given_name", STR("Zo\xc3\xa9 \xe2\x80\x99"))));
+	ck_assert(event_is_format_char(0x202e));
+	ck_assert(event_is_format_char(0xfeff));
+	ck_assert(!event_is_format_char(0xac));
+	ck_assert(!event_is_format_char(0x2010));
+	ck_assert(!event_is_format_char(0x2070));
+	ck_assert(!event_is_format_char('A'));
+}
+END_TEST
+
 START_TEST(test_control_characters)
 {
 	char *text = fixture("bad-header-injection.json", NULL);
@@ -607,14 +644,18 @@ START_TEST(test_email)
 {
 	const char *bad[] = { "no-at", "a@@b.org", "a@b@c.org", "a b@c.org", "@c.org", "a@",
 			      "x,y@z.org", "x@z.org,y@z.org", "<x@z.org>", "x;y@z.org",
-			      "\"x\"@z.org", ".x@z.org", "x.@z.org", "x..y@z.org",
-			      "x@z..org", "x@.z.org", "x@z.org.", "x@z_y.org", "" };
+			      "\"x\"@z.org", "zo\xc3\xa9@exemple.fr", "x@ex\xc3\xa9.fr",
+			      "x@z..org", "x@.z.org", "x@z.org.", "x@z_y.org", "x@-z.org",
+			      "x@z-.org", "x@z.-org", "x(y)@z.org", "x\\y@z.org", "x@z:1.org",
+			      "" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		ck_assert_msg(event_valid_email(bad[i]) == -1, "accepted %s", bad[i]);
 		REJECT(mut(EXAM, "data.student.email", STR(bad[i])), "data.student.email: invalid");
 	}
+	/* the WHATWG rule: dots anywhere in the local part, ASCII only */
 	const char *good[] = { "axel.b@example.org", "a+tag@x.fr", "o'neil@ex-ample.com",
-			       "a@localhost", "zo\xc3\xa9@exemple.fr" };
+			       "a@localhost", ".x@z.org", "x.@z.org", "x..y@z.org",
+			       "a!#$%&'*+/=?^_`{|}~-@x1-2.y3", "x@xn--exempl-gva.fr" };
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
 		ck_assert_msg(event_valid_email(good[i]) == 0, "refused %s", good[i]);
 	ck_assert_int_eq(event_valid_email(NULL), -1);
@@ -622,7 +663,8 @@ START_TEST(test_email)
 
 	/* 254 bytes max */
 	char *local = repeat("a", 64);
-	char *dom = repeat("b", 185);
+	char *lab = repeat("b", 61);
+	char *dom = xasprintf("%s.%s.%s", lab, lab, lab);	/* 185: labels <= 63 */
 	char *e = xasprintf("%s@%s.org", local, dom);	/* 64+1+185+4 = 254 */
 	ck_assert_int_eq(strlen(e), 254);
 	ck_assert_int_eq(event_valid_email(e), 0);
@@ -633,6 +675,15 @@ START_TEST(test_email)
 	free(e);
 	free(local);
 	free(dom);
+	free(lab);
+	e = xasprintf("x@%s.org", (lab = repeat("c", 64)));
+	ck_assert_int_eq(event_valid_email(e), -1);        /* a label over 63 */
+	free(e);
+	free(lab);
+	e = xasprintf("x@%s.org", (lab = repeat("c", 63)));
+	ck_assert_int_eq(event_valid_email(e), 0);
+	free(e);
+	free(lab);
 
 	REJECT(mut(EXAM, "data.adviser.email", STR("adviser")), "data.adviser.email: invalid");
 	/* neither email nor phone */
@@ -1077,6 +1128,7 @@ event_suite(void)
 	tcase_add_test(tc, test_too_large);
 	tcase_add_test(tc, test_invalid_utf8);
 	tcase_add_test(tc, test_control_characters);
+	tcase_add_test(tc, test_format_characters);
 	tcase_add_test(tc, test_dates);
 	tcase_add_test(tc, test_uai);
 	tcase_add_test(tc, test_phone);
