@@ -33,7 +33,7 @@ probe_stop() { kill "$PROBE" 2>/dev/null; wait "$PROBE" 2>/dev/null; }
 
 topics_down
 probe_start
-ev_exam "${EXAM[@]}" -n 3 id=e{i} student=STU{i} email=eleve{i}@example.org >"$T/good1.jsonl"
+ev_exam -n 3 "${EXAM[@]}" id=e{i} student=STU{i} email=eleve{i}@example.org >"$T/good1.jsonl"
 printf 'not json %s\n' 1 2 3 >"$T/bad1.txt"
 produce avenirpro.exams "$T/bad1.txt"
 produce avenirpro.exams "$T/good1.jsonl"
@@ -61,7 +61,7 @@ assert_eq $? 0 "relanced stops cleanly during the outage"
 assert_eq "$(queued)" 6 "the queue survives the stop"
 RELANCED_ENV="RELANCE_TEST_CLOCK=$NOW" start_relanced "$T/relance.conf"
 probe_start
-ev_exam "${EXAM[@]}" -n 2 id=f{i} student=STV{i} email=eleve{i}@example.net >"$T/good2.jsonl"
+ev_exam -n 2 "${EXAM[@]}" id=f{i} student=STV{i} email=eleve{i}@example.net >"$T/good2.jsonl"
 printf 'not json either\n' >"$T/bad2.txt"
 produce avenirpro.exams "$T/good2.jsonl"
 produce avenirpro.exams "$T/bad2.txt"
