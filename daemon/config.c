@@ -92,6 +92,7 @@ static const struct key keys[] = {
 	{ "kafka", "hold_unknown", p_duration, O(kafka.hold_unknown), 60, 3650 * DAY, 0, "7d" },
 
 	{ "store", "path", p_str, O(store.path), 0, 0, 0, "/var/lib/relance/relance.db" },
+	{ "store", "keep_dead_letters", p_duration, O(store.keep_dead_letters), DAY, 3650 * DAY, 0, "90d" },
 
 	{ "calendar", "timezone", p_timezone, 0, 0, 0, 0, "Europe/Paris" },
 	{ "calendar", "feeds_dir", p_str, O(calendar.feeds_dir), 0, 0, 0, "/var/lib/relance/feeds" },

@@ -94,6 +94,7 @@ struct config {
 
 	struct {
 		char *path;
+		int64_t keep_dead_letters;  /* dead letters kept this long (seconds) */
 	} store;
 
 	struct {

@@ -13,14 +13,10 @@
  * the store with its batch (hold.h, contract 1.4); the exam.completed of
  * that student releases it in the batch that applies it.
  *
- * Dead letters reach their topic before the offsets move on, without ever
- * waiting on the loop's thread: once its transaction is committed, a batch
- * leaves its offsets in `acked` with the number of the last dead letter
- * queued so far (producer.h), and they are stored for Kafka's commit only
- * when every delivery report up to that number has been served (checked at
- * each drain, i.e. at least every 100 ms). A failed delivery counts as
- * reported: it is logged and the dead letter stays in the store. Offsets
- * are stored in batch order, so a partition's offset never goes back.
+ * Dead letters are written to the publish queue in the batch's
+ * transaction (producer.h) and published in the background: a batch's
+ * offsets are stored for Kafka's commit as soon as its transaction is
+ * committed, whatever the state of the dead-letter topic.
  */
 #include <inttypes.h>
 #include <pthread.h>
@@ -41,7 +37,7 @@
 #include "store.h"
 #include "util.h"
 
-#define MAX_HEADERS 32
+#define MAX_HEADERS 32        /* on the stack; more are allocated */
 #define SLICE_MS 200          /* yield to the loop after this long */
 #define CLOSE_MS 3000         /* bound on the final commit and on leaving the group */
 
@@ -78,13 +74,6 @@ struct parser {
 	bool running;
 };
 
-/* A committed batch's offsets, stored once dead letters up to mark are
- * reported. */
-struct held_offsets {
-	uint64_t mark;
-	rd_kafka_topic_partition_list_t *l;
-};
-
 struct consumer {
 	const struct config *cfg;
 	struct store *st;
@@ -105,8 +94,6 @@ struct consumer {
 	int64_t retry_ms;
 	struct loop_timer *retry;
 	struct loop_timer *kick;     /* drains again (see consumer_drain) */
-	struct held_offsets *acked;  /* oldest first (see the top of the file) */
-	size_t nacked, capacked;
 	struct consumer_stats stats;
 };
 
@@ -120,39 +107,56 @@ on_retry(void *arg)
 	consumer_drain(c);
 }
 
-/* The headers of m (at most MAX_HEADERS), pointing into m. */
-static size_t
-headers_of(rd_kafka_message_t *m, struct event_header *hdrs)
+/* The headers of a message, pointing into it: in buf while they fit,
+ * else in a malloc'd array (heap). */
+struct headers {
+	struct event_header buf[MAX_HEADERS];
+	struct event_header *heap, *v;
+	size_t n;
+};
+
+/* Fills hs with every header of m; headers_done() frees. */
+static void
+headers_of(rd_kafka_message_t *m, struct headers *hs)
 {
 	rd_kafka_headers_t *h = NULL;
 	const char *name;
 	const void *val;
-	size_t len, nh = 0;
+	size_t len, cap = MAX_HEADERS;
 
+	hs->heap = NULL;
+	hs->v = hs->buf;
+	hs->n = 0;
 	if (rd_kafka_message_headers(m, &h) != RD_KAFKA_RESP_ERR_NO_ERROR || h == NULL)
-		return 0;
-	for (size_t k = 0; nh < MAX_HEADERS &&
+		return;
+	for (size_t k = 0;
 	     rd_kafka_header_get_all(h, k, &name, &val, &len) == RD_KAFKA_RESP_ERR_NO_ERROR; k++) {
-		hdrs[nh].name = name;
-		hdrs[nh].value = val;
-		hdrs[nh].len = len;
-		nh++;
+		if (hs->n == cap) {
+			cap *= 2;
+			hs->heap = xrealloc(hs->heap, cap * sizeof *hs->heap);
+			if (hs->v == hs->buf)
+				memcpy(hs->heap, hs->buf, sizeof hs->buf);
+			hs->v = hs->heap;
+		}
+		hs->v[hs->n++] = (struct event_header){ name, val, len };
 	}
-	return nh;
 }
+
+static void headers_done(struct headers *hs) { free(hs->heap); }
 
 /* Parses b->m[from, to) into b->p (either thread). */
 static void
 parse_range(struct batch *b, size_t from, size_t to)
 {
-	struct event_header hdrs[MAX_HEADERS];
+	struct headers hs;
 
 	for (size_t i = from; i < to; i++) {
 		rd_kafka_message_t *m = b->m[i];
-		size_t nh = headers_of(m, hdrs);
+		headers_of(m, &hs);
 		b->p[i].err[0] = '\0';
-		b->p[i].ev = event_parse(m->payload, m->len, hdrs, nh, b->p[i].err,
+		b->p[i].ev = event_parse(m->payload, m->len, hs.v, hs.n, b->p[i].err,
 					 sizeof b->p[i].err);
+		headers_done(&hs);
 	}
 }
 
@@ -264,14 +268,15 @@ unparse(struct batch *b)
 	b->parsed = false;
 }
 
-/* The message m as hold.c takes it, its headers in hdrs. */
+/* The message m as hold.c takes it, its headers in hs. */
 static void
-kafka_msg_of(rd_kafka_message_t *m, struct event_header *hdrs, struct kafka_msg *out)
+kafka_msg_of(rd_kafka_message_t *m, struct headers *hs, struct kafka_msg *out)
 {
+	headers_of(m, hs);
 	*out = (struct kafka_msg){
 		.topic = rd_kafka_topic_name(m->rkt), .partition = m->partition,
 		.offset = m->offset, .key = m->key, .keylen = m->key_len, .value = m->payload,
-		.len = m->len, .hdrs = hdrs, .nh = headers_of(m, hdrs),
+		.len = m->len, .hdrs = hs->v, .nh = hs->n,
 	};
 }
 
@@ -285,13 +290,14 @@ static int
 apply_one(struct consumer *c, struct batch *b, size_t i, int64_t now, struct ingest_tally *t)
 {
 	rd_kafka_message_t *m = b->m[i];
-	struct event_header hdrs[MAX_HEADERS];
+	struct headers hs;
 	struct kafka_msg km;
 	struct event *ev = b->p[i].ev;
 	char err[160];
 	enum plan_result r = PLAN_REJECTED;
 	int rc = 0;
 
+	hs.heap = NULL;     /* headers_of() only when held or rejected */
 	b->p[i].ev = NULL;
 	snprintf(err, sizeof err, "%s", b->p[i].err);
 	/* No savepoint: a rejection writes nothing (plan.h), and a store
@@ -302,12 +308,12 @@ apply_one(struct consumer *c, struct batch *b, size_t i, int64_t now, struct ing
 	if (r == PLAN_STORE_ERROR) {
 		rc = -1;
 	} else if (r == PLAN_HELD) {
-		kafka_msg_of(m, hdrs, &km);
+		kafka_msg_of(m, &hs, &km);
 		rc = hold_keep(c->hold, ev, &km, now);
 		r = rc == 0 ? PLAN_DUPLICATE : r;
 		rc = rc < 0 ? -1 : 0;
 	} else if (r == PLAN_REJECTED) {
-		kafka_msg_of(m, hdrs, &km);
+		kafka_msg_of(m, &hs, &km);
 		rc = hold_dead_letter(c->hold, &km, err, now);
 	} else if (r == PLAN_APPLIED && ev->kind == EV_EXAM_COMPLETED) {
 		rc = hold_release(c->hold, ev->u.exam.student_id, now, t);
@@ -315,6 +321,7 @@ apply_one(struct consumer *c, struct batch *b, size_t i, int64_t now, struct ing
 	if (rc == 0)
 		ingest_count(t, ev, r);
 	event_free(ev);
+	headers_done(&hs);
 	return rc;
 }
 
@@ -348,8 +355,6 @@ apply_batch(struct consumer *c, struct batch *b)
 	for (size_t i = 0; i < b->n; i++)
 		if (apply_one(c, b, i, now, &t))
 			goto fail;
-	/* The dead letters reach their topic before the offsets move on:
-	 * store_accepted() holds them back until then (top of the file). */
 	if (store_commit(c->st))
 		goto fail;
 	b->parsed = false;
@@ -397,42 +402,6 @@ store_offsets(struct consumer *c, rd_kafka_topic_partition_list_t *l)
 	rd_kafka_topic_partition_list_destroy(l);
 }
 
-static uint64_t
-dead_letters_done(const struct consumer *c)
-{
-	return c->prod ? producer_dead_letters_done(c->prod) : UINT64_MAX;
-}
-
-/* Stores the held offsets whose dead letters are all reported, oldest
- * first; all of them when force (at close). Never waits. */
-static void
-release_acked(struct consumer *c, bool force)
-{
-	uint64_t done = dead_letters_done(c);
-	size_t i = 0;
-
-	while (i < c->nacked && (force || c->acked[i].mark <= done))
-		store_offsets(c, c->acked[i++].l);
-	if (i == 0)
-		return;     /* also: c->acked may be NULL, no memmove of it */
-	memmove(c->acked, c->acked + i, (c->nacked - i) * sizeof *c->acked);
-	c->nacked -= i;
-}
-
-/* b is committed: its offsets are stored now, or after its dead letters
- * (and those of the batches held before it) are reported. */
-static void
-hold_offsets(struct consumer *c, const struct batch *b)
-{
-	if (c->nacked == c->capacked) {
-		c->capacked = c->capacked ? c->capacked * 2 : 8;
-		c->acked = xrealloc(c->acked, c->capacked * sizeof *c->acked);
-	}
-	c->acked[c->nacked].mark = c->prod ? producer_dead_letters_queued(c->prod) : 0;
-	c->acked[c->nacked++].l = offsets_of(b);
-	release_acked(c, false);
-}
-
 static void
 release_batch(struct batch *b)
 {
@@ -469,7 +438,7 @@ store_accepted(struct consumer *c, struct batch *b)
 	c->stats.store_ok = true;
 	c->stats.problem[0] = '\0';
 	c->retry_ms = 0;
-	hold_offsets(c, b);
+	store_offsets(c, offsets_of(b));
 	release_batch(b);
 }
 
@@ -530,7 +499,6 @@ consumer_drain(void *arg)
 	int64_t t0 = clock_mono_ms();
 	size_t max = (size_t)c->cfg->daemon.batch;
 
-	release_acked(c, false);
 	if (c->paused)
 		return;
 	/* After a refusal: what was held goes first, in order. */
@@ -806,12 +774,6 @@ consumer_close(struct consumer *c)
 				held(c));
 		release_batch(c->ready);
 		release_batch(c->cur);
-		/* Stopping: the last dead letters get a bounded wait (off the
-		 * loop's turns), then every committed batch's offsets go. */
-		if (c->nacked > 0 && dead_letters_done(c) < c->acked[c->nacked - 1].mark &&
-		    c->prod && producer_flush(c->prod, CLOSE_MS))
-			log_err("kafka: dead letters not acknowledged yet; they are kept in the store");
-		release_acked(c, true);
 		if (c->fd >= 0)
 			kafka_queue_unwatch(c->loop, c->q, c->fd);
 		if (c->stats.subscribed)
@@ -824,9 +786,6 @@ consumer_close(struct consumer *c)
 	loop_timer_free(c->kick);
 	parser_stop(c);
 	hold_free(c->hold);
-	for (size_t i = 0; i < c->nacked; i++)
-		rd_kafka_topic_partition_list_destroy(c->acked[i].l);
-	free(c->acked);
 	for (int i = 0; i < 2; i++) {
 		free(c->bufs[i].m);
 		free(c->bufs[i].p);

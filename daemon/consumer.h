@@ -5,9 +5,8 @@
  * are drained in batches from the loop; each batch is parsed (event.c),
  * applied (plan.c) and recorded in ONE store transaction, and only after
  * that commit are the offsets stored for Kafka's commit. Rejected messages
- * go to the dead-letter topic (producer.c) and the store; a batch's
- * offsets are stored once the delivery reports of its dead letters are in
- * (never waited for on the loop's thread, see consumer.c). If the store
+ * are stored and queued for the dead-letter topic in that transaction (the
+ * publish queue, producer.h), which never holds the offsets back. If the store
  * fails (disk full...), the batch is kept, consumption pauses and the same
  * batch is retried with backoff: nothing is skipped.
  */

@@ -222,15 +222,24 @@ dispatch_poke(struct dispatch *d)
 
 /* ---- outcomes ------------------------------------------------------------------- */
 
-static void
-publish_outcome(struct dispatch *d, const struct reminder *r, const char *appt_uid, int attempts,
-		int sent, const char *why, int64_t now)
+/*
+ * Queues the outcome event of reminder r, which just became final (sent or
+ * failed), in the caller's transaction (the publish queue, producer.h).
+ * One final outcome per reminder: a delivery report that says "not
+ * delivered" after the send publishes nothing more (the attempt is
+ * stored; the email fallback, if any, is a reminder with its own outcome).
+ * 0, or -1 on a store error.
+ */
+static int
+queue_outcome(struct dispatch *d, const struct reminder *r, const char *appt_uid, int attempts,
+	      int sent, const char *why, int64_t now)
 {
 	char t[21], id[160], *src = NULL, *s = NULL;
 	json_t *o;
+	int rc = 0;
 
-	if (d->prod == NULL || d->cfg->kafka.topic_outcomes == NULL)
-		return;
+	if (d->cfg->kafka.topic_outcomes == NULL || *d->cfg->kafka.topic_outcomes == '\0')
+		return 0;
 	rfc3339_format_utc(now, t);
 	snprintf(id, sizeof id, "reminder-%lld-%d-%s@%s", (long long)r->id, attempts,
 		 sent ? "sent" : "failed", d->cfg->calendar.domain);
@@ -246,11 +255,14 @@ publish_outcome(struct dispatch *d, const struct reminder *r, const char *appt_u
 		      "outcome", sent ? "sent" : "failed", "error", sent ? NULL : why);
 	if (o)
 		s = json_dumps(o, JSON_COMPACT);
-	if (s == NULL || producer_publish(d->prod, d->cfg->kafka.topic_outcomes, r->student_id, s))
-		log_warnx("reminder %lld: cannot queue the outcome event", (long long)r->id);
+	if (s == NULL)
+		log_warnx("reminder %lld: cannot make the outcome event", (long long)r->id);
+	else
+		rc = producer_queue_event(d->st, d->cfg->kafka.topic_outcomes, r->student_id, s, now);
 	free(s);
 	json_decref(o);
 	free(src);
+	return rc;
 }
 
 /* ---- SMS to email fallback ------------------------------------------------------- */
@@ -361,9 +373,13 @@ record(struct dispatch *d, int64_t rid, const char *appt_uid, enum send_result r
 			goto fail;
 		final = 2;
 	}
+	if (final && queue_outcome(d, &r, appt_uid, attempts, final == 1, why, now))
+		goto fail;
 	if (store_commit(d->st) != 0)
 		goto fail;
 	in_tx = 0;
+	if (final)
+		producer_kick(d->prod);
 	if (final == 1) {
 		d->stats.sent++;
 		stat_add(d, r.channel, DSTAT_SENT);
@@ -379,8 +395,6 @@ record(struct dispatch *d, int64_t rid, const char *appt_uid, enum send_result r
 		log_info("reminder %lld (%s): attempt %d failed, retried later: %s", (long long)rid,
 			 channel_name(r.channel), attempts, why);
 	}
-	if (final)
-		publish_outcome(d, &r, appt_uid, attempts, final == 1, why, now);
 	reminder_clear(&r);
 	return;
 fail:
@@ -750,16 +764,11 @@ dispatch_sms_fallback(struct dispatch *d, const struct reminder *r, int64_t now)
 void
 dispatch_sms_undelivered(struct dispatch *d, const struct reminder *r, int64_t now)
 {
-	struct appt a = { 0 };
-	char appt_uid[96] = "";
-
-	if (r->appointment_id && store_appt_by_id(d->st, r->appointment_id, &a) == 1)
-		snprintf(appt_uid, sizeof appt_uid, "%s", a.uid);
-	appt_clear(&a);
+	(void)now;
+	/* Its final outcome was published when it was sent (queue_outcome). */
 	d->stats.failed++;
 	stat_add(d, CH_SMS, DSTAT_FAILED);
 	log_warnx("reminder %lld (sms): delivery report says not delivered", (long long)r->id);
-	publish_outcome(d, r, appt_uid, r->attempts, 0, "delivery report: not delivered", now);
 	loop_timer_set(d->timer, 0);
 }
 

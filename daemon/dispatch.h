@@ -75,8 +75,9 @@ void dispatch_poke(struct dispatch *d);
  * a report just marked failed. dispatch_sms_fallback(), inside the
  * caller's store transaction, adds the email fallback reminder when the
  * student has one (0, or -1 on a store error: roll back);
- * dispatch_sms_undelivered(), after the commit, counts the failure,
- * publishes its outcome and wakes the dispatcher.
+ * dispatch_sms_undelivered(), after the commit, counts the failure and
+ * wakes the dispatcher (no second outcome event: the reminder's final
+ * outcome was published when it was sent).
  */
 int dispatch_sms_fallback(struct dispatch *d, const struct reminder *r, int64_t now);
 void dispatch_sms_undelivered(struct dispatch *d, const struct reminder *r, int64_t now);

@@ -116,16 +116,19 @@ void hold_reconfigure(struct hold *h, const struct config *cfg) { h->cfg = cfg; 
 int
 hold_dead_letter(struct hold *h, const struct kafka_msg *m, const char *reason, int64_t now)
 {
-	if (store_dead_letter(h->st, m->topic, m->partition, m->offset, reason, m->value, m->len,
-			      now))
-		return -1;
+	int rc = store_dead_letter(h->st, m->topic, m->partition, m->offset, reason, m->value,
+				   m->len, now);
+
+	/* 0: dead-lettered already (a message read again after a crash
+	 * between the commit and Kafka's): queued then. */
+	if (rc <= 0)
+		return rc;
 	/* Once, at warning level, with the reason only. */
 	log_warnx("dead letter: %s [%d] offset %" PRId64 ": %s", m->topic, m->partition, m->offset,
 		  reason);
-	if (h->prod && producer_dead_letter(h->prod, h->cfg->kafka.topic_dlq, m->value, m->len,
-					    m->key, m->keylen, m->hdrs, m->nh, reason, m->topic,
-					    m->partition, m->offset))
+	if (producer_queue_dead_letter(h->st, h->cfg, m, reason, now))
 		return -1;
+	producer_kick(h->prod);
 	return 0;
 }
 
@@ -152,17 +155,22 @@ hold_keep(struct hold *h, const struct event *ev, const struct kafka_msg *m, int
 	return rc;
 }
 
-/* The message of held event e, its headers unpacked into hdrs: 0, or -1
- * when they cannot be (the event is then dead-lettered without them). */
+/* The message of held event e, its headers unpacked into *hdrs (malloc'd,
+ * every one of them): 0, or -1 when they cannot be (the event is then
+ * dead-lettered without them). */
 static int
-message_of(const struct held_event *e, struct event_header *hdrs, struct kafka_msg *m)
+message_of(const struct held_event *e, struct event_header **hdrs, struct kafka_msg *m)
 {
-	int nh = hold_headers_unpack(e->m.headers, e->m.hlen, hdrs, HOLD_MAX_HEADERS);
+	size_t max = e->m.hlen / 7 + 1;     /* a header takes 7 bytes at least */
+	int nh;
+
+	*hdrs = xcalloc(max, sizeof **hdrs);
+	nh = hold_headers_unpack(e->m.headers, e->m.hlen, *hdrs, max);
 
 	*m = (struct kafka_msg){
 		.topic = e->m.topic, .partition = e->m.partition, .offset = e->m.offset,
 		.key = e->m.key, .keylen = e->m.keylen, .value = e->m.value, .len = e->m.len,
-		.hdrs = hdrs, .nh = nh < 0 ? 0 : (size_t)nh,
+		.hdrs = *hdrs, .nh = nh < 0 ? 0 : (size_t)nh,
 	};
 	return nh < 0 ? -1 : 0;
 }
@@ -172,14 +180,14 @@ message_of(const struct held_event *e, struct event_header *hdrs, struct kafka_m
 static int
 release_one(struct hold *h, const struct held_event *e, int64_t now, struct ingest_tally *t)
 {
-	struct event_header hdrs[HOLD_MAX_HEADERS];
+	struct event_header *hdrs;
 	struct kafka_msg m;
 	struct event *ev = NULL;
 	char err[160] = "held message: bad headers";
 	enum plan_result r = PLAN_REJECTED;
 	int rc = 0;
 
-	if (message_of(e, hdrs, &m) == 0)
+	if (message_of(e, &hdrs, &m) == 0)
 		ev = event_parse(m.value, m.len, m.hdrs, m.nh, err, sizeof err);
 	if (ev != NULL)
 		r = plan_apply(h->pl, ev, m.topic, m.partition, m.offset, now, err, sizeof err);
@@ -194,6 +202,7 @@ release_one(struct hold *h, const struct held_event *e, int64_t now, struct inge
 		t->released++;
 	}
 	event_free(ev);
+	free(hdrs);
 	return rc;
 }
 
@@ -225,14 +234,16 @@ hold_release(struct hold *h, const char *student_id, int64_t now, struct ingest_
 static int
 expire_one(struct hold *h, const struct held_event *e, int64_t now, struct ingest_tally *t)
 {
-	struct event_header hdrs[HOLD_MAX_HEADERS];
+	struct event_header *hdrs;
 	struct kafka_msg m;
-	int kind;
+	int kind, rc;
 
 	if (e->student_known)
 		return release_one(h, e, now, t) < 0 ? -1 : 0;
-	message_of(e, hdrs, &m);
-	if (hold_dead_letter(h, &m, "unknown student", now) || store_hold_delete(h->st, e->seq))
+	message_of(e, &hdrs, &m);
+	rc = hold_dead_letter(h, &m, "unknown student", now);
+	free(hdrs);
+	if (rc || store_hold_delete(h->st, e->seq))
 		return -1;
 	kind = event_type_parse(e->m.type);
 	t->expired++;

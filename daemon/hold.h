@@ -56,7 +56,7 @@ struct ingest_tally {
 void ingest_count(struct ingest_tally *t, const struct event *ev, enum plan_result r);
 
 /* Loads the students with held events. NULL on a store error. cfg, st, pl
- * and prod (NULL: dead letters are only stored) must outlive it. */
+ * and prod (NULL: queued dead letters wait for the next kick) must outlive it. */
 struct hold *hold_new(const struct config *cfg, struct store *st, struct planner *pl,
 		      struct producer *prod);
 void hold_free(struct hold *h);
@@ -64,8 +64,10 @@ void hold_reconfigure(struct hold *h, const struct config *cfg);
 /* After a rolled-back transaction: the students are read again. 0 or -1. */
 int hold_reload(struct hold *h);
 
-/* Dead-letters m for reason, inside the caller's transaction: stored,
- * logged once at warning level, queued for the dead-letter topic. 0 or -1. */
+/* Dead-letters m for reason, inside the caller's transaction: stored
+ * whole, logged once at warning level, queued in the publish queue for the
+ * dead-letter topic (producer.h). Nothing when m was dead-lettered already.
+ * 0 or -1. */
 int hold_dead_letter(struct hold *h, const struct kafka_msg *m, const char *reason, int64_t now);
 /* Holds m, whose event ev got PLAN_HELD, inside the caller's transaction:
  * 1 held, 0 held already (same source and id: a duplicate), -1 error. */
@@ -82,7 +84,6 @@ int hold_release(struct hold *h, const char *student_id, int64_t now, struct ing
 int hold_expire(struct hold *h, int64_t now, int limit, struct ingest_tally *t);
 
 /* ---- hold_pack.c (pure): the headers of a held message ---------------------- */
-#define HOLD_MAX_HEADERS 32
 /* hdrs[0, n) as one malloc'd buffer of *len bytes (NULL and 0 when n is 0). */
 void *hold_headers_pack(const struct event_header *hdrs, size_t n, size_t *len);
 /* The headers packed in buf[0, len), at most max, pointing into buf:

@@ -45,6 +45,8 @@
 #define HOLD_FIRST_MS (30 * 1000) /* held events: first look after start (backlog read first) */
 #define HOLD_MS (60 * 1000)       /* then every minute */
 #define HOLD_BATCH 500
+#define PRUNE_MS (3600 * 1000)   /* dead letters past [store] keep_dead_letters */
+#define PRUNE_BATCH 1000
 
 struct relanced {
 	struct config *cfg;
@@ -60,7 +62,7 @@ struct relanced {
 	struct dispatch *disp;
 	struct web_metrics_src metrics;  /* what /healthz and /metrics read */
 	struct web_sms *sms;
-	struct loop_timer *watchdog, *status, *lost, *remind, *hold;
+	struct loop_timer *watchdog, *status, *lost, *remind, *hold, *prune;
 	int64_t watchdog_ms;
 	int exit_code;
 	char config_note[96];    /* which configuration is in force (STATUS=) */
@@ -202,6 +204,23 @@ on_lost(void *arg)
 		}
 	}
 	loop_timer_set(r->lost, LOST_CHECK_MS);
+}
+
+/* Dead letters older than [store] keep_dead_letters are deleted (contract
+ * 1.5), a batch at a time, every hour. */
+static void
+on_prune(void *arg)
+{
+	struct relanced *r = arg;
+	int n = store_dead_letters_prune(r->st, clock_now() - r->cfg->store.keep_dead_letters,
+					 PRUNE_BATCH);
+
+	if (n < 0)
+		log_err("store: cannot delete old dead letters (%s); retried in an hour",
+			store_errmsg(r->st));
+	else if (n > 0)
+		log_info("%d dead letters past [store] keep_dead_letters deleted", n);
+	loop_timer_set(r->prune, n == PRUNE_BATCH ? 10 : PRUNE_MS);
 }
 
 /* Reminder rows for appointments that came within the horizon, a batch at a
@@ -466,7 +485,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	sdnotify_status("connecting to Kafka");
-	r.prod = producer_new(r.cfg, r.loop, err, sizeof err);
+	r.prod = producer_new(r.cfg, r.st, r.loop, err, sizeof err);
 	if (r.prod == NULL) {
 		log_err("kafka: producer: %s", err);
 		r.exit_code = 3;
@@ -521,6 +540,8 @@ main(int argc, char **argv)
 	loop_timer_set(r.remind, 0);
 	r.hold = loop_timer_new(r.loop, on_hold, &r);
 	loop_timer_set(r.hold, HOLD_FIRST_MS);
+	r.prune = loop_timer_new(r.loop, on_prune, &r);
+	loop_timer_set(r.prune, HOLD_FIRST_MS);
 	loop_before_sleep(r.loop, before_sleep, &r);
 
 	log_info("relanced started: store %s, brokers %s, group %s", r.cfg->store.path,
@@ -546,6 +567,7 @@ out:
 	loop_timer_free(r.lost);
 	loop_timer_free(r.remind);
 	loop_timer_free(r.hold);
+	loop_timer_free(r.prune);
 	plan_free(r.pl);
 	store_close(r.st);
 	loop_free(r.loop);

@@ -118,6 +118,15 @@ static const char *const migrations[] = {
 	" received_at INTEGER NOT NULL, UNIQUE(source, id));"
 	"CREATE INDEX held_events_student ON held_events(student_id, seq);"
 	"CREATE INDEX held_events_received ON held_events(received_at);",
+	/* 7: the publish queue (contract 1.5, 4): dead letters and outcome
+	 * events written with the state they describe, published in the
+	 * background (producer.c) and removed once the broker has them;
+	 * dead letters deleted after [store] keep_dead_letters */
+	"CREATE TABLE outbox(id INTEGER PRIMARY KEY, topic TEXT NOT NULL, msg_key BLOB,"
+	" value BLOB NOT NULL, headers BLOB, created_at INTEGER NOT NULL,"
+	" attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX outbox_due ON outbox(next_at, id);"
+	"CREATE INDEX dead_letters_received ON dead_letters(received_at);",
 };
 /* ---- statement registry -------------------------------------------------------- */
 
@@ -311,6 +320,25 @@ one_value(struct store *st, sqlite3_stmt *s, const char *what)
 {
 	int64_t v = 0;
 	return one_row(st, s, fill_i64, &v, what) < 0 ? -1 : v;
+}
+
+static void
+fill_two(sqlite3_stmt *s, void *p)
+{
+	int64_t *v = p;
+	v[0] = sqlite3_column_int64(s, 0);
+	v[1] = sqlite3_column_int64(s, 1);
+}
+
+int
+two_values(struct store *st, sqlite3_stmt *s, int64_t *a, int64_t *b, const char *what)
+{
+	int64_t v[2] = { 0, 0 };
+	if (one_row(st, s, fill_two, v, what) < 0)
+		return -1;
+	*a = v[0];
+	*b = v[1];
+	return 0;
 }
 
 int

@@ -109,6 +109,7 @@ int store_event_remember(struct store *st, const char *source, const char *id,
 			 int partition, int64_t offset, int64_t now);
 /* 1 if (source, id) was remembered, 0 if not, -1 on error. */
 int store_event_seen(struct store *st, const char *source, const char *id);
+/* Keeps the whole message: 1 stored, 0 stored already (same origin), -1. */
 int store_dead_letter(struct store *st, const char *topic, int partition, int64_t offset,
 		      const char *reason, const void *payload, size_t len, int64_t now);
 
@@ -393,6 +394,35 @@ int store_hold_each_student(struct store *st, void (*fn)(const char *student_id,
 			    void *arg);
 /* Number of held events and the reception time of the oldest (0: none). */
 int store_hold_count(struct store *st, int64_t *n, int64_t *oldest);
+
+/* ==== publish queue section ==== */
+/* A message waiting for its topic (store_outbox.c, producer.c): dead
+ * letters and outcome events. Pointers are borrowed. */
+struct outbox_msg {
+	int64_t id;
+	const char *topic;
+	const void *key;            /* NULL: no key */
+	size_t keylen;
+	const void *value;
+	size_t len;
+	const void *headers;        /* hold_headers_pack() (hold.h) */
+	size_t hlen;
+	int attempts;
+};
+/* Queues m (id and attempts ignored) in the caller's transaction. 0, -1. */
+int store_outbox_add(struct store *st, const struct outbox_msg *m, int64_t now);
+/* fn(m, arg) for the rows due at now, at most limit, oldest due first (m
+ * points into the row: valid during the call only). 0 or -1. */
+int store_outbox_each_due(struct store *st, int64_t now, int limit,
+			  void (*fn)(const struct outbox_msg *m, void *arg), void *arg);
+/* The broker has message id: removed. 0 or -1. */
+int store_outbox_delete(struct store *st, int64_t id);
+/* Publishing id failed: tried again later (2^attempts s, at most cap). */
+int store_outbox_retry(struct store *st, int64_t id, int64_t now, int64_t cap);
+/* Number of queued messages and the creation time of the oldest (0: none). */
+int store_outbox_count(struct store *st, int64_t *n, int64_t *oldest);
+/* Deletes at most limit dead letters received before `before`: how many, -1. */
+int store_dead_letters_prune(struct store *st, int64_t before, int limit);
 
 /* ---- alerts ------------------------------------------------------------------ */
 /* 1 if the student already has an alert of that kind (any status), 0 if

@@ -127,21 +127,8 @@ store_hold_each_student(struct store *st, void (*fn)(const char *, void *), void
 	return rc;
 }
 
-static void
-count_from_row(sqlite3_stmt *s, void *p)
-{
-	int64_t *v = p;
-	v[0] = sqlite3_column_int64(s, 0);
-	v[1] = sqlite3_column_int64(s, 1);
-}
-
 int
 store_hold_count(struct store *st, int64_t *n, int64_t *oldest)
 {
-	int64_t v[2] = { 0, 0 };
-	if (one_row(st, stmt_get(st, ST_HOLD_COUNT), count_from_row, v, "count held events") < 0)
-		return -1;
-	*n = v[0];
-	*oldest = v[1];
-	return 0;
+	return two_values(st, stmt_get(st, ST_HOLD_COUNT), n, oldest, "count held events");
 }

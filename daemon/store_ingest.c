@@ -37,8 +37,10 @@ int
 store_dead_letter(struct store *st, const char *topic, int partition, int64_t offset,
 		  const char *reason, const void *payload, size_t len, int64_t now)
 {
-	return exec_bound(st, ST_DEAD_LETTER, "dead letter", "silsbl", topic, partition, offset,
-			  reason, payload, len, now);
+	if (exec_bound(st, ST_DEAD_LETTER, "dead letter", "silsbl", topic, partition, offset,
+		       reason, payload, len, now))
+		return -1;
+	return sqlite3_changes(st->db) > 0 ? 1 : 0;
 }
 
 /* ---- advisers, establishments, students ------------------------------------------------ */

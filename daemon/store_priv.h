@@ -58,6 +58,9 @@ int one_row(struct store *st, sqlite3_stmt *s, void (*fill)(sqlite3_stmt *s, voi
 	    void *out, const char *what);
 /* Column 0 of the one row of s, 0 when there is none, -1 on error. */
 int64_t one_value(struct store *st, sqlite3_stmt *s, const char *what);
+/* Columns 0 and 1 of the one row of s into *a and *b (0 when there is no
+ * row): 0, or -1 on error. */
+int two_values(struct store *st, sqlite3_stmt *s, int64_t *a, int64_t *b, const char *what);
 /* One step of a row loop over s (NULL: an error already logged): 1 a row,
  * 0 the end, -1 an error; s is reset at the end or on error. */
 int next_row(struct store *st, sqlite3_stmt *s, const char *what);

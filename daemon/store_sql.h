@@ -281,8 +281,23 @@
 	X(ST_HOLD_COUNT, "SELECT count(*), coalesce(min(received_at), 0) FROM held_events") \
 	X(ST_FEED_M_HELD, "SELECT 0, 0, NULL, count(*) FROM held_events")
 
+/* store_outbox.c: the publish queue (producer.c) and the retention of dead
+ * letters. The key is NULL when the message has none (?3 = 0). A failed
+ * publication is tried again after 2^attempts seconds, at most ?3. */
+#define STORE_OUTBOX_STMTS(X) \
+	X(ST_OUTBOX_ADD, "INSERT INTO outbox(topic, msg_key, value, headers, created_at)" \
+		" VALUES(?1, CASE WHEN ?3 THEN ?2 END, ?4, ?5, ?6)") \
+	X(ST_OUTBOX_DUE, "SELECT id, topic, msg_key, value, headers, attempts FROM outbox" \
+		" WHERE next_at <= ? ORDER BY next_at, id LIMIT ?") \
+	X(ST_OUTBOX_DELETE, "DELETE FROM outbox WHERE id = ?") \
+	X(ST_OUTBOX_RETRY, "UPDATE outbox SET attempts = attempts + 1," \
+		" next_at = ?2 + min(?3, 1 << min(attempts, 16)) WHERE id = ?1") \
+	X(ST_OUTBOX_COUNT, "SELECT count(*), coalesce(min(created_at), 0) FROM outbox") \
+	X(ST_DEAD_PRUNE, "DELETE FROM dead_letters WHERE id IN (SELECT id FROM dead_letters" \
+		" WHERE received_at < ? ORDER BY received_at LIMIT ?)")
+
 #define STORE_STMTS(X) \
 	STORE_CORE_STMTS(X) STORE_INGEST_STMTS(X) STORE_FEED_STMTS(X) STORE_ADMIN_STMTS(X) \
-	STORE_DELIVERY_STMTS(X) STORE_HOLD_STMTS(X)
+	STORE_DELIVERY_STMTS(X) STORE_HOLD_STMTS(X) STORE_OUTBOX_STMTS(X)
 
 #endif

@@ -2,7 +2,9 @@
  * web_metrics.c — the operational endpoints (contract section 6):
  *
  *   GET /healthz   200 "ok", or 503 with a one-line reason (store first,
- *                  then the consumer: store batches, Kafka subscription)
+ *                  then the consumer: store batches, Kafka subscription,
+ *                  then a publish queue stuck for 10 min); a second line
+ *                  gives the publish queue's backlog when it is not empty
  *   GET /metrics   Prometheus text format 0.0.4: the store's gauges and
  *                  counters, the feed cache, the consumer's, the
  *                  planner's, the dispatcher's (per channel) and the SMS
@@ -29,6 +31,8 @@
 
 /* ---- /healthz ------------------------------------------------------------------- */
 
+#define QUEUE_MAX_AGE_S 600   /* an older message in the publish queue: unhealthy */
+
 /* 0 when healthy; otherwise -1 with a one-line reason in why. */
 static int
 consumer_health(const struct consumer *cons, char *why, size_t whylen)
@@ -49,11 +53,27 @@ consumer_health(const struct consumer *cons, char *why, size_t whylen)
 	return -1;
 }
 
+/* The publish queue (producer.h): messages waiting and the age of the
+ * oldest in seconds (0 when empty). 0, or -1 on a store error. */
+static int
+queue_state(struct store *st, int64_t *n, int64_t *age)
+{
+	int64_t oldest = 0;
+
+	*n = *age = 0;
+	if (store_outbox_count(st, n, &oldest) < 0)
+		return -1;
+	if (*n > 0 && oldest > 0)
+		*age = clock_now() - oldest > 0 ? clock_now() - oldest : 0;
+	return 0;
+}
+
 static int
 on_healthz(const struct httpd_request *req, struct httpd_response *resp, void *arg)
 {
 	const struct web_metrics_src *src = arg;
-	char why[200] = "";
+	char why[200] = "", queue[100] = "";
+	int64_t qn = 0, qage = 0;
 
 	resp->content_type = "text/plain; charset=utf-8";
 	if (strcmp(req->path, "/healthz") != 0) {
@@ -64,13 +84,19 @@ on_healthz(const struct httpd_request *req, struct httpd_response *resp, void *a
 		snprintf(why, sizeof why, "store: %s", store_errmsg(src->st));
 	else if (consumer_health(src->cons, why, sizeof why) != 0 && !why[0])
 		snprintf(why, sizeof why, "unhealthy");
+	if (queue_state(src->st, &qn, &qage) == 0 && qn > 0)
+		snprintf(queue, sizeof queue, "publish queue: %lld waiting, the oldest for %llds\n",
+			 (long long)qn, (long long)qage);
+	if (!why[0] && qage > QUEUE_MAX_AGE_S)
+		snprintf(why, sizeof why, "kafka: dead letters or outcomes not published for %llds",
+			 (long long)qage);
 	if (why[0]) {
 		why[strcspn(why, "\r\n")] = '\0';
 		resp->status = 503;
-		resp->body = xasprintf("%s\n", why);
+		resp->body = xasprintf("%s\n%s", why, queue);
 	} else {
 		resp->status = 200;
-		resp->body = xstrdup("ok\n");
+		resp->body = xasprintf("ok\n%s", queue);
 	}
 	resp->body_len = strlen(resp->body);
 	return 0;
@@ -264,6 +290,7 @@ on_metrics(const struct httpd_request *req, struct httpd_response *resp, void *a
 	struct metrics_ctx m;
 	char *buf = NULL;
 	size_t len = 0;
+	int64_t qn, qage;
 
 	if (strcmp(req->path, "/metrics") != 0) {
 		resp->status = 404;
@@ -286,6 +313,16 @@ on_metrics(const struct httpd_request *req, struct httpd_response *resp, void *a
 		       "# TYPE relance_feed_files_pending gauge\n"
 		       "relance_feed_files_pending %zu\n",
 		feed_cached_count(src->feed), feed_pending_count(src->feed));
+	if (queue_state(src->st, &qn, &qage) == 0)
+		fprintf(m.out, "# HELP relance_publish_queue Dead letters and outcome events waiting"
+			       " for their topic.\n"
+			       "# TYPE relance_publish_queue gauge\n"
+			       "relance_publish_queue %lld\n"
+			       "# HELP relance_publish_queue_oldest_age_seconds Age of the oldest"
+			       " message waiting (0: none).\n"
+			       "# TYPE relance_publish_queue_oldest_age_seconds gauge\n"
+			       "relance_publish_queue_oldest_age_seconds %lld\n",
+			(long long)qn, (long long)qage);
 	if (src->cons && src->pl)
 		counters(m.out, consumer_stats(src->cons), plan_stats(src->pl));
 	sending(m.out, src);

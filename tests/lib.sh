@@ -308,6 +308,11 @@ start_kafka() {
 kafka_down() { kill -USR1 "$KAFKA_PID"; wait_for "grep -c 'brokers down' '$T/kafka.log' | grep -qx $((${LIB_KDOWN:-0} + 1))" 5; LIB_KDOWN=$((${LIB_KDOWN:-0} + 1)); }
 kafka_up() { kill -USR2 "$KAFKA_PID"; wait_for "grep -c 'brokers up' '$T/kafka.log' | grep -qx $((${LIB_KUP:-0} + 1))" 5; LIB_KUP=$((${LIB_KUP:-0} + 1)); }
 
+# topics_down / topics_up: the topics given to start_kafka with -x TOPIC
+# lose their partition leaders / get them back (the rest keeps working)
+topics_down() { kill -HUP "$KAFKA_PID"; wait_for "grep -c 'topics down' '$T/kafka.log' | grep -qx $((${LIB_TDOWN:-0} + 1))" 5; LIB_TDOWN=$((${LIB_TDOWN:-0} + 1)); }
+topics_up() { kill -HUP "$KAFKA_PID"; wait_for "grep -c 'topics up' '$T/kafka.log' | grep -qx $((${LIB_TUP:-0} + 1))" 5; LIB_TUP=$((${LIB_TUP:-0} + 1)); }
+
 stop_kafka() { [ -n "${KAFKA_PID:-}" ] && lib_stop "$KAFKA_PID"; KAFKA_PID=; }
 
 # produce TOPIC FILE [KCAT_ARGS...]: one message per line of FILE

@@ -9,7 +9,10 @@
  * bootstrap servers on stdout (one line) and, with -f, writes them to
  * READYFILE atomically (write + rename) once everything is in place.
  * Signals: SIGTERM/SIGINT stop it (exit 0); SIGUSR1 sets every broker down
- * (connections cut and refused), SIGUSR2 sets them up again.
+ * (connections cut and refused), SIGUSR2 sets them up again; SIGHUP
+ * toggles an outage of the topics given with -x TOPIC (repeatable): every
+ * partition of theirs loses its leader ("topics down"), then gets one
+ * again ("topics up"), the rest of the cluster working meanwhile.
  *
  * librdkafka 2.0.2's mock cluster thread may not wake up when an operation
  * (topic create, broker down/up) is queued to it: it then takes it only at
@@ -46,7 +49,7 @@ static const char *default_topics[] = {
 	"avenirpro.relance.outcomes",
 };
 
-static volatile sig_atomic_t got_stop, got_down, got_up;
+static volatile sig_atomic_t got_stop, got_down, got_up, got_hup;
 
 static void
 on_signal(int sig)
@@ -55,6 +58,8 @@ on_signal(int sig)
 		got_down = 1;
 	else if (sig == SIGUSR2)
 		got_up = 1;
+	else if (sig == SIGHUP)
+		got_hup = 1;
 	else
 		got_stop = 1;
 }
@@ -126,7 +131,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: kafka_mock [-b NBROKERS] [-p PARTITIONS] "
-	    "[-f READYFILE] [TOPIC[:PARTITIONS]...]\n");
+	    "[-f READYFILE] [-x TOPIC]... [TOPIC[:PARTITIONS]...]\n");
 	exit(2);
 }
 
@@ -206,9 +211,23 @@ out:
 	return rc;
 }
 
+/* The partitions of topics[0, n) (parts each) lose their leader (down) or
+ * get one again, spread over the brokers. */
+static void
+topics_set(rd_kafka_mock_cluster_t *mc, char **topics, int n, int parts,
+    int nbrokers, int down)
+{
+	for (int t = 0; t < n; t++)
+		for (int p = 0; p < parts; p++)
+			rd_kafka_mock_partition_set_leader(mc, topics[t], p,
+			    down ? -1 : 1 + p % nbrokers);
+}
+
 int
 main(int argc, char **argv)
 {
+	char *outage[8];
+	int noutage = 0, topics_down = 0;
 	rd_kafka_conf_t *conf;
 	rd_kafka_t *rk = NULL;
 	rd_kafka_mock_cluster_t *mc = NULL;
@@ -219,8 +238,13 @@ main(int argc, char **argv)
 	struct sigaction sa;
 	sigset_t block, old;
 
-	while ((ch = getopt(argc, argv, "b:p:f:h")) != -1) {
+	while ((ch = getopt(argc, argv, "b:p:f:x:h")) != -1) {
 		switch (ch) {
+		case 'x':
+			if (noutage == (int)(sizeof(outage) / sizeof(outage[0])))
+				usage();
+			outage[noutage++] = optarg;
+			break;
 		case 'b':
 			nbrokers = parse_int(optarg, 1, 64);
 			break;
@@ -244,7 +268,9 @@ main(int argc, char **argv)
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGUSR1);
 	sigaddset(&block, SIGUSR2);
+	sigaddset(&block, SIGHUP);
 	sigprocmask(SIG_BLOCK, &block, &old);
+	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
@@ -313,6 +339,16 @@ main(int argc, char **argv)
 			got_up = 0;
 			rd_kafka_mock_broker_set_up(mc, -1);
 			fprintf(stderr, "kafka_mock: brokers up\n");
+		}
+		if (got_hup) {
+			got_hup = 0;
+			topics_down = !topics_down;
+			poker_start(&pk, boot);
+			topics_set(mc, outage, noutage, parts, nbrokers,
+			    topics_down);
+			poker_stop(&pk);
+			fprintf(stderr, "kafka_mock: topics %s\n",
+			    topics_down ? "down" : "up");
 		}
 	}
 	rc = 0;

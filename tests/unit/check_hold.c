@@ -20,6 +20,7 @@
 #include "event.h"
 #include "hold.h"
 #include "plan.h"
+#include "producer.h"
 #include "store.h"
 #include "util.h"
 
@@ -58,6 +59,41 @@ START_TEST(test_pack_roundtrip)
 	ck_assert_int_eq(hold_headers_unpack(NULL, 0, out, 4), 0);
 	/* a name without its NUL */
 	ck_assert_int_eq(hold_headers_unpack("\0\1ab\0\0\0\0", 9, out, 4), -1);
+}
+END_TEST
+
+/* ---- what of a dead letter fits its topic (pure) ------------------------------- */
+
+START_TEST(test_fit)
+{
+	size_t key = 10, len = 500;
+
+	/* fits: untouched */
+	ck_assert_int_eq(producer_fit(1000000, 200, &key, &len), 0);
+	ck_assert_uint_eq(key, 10);
+	ck_assert_uint_eq(len, 500);
+	/* a 2 MB value: cut, the key kept, the whole within the limit */
+	len = 2000000;
+	ck_assert_int_eq(producer_fit(1000000, 300, &key, &len), 1);
+	ck_assert_uint_eq(key, 10);
+	ck_assert_uint_gt(len, 990000);
+	ck_assert_uint_le(key + len + 300, 1000000);
+	/* a 1 MB key with a small value: the key is cut, the value kept */
+	key = 1000000;
+	len = 100;
+	ck_assert_int_eq(producer_fit(1000000, 300, &key, &len), 1);
+	ck_assert_uint_eq(len, 100);
+	ck_assert_uint_le(key + len + 300, 1000000);
+	ck_assert_uint_gt(key, 900000);
+	/* both large: both cut, half each at most */
+	key = len = 2000000;
+	ck_assert_int_eq(producer_fit(1000000, 300, &key, &len), 1);
+	ck_assert_uint_le(key, 500000);
+	ck_assert_uint_le(key + len + 300, 1000000);
+	/* headers larger than the limit: nothing of the message left */
+	key = len = 10;
+	ck_assert_int_eq(producer_fit(1000, 5000, &key, &len), 1);
+	ck_assert_uint_eq(key + len, 0);
 }
 END_TEST
 
@@ -329,6 +365,9 @@ START_TEST(test_order_and_rejections)
 			 PLAN_REJECTED);
 	ck_assert_str_eq(last_err, "unknown appointment");
 	ck_assert_int_eq(q_int("SELECT count(*) FROM dead_letters"), 1);
+	/* queued for the dead-letter topic in the same transaction */
+	ck_assert_int_eq(q_int("SELECT count(*) FROM outbox WHERE topic = 'avenirpro.relance.dlq'"),
+			 1);
 	ck_assert_int_eq(held_now(), 3);
 
 	/* a restart between */
@@ -345,6 +384,13 @@ START_TEST(test_order_and_rejections)
 	ck_assert_uint_eq(F.t.rejected, 1);
 	/* the events table keeps the origin of a released event */
 	ck_assert_int_eq(q_int("SELECT offset FROM events WHERE id = 'u2'"), 1);
+	/* [store] keep_dead_letters: only those received before the limit go */
+	ck_assert_int_eq(store_dead_letters_prune(F.st, t0 + 3, 10), 0);
+	ck_assert_int_eq(store_dead_letters_prune(F.st, t0 + 4, 10), 1);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM dead_letters WHERE received_at < %lld",
+			       (long long)(t0 + 4)), 0);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM dead_letters WHERE received_at >= %lld",
+			       (long long)(t0 + 4)), 1);
 }
 END_TEST
 
@@ -384,6 +430,7 @@ hold_suite(void)
 	Suite *s = suite_create("hold");
 	TCase *tc = tcase_create("pack");
 	tcase_add_test(tc, test_pack_roundtrip);
+	tcase_add_test(tc, test_fit);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("store");
