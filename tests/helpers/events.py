@@ -30,14 +30,20 @@ _ABSENT = object()   # in a layout: a field only present when given
 DROP = _ABSENT       # as a value: leave the field out
 
 
+def _envelope(g, default_id, default_source, default_type, data):
+    """The CloudEvents attributes every builder shares, around data."""
+    return {
+        "specversion": "1.0", "id": g("id", default_id),
+        "source": g("source", default_source), "type": g("type", default_type),
+        "time": g("time", _ABSENT), "subject": g("subject", _ABSENT),
+        "data": data,
+    }
+
+
 def _exam(g):
     student = g("student", "070123456AB")
     uai = g("uai", "0570123X")
-    return {
-        "specversion": "1.0", "id": g("id", "exam-%s" % student),
-        "source": g("source", "/sis/%s" % uai), "type": g("type", "avenirpro.exam.completed"),
-        "time": g("time", _ABSENT), "subject": g("subject", _ABSENT),
-        "data": {
+    return _envelope(g, "exam-%s" % student, "/sis/%s" % uai, "avenirpro.exam.completed", {
             "student": {
                 "id": student, "given_name": g("given_name", "Axel"),
                 "family_name": g("family_name", "Belvalette"),
@@ -51,37 +57,26 @@ def _exam(g):
             "exam": {"session": g("session", "2026"), "last_exam_on": g("last_exam_on", "2026-06-19")},
             "adviser": {"id": g("adviser", "acomelli"), "name": g("adviser_name", "Amélie Comelli"),
                         "email": g("adviser_email", "a.comelli@ml.example.org")},
-        },
-    }
+    })
 
 
 def _attendance(g):
     student = g("student", "070123456AB")
-    return {
-        "specversion": "1.0", "id": g("id", "att-%s" % student),
-        "source": g("source", "/ml/nord-mosellan"), "type": g("type", "avenirpro.attendance.recorded"),
-        "time": g("time", _ABSENT), "subject": g("subject", _ABSENT),
-        "data": {
+    return _envelope(g, "att-%s" % student, "/ml/nord-mosellan", "avenirpro.attendance.recorded", {
             "student_id": student, "appointment_uid": g("uid", _ABSENT),
             "kind": g("kind", _ABSENT), "starts_at": g("starts_at", _ABSENT),
             "status": g("status", "present"), "situation": g("situation", _ABSENT),
-        },
-    }
+    })
 
 
 def _update(g):
     student = g("student", "070123456AB")
-    return {
-        "specversion": "1.0", "id": g("id", "upd-%s" % student),
-        "source": g("source", "/ml/nord-mosellan"), "type": g("type", "avenirpro.student.updated"),
-        "time": g("time", _ABSENT), "subject": g("subject", _ABSENT),
-        "data": {
+    return _envelope(g, "upd-%s" % student, "/ml/nord-mosellan", "avenirpro.student.updated", {
             "student_id": student, "email": g("email", _ABSENT), "phone": g("phone", _ABSENT),
             "locale": g("locale", _ABSENT),
             "consent": {"sms": g("consent_sms", _ABSENT), "email": g("consent_email", _ABSENT)},
             "follow_up": g("follow_up", _ABSENT),
-        },
-    }
+    })
 
 
 # Short names: where each one sits. Every short name is a key of its
