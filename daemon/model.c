@@ -22,6 +22,8 @@ static const struct model_name event_type_tab[] = { EVENT_TYPE_LIST(MODEL_ROW_) 
 static const struct model_name attendance_tab[] = { ATTENDANCE_LIST(MODEL_ROW_) };
 static const struct model_name situation_tab[] = { SITUATION_LIST(MODEL_ROW_) };
 static const struct model_name consent_by_tab[] = { CONSENT_BY_LIST(MODEL_ROW_) };
+static const struct model_name answer_tab[] = { ANSWER_LIST(MODEL_ROW_) };
+static const struct model_name answer_via_tab[] = { ANSWER_VIA_LIST(MODEL_ROW_) };
 
 static const char *
 name_of(const struct model_name *t, size_t n, int code)
@@ -62,3 +64,5 @@ MODEL_FNS_(event_type, event_type_tab)
 MODEL_FNS_(attendance, attendance_tab)
 MODEL_FNS_(situation, situation_tab)
 MODEL_FNS_(consent_by, consent_by_tab)
+MODEL_FNS_(answer, answer_tab)
+MODEL_FNS_(answer_via, answer_via_tab)

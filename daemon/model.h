@@ -39,7 +39,11 @@
 #define REM_KIND_LIST(X) \
 	X(REM_REMINDER, 1, "reminder") \
 	X(REM_ALERT_ABSENCES, 2, "alert-absences") \
-	X(REM_ALERT_LOST, 3, "alert-lost")
+	X(REM_ALERT_LOST, 3, "alert-lost") \
+	X(REM_ACK_CONFIRMED, 4, "ack-confirmed") \
+	X(REM_ACK_CANCELLED, 5, "ack-cancelled") \
+	X(REM_ACK_MESSAGE, 6, "ack-message") \
+	X(REM_ALERT_MESSAGES, 7, "alert-messages")
 
 /* Delivery channel (reminders.channel, attempts.channel). */
 #define CHANNEL_LIST(X) \
@@ -74,6 +78,21 @@
 	X(CONSENT_UPDATE, 2, "student.updated") \
 	X(CONSENT_STOP, 3, "stop-reply")
 
+/* A student's answer (contract section 8; appointments.answer holds the
+ * last of confirmed/cancelled, ANSWER_NONE when none; a move is counted in
+ * appointments.moves; student_messages hold ANSWER_MESSAGE). */
+#define ANSWER_LIST(X) \
+	X(ANSWER_NONE, 0, "none") \
+	X(ANSWER_CONFIRMED, 1, "confirmed") \
+	X(ANSWER_CANCELLED, 2, "cancelled") \
+	X(ANSWER_MOVED, 3, "moved") \
+	X(ANSWER_MESSAGE, 4, "message")
+
+/* Where an answer came from. */
+#define ANSWER_VIA_LIST(X) \
+	X(VIA_WEB, 1, "web") \
+	X(VIA_SMS, 2, "sms")
+
 #define MODEL_ENUM_(id, code, name) id = code,
 enum appt_status { APPT_STATUS_LIST(MODEL_ENUM_) };
 enum appt_kind { APPT_KIND_LIST(MODEL_ENUM_) };
@@ -84,17 +103,21 @@ enum event_type { EVENT_TYPE_LIST(MODEL_ENUM_) };
 enum attendance_status { ATTENDANCE_LIST(MODEL_ENUM_) };
 enum situation { SITUATION_LIST(MODEL_ENUM_) };
 enum consent_by { CONSENT_BY_LIST(MODEL_ENUM_) };
+enum answer { ANSWER_LIST(MODEL_ENUM_) };
+enum answer_via { ANSWER_VIA_LIST(MODEL_ENUM_) };
 #undef MODEL_ENUM_
 
 /* Upper bounds (largest code + 1), for arrays indexed by a code. */
 #define APPT_STATUS_N 6
 #define APPT_KIND_N 4
 #define REM_STATUS_N 6
-#define REM_KIND_N 4
+#define REM_KIND_N 8
 #define CHANNEL_N 3
 #define EVENT_TYPE_N 4
 #define SITUATION_N 5
 #define CONSENT_BY_N 4
+#define ANSWER_N 5
+#define ANSWER_VIA_N 3
 
 /*
  * x_name(v): the name of a code ("unknown" for a code outside the list,
@@ -110,6 +133,8 @@ const char *event_type_name(int v);
 const char *attendance_name(int v);
 const char *situation_name(int v);
 const char *consent_by_name(int v);
+const char *answer_name(int v);
+const char *answer_via_name(int v);
 int appt_status_parse(const char *s);
 int appt_kind_parse(const char *s);
 int rem_status_parse(const char *s);
@@ -119,5 +144,7 @@ int event_type_parse(const char *s);
 int attendance_parse(const char *s);
 int situation_parse(const char *s);
 int consent_by_parse(const char *s);
+int answer_parse(const char *s);
+int answer_via_parse(const char *s);
 
 #endif
