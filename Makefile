@@ -15,7 +15,7 @@ UNITDIR    ?= /lib/systemd/system
 PKG_CONFIG ?= pkg-config
 CC         ?= gcc
 
-PKGS = rdkafka jansson sqlite3 libical libcurl libsystemd inih libmicrohttpd
+PKGS = rdkafka jansson sqlite3 libical libcurl libsystemd inih libmicrohttpd nettle
 
 STD   = -std=gnu11
 WARN  = -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes -Wshadow \

@@ -127,6 +127,23 @@ static const char *const migrations[] = {
 	" attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL DEFAULT 0);"
 	"CREATE INDEX outbox_due ON outbox(next_at, id);"
 	"CREATE INDEX dead_letters_received ON dead_letters(received_at);",
+	/* 8: students' answers (contract section 8): the hash of each
+	 * appointment's personal link code (link.h; NULL until its first
+	 * reminder or page), the last answer (confirmed / cancelled by the
+	 * student), how many moves the student made and when it last
+	 * answered; messages for advisers (SMS replies that are no keyword),
+	 * mailed in batches (mailed_at) */
+	"ALTER TABLE appointments ADD COLUMN code_hash TEXT;"
+	"ALTER TABLE appointments ADD COLUMN answer INTEGER NOT NULL DEFAULT {ANSWER_NONE};"
+	"ALTER TABLE appointments ADD COLUMN moves INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE appointments ADD COLUMN answered_at INTEGER;"
+	"CREATE UNIQUE INDEX appointments_code ON appointments(code_hash) WHERE code_hash IS NOT NULL;"
+	"CREATE TABLE student_messages(id INTEGER PRIMARY KEY, student_id TEXT NOT NULL,"
+	" adviser_id TEXT, appointment_id INTEGER, via INTEGER NOT NULL, text TEXT NOT NULL,"
+	" received_at INTEGER NOT NULL, mailed_at INTEGER);"
+	"CREATE INDEX student_messages_unmailed ON student_messages(adviser_id, received_at)"
+	" WHERE mailed_at IS NULL;"
+	"CREATE INDEX student_messages_received ON student_messages(received_at);",
 };
 /* ---- statement registry -------------------------------------------------------- */
 
@@ -145,7 +162,8 @@ static const struct {
 } sql_tokens[] = {
 	APPT_STATUS_LIST(SQL_TOKEN_) APPT_KIND_LIST(SQL_TOKEN_) REM_STATUS_LIST(SQL_TOKEN_)
 	REM_KIND_LIST(SQL_TOKEN_) CHANNEL_LIST(SQL_TOKEN_) ATTENDANCE_LIST(SQL_TOKEN_)
-	SITUATION_LIST(SQL_TOKEN_) CONSENT_BY_LIST(SQL_TOKEN_)
+	SITUATION_LIST(SQL_TOKEN_) CONSENT_BY_LIST(SQL_TOKEN_) ANSWER_LIST(SQL_TOKEN_)
+	ANSWER_VIA_LIST(SQL_TOKEN_)
 	SQL_TOKEN(STORE_FEED_ADVISER) SQL_TOKEN(STORE_FEED_STUDENT) SQL_TOKEN(STORE_FEED_ESTABLISHMENT)
 };
 #undef SQL_TOKEN_

@@ -22,7 +22,6 @@
 
 #include "model.h"
 
-#define STORE_SCHEMA_VERSION 2
 
 
 struct store;
