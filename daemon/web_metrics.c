@@ -3,7 +3,9 @@
  *
  *   GET /healthz   200 "ok", or 503 with a one-line reason (store first,
  *                  then the consumer: store batches, Kafka subscription,
- *                  then a publish queue stuck for 10 min); a second line
+ *                  then a sending channel paused because its server or
+ *                  gateway refused relance's credentials, then a publish
+ *                  queue stuck for 10 min); a second line
  *                  gives the publish queue's backlog when it is not empty
  *   GET /metrics   Prometheus text format 0.0.4: the store's gauges and
  *                  counters, the feed cache, the consumer's, the
@@ -68,6 +70,25 @@ queue_state(struct store *st, int64_t *n, int64_t *age)
 	return 0;
 }
 
+/* The reason of the first sending channel paused (chanpause.h) into
+ * why: -1, or 0 when none is. */
+static int
+channel_health(struct dispatch *disp, char *why, size_t whylen)
+{
+	static const int ch[] = { CH_EMAIL, CH_SMS };
+	const struct dispatch_stats *ds;
+
+	if (disp == NULL)
+		return 0;
+	ds = dispatch_stats(disp);
+	for (size_t i = 0; i < ARRAY_SIZE(ch); i++)
+		if (ds->paused[ch[i]]) {
+			snprintf(why, whylen, "%s", ds->pause_reason[ch[i]]);
+			return -1;
+		}
+	return 0;
+}
+
 static int
 on_healthz(const struct httpd_request *req, struct httpd_response *resp, void *arg)
 {
@@ -87,6 +108,8 @@ on_healthz(const struct httpd_request *req, struct httpd_response *resp, void *a
 	if (queue_state(src->st, &qn, &qage) == 0 && qn > 0)
 		snprintf(queue, sizeof queue, "publish queue: %lld waiting, the oldest for %llds\n",
 			 (long long)qn, (long long)qage);
+	if (!why[0])
+		channel_health(src->disp, why, sizeof why);
 	if (!why[0] && qage > QUEUE_MAX_AGE_S)
 		snprintf(why, sizeof why, "kafka: dead letters or outcomes not published for %llds",
 			 (long long)qage);
@@ -268,12 +291,24 @@ sending(FILE *out, const struct web_metrics_src *src)
 		     "relance_stop_replies_total %llu\n"
 		     "# HELP relance_sms_incoming_total Incoming SMS taken since start.\n"
 		     "# TYPE relance_sms_incoming_total counter\n"
-		     "relance_sms_incoming_total %llu\n"
-		     "# HELP relance_reminder_oldest_due_age_seconds Age of the oldest reminder due"
-		     " and not sent yet, by channel (0: none).\n"
-		     "# TYPE relance_reminder_oldest_due_age_seconds gauge\n",
+		     "relance_sms_incoming_total %llu\n",
 		(unsigned long long)(ws ? ws->dlr : 0), (unsigned long long)(ws ? ws->stop_replies : 0),
 		(unsigned long long)(ws ? ws->incoming : 0));
+	fputs("# HELP relance_channel_paused 1 while the channel is paused: its server or gateway"
+	      " refused relance's credentials.\n"
+	      "# TYPE relance_channel_paused gauge\n", out);
+	for (size_t i = 0; i < ARRAY_SIZE(ch); i++)
+		fprintf(out, "relance_channel_paused{channel=\"%s\"} %d\n", channel_name(ch[i]),
+			ds ? ds->paused[ch[i]] : 0);
+	fputs("# HELP relance_channel_pauses_total Channel pauses started since start (credentials"
+	      " refused).\n"
+	      "# TYPE relance_channel_pauses_total counter\n", out);
+	for (size_t i = 0; i < ARRAY_SIZE(ch); i++)
+		fprintf(out, "relance_channel_pauses_total{channel=\"%s\"} %llu\n", channel_name(ch[i]),
+			(unsigned long long)(ds ? ds->pauses[ch[i]] : 0));
+	fputs("# HELP relance_reminder_oldest_due_age_seconds Age of the oldest reminder due"
+	      " and not sent yet, by channel (0: none).\n"
+	      "# TYPE relance_reminder_oldest_due_age_seconds gauge\n", out);
 	for (size_t i = 0; i < ARRAY_SIZE(ch); i++) {
 		int64_t at = store_oldest_due(src->st, ch[i], now);
 		fprintf(out, "relance_reminder_oldest_due_age_seconds{channel=\"%s\"} %lld\n",
