@@ -8,7 +8,8 @@
  *                  queue stuck for 10 min); a second line
  *                  gives the publish queue's backlog when it is not empty
  *   GET /metrics   Prometheus text format 0.0.4: the store's gauges and
- *                  counters, the feed cache, the consumer's, the
+ *                  counters (relance_dead_letters_total counts for good,
+ *                  relance_dead_letters_stored is the rows kept), the feed cache, the consumer's, the
  *                  planner's, the dispatcher's (per channel) and the SMS
  *                  callbacks' counters since start, the age of the oldest
  *                  due reminder per channel. Counter names end in _total.
@@ -130,6 +131,7 @@ on_healthz(const struct httpd_request *req, struct httpd_response *resp, void *a
 struct metrics_ctx {
 	FILE *out;
 	int seen_appt, seen_rem, seen_short, seen_counter;
+	int64_t dead_total;     /* counter 'dead_letters' (store_dead_letter) */
 };
 
 static void
@@ -165,9 +167,12 @@ metric_row(const char *what, int a, int b, const char *name, int64_t n, void *ar
 			channel_name(a), rem_status_name(b),
 			(long long)n);
 	} else if (strcmp(what, "dead_letters") == 0) {
-		fprintf(out, "# HELP relance_dead_letters_total Events dead-lettered.\n"
-			     "# TYPE relance_dead_letters_total counter\n"
-			     "relance_dead_letters_total %lld\n", (long long)n);
+		fprintf(out, "# HELP relance_dead_letters_stored Dead letters kept in the store"
+			     " ([store] keep_dead_letters).\n"
+			     "# TYPE relance_dead_letters_stored gauge\n"
+			     "relance_dead_letters_stored %lld\n", (long long)n);
+	} else if (name && strcmp(name, "dead_letters") == 0) {
+		m->dead_total = n;      /* printed after the store's rows */
 	} else if (strcmp(what, "held_events") == 0) {
 		fprintf(out, "# HELP relance_held_events Events held until their student is known"
 			     " (contract 1.4).\n"
@@ -337,6 +342,10 @@ on_metrics(const struct httpd_request *req, struct httpd_response *resp, void *a
 		return -1;
 	if (store_feed_metrics(src->st, metric_row, &m) != 0)
 		fputs("# store unavailable\n", m.out);
+	fprintf(m.out, "# HELP relance_dead_letters_total Events dead-lettered (all time, kept in"
+		       " the store).\n"
+		       "# TYPE relance_dead_letters_total counter\n"
+		       "relance_dead_letters_total %lld\n", (long long)m.dead_total);
 	if (!m.seen_short)
 		fputs("# HELP relance_dropin_shortage_total Students left without a drop-in slot.\n"
 		      "# TYPE relance_dropin_shortage_total counter\n"
