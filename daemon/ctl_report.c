@@ -29,6 +29,8 @@ struct status {
 	int64_t students, stopped, events, dead, size, wal, awaiting;
 	int64_t held, held_oldest;   /* events of students not known yet */
 	int64_t appt_all[APPT_STATUS_N], alerts[REM_STATUS_N];
+	int64_t queue, queue_oldest; /* the publish queue: messages waiting, oldest created_at */
+	int64_t paused[CHANNEL_N];   /* since when the channel is paused (0: not), meta 'paused:CH' */
 };
 
 static void
@@ -102,8 +104,15 @@ status_read(struct ctx *c, struct status *s)
 	    store_ctl_each_appt_count(c->st, status_appt, s) ||
 	    store_ctl_each_reminder_count(c->st, status_rem, s) ||
 	    store_ctl_each_counter(c->st, "dropin_shortage:", status_shortage, s) ||
+	    store_outbox_count(c->st, &s->queue, &s->queue_oldest) < 0 ||
 	    (s->size = store_ctl_db_size(c->st)) < 0)
 		return -1;
+	for (int ch = CH_SMS; ch <= CH_EMAIL; ch++) {
+		char key[32];
+		snprintf(key, sizeof key, "paused:%s", channel_name(ch));
+		if ((s->paused[ch] = store_feed_meta_get(c->st, key)) < 0)
+			return -1;
+	}
 	walpath = xasprintf("%s-wal", c->cfg->store.path);
 	if (stat(walpath, &sb) == 0)
 		s->wal = (int64_t)sb.st_size;
@@ -116,6 +125,14 @@ status_read(struct ctx *c, struct status *s)
 			for (int i = 0; i < REM_STATUS_N; i++)
 				s->alerts[i] += s->rem[k][ch][i];
 	return 0;
+}
+
+/* Age in seconds of the oldest message of the publish queue (0: none). */
+static int64_t
+queue_age(const struct ctx *c, const struct status *s)
+{
+	return s->queue > 0 && s->queue_oldest > 0 && c->now > s->queue_oldest ?
+	       c->now - s->queue_oldest : 0;
 }
 
 /* Prints s as one JSON document; s->shortages goes with it. */
@@ -148,6 +165,12 @@ status_json(struct ctx *c, struct status *s)
 	json_object_set_new(doc, "dead_letters", json_integer(s->dead));
 	json_object_set_new(doc, "held_events", json_integer(s->held));
 	json_object_set_new(doc, "held_events_oldest", ctl_jtime(s->held_oldest));
+	json_object_set_new(doc, "publish_queue", json_pack("{s:I, s:o, s:I}", "waiting",
+		(json_int_t)s->queue, "oldest", s->queue > 0 ? ctl_jtime(s->queue_oldest) : json_null(),
+		"oldest_age_seconds", (json_int_t)queue_age(c, s)));
+	json_object_set_new(doc, "channels_paused", json_pack("{s:o, s:o}",
+		"sms", s->paused[CH_SMS] ? ctl_jtime(s->paused[CH_SMS]) : json_null(),
+		"email", s->paused[CH_EMAIL] ? ctl_jtime(s->paused[CH_EMAIL]) : json_null()));
 	json_object_set_new(doc, "dropin_shortages", s->shortages);
 	s->shortages = NULL;
 	json_object_set_new(doc, "consumer_lag", json_null());
@@ -203,6 +226,22 @@ status_text(struct ctx *c, const struct status *s)
 		fprintf(f, "drop-in shortages\n");
 		json_object_foreach(s->shortages, key, v)
 			fprintf(f, "  %s: %lld\n", key, (long long)json_integer_value(v));
+	}
+	if (s->queue > 0) {
+		char oldest[17];
+		ctl_text_time(s->queue_oldest, oldest);
+		fprintf(f, "%-18s%lld waiting (oldest %s, %llds)\n", "publish queue",
+			(long long)s->queue, oldest, (long long)queue_age(c, s));
+	} else {
+		fprintf(f, "%-18s0 waiting\n", "publish queue");
+	}
+	for (int ch = CH_SMS; ch <= CH_EMAIL; ch++) {
+		char since[17];
+		if (s->paused[ch] == 0)
+			continue;
+		ctl_text_time(s->paused[ch], since);
+		fprintf(f, "%-18s%s paused since %s: credentials refused (see relanced's log)\n",
+			"channel paused", channel_name(ch), since);
 	}
 	fprintf(f, "%-18snot known to relancectl (see relanced's STATUS line)\n", "consumer lag");
 }

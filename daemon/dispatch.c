@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "chanpause.h"
 #include "config.h"
 #include "dispatch.h"
 #include "dispatch_msg.h"
@@ -49,6 +50,7 @@ struct dispatch {
 	struct loop *loop;
 	struct producer *prod;
 	struct http *http[NCHANS];  /* per channel, index as in chans[] */
+	struct chan_pause pause[NCHANS]; /* credentials refused: paused (chanpause.h) */
 	struct loop_timer *timer;
 	int64_t wake_at;            /* epoch the timer is armed for, 0: now/unknown */
 	int64_t last_poke;          /* mono ms */
@@ -87,11 +89,20 @@ limit(const struct dispatch *d, size_t i)
 	return chans[i] == CH_SMS ? d->cfg->sms.concurrency : d->cfg->retry.concurrency;
 }
 
-/* How many more sends the channel of chans[i] may start now. */
+/* How many more sends the channel of chans[i] may start now: none while
+ * it is paused, one at a time when a pause is over until one works. */
 static int
 room(const struct dispatch *d, size_t i)
 {
-	return limit(d, i) - http_inflight(d->http[i]);
+	return chan_pause_limit(&d->pause[i], limit(d, i), clock_now()) -
+	       http_inflight(d->http[i]);
+}
+
+/* Is the channel of chans[i] in a pause at now? */
+static int
+pausing(const struct dispatch *d, size_t i, int64_t now)
+{
+	return d->pause[i].paused && d->pause[i].until > now;
 }
 
 static int
@@ -104,19 +115,22 @@ inflight(const struct dispatch *d)
 }
 
 /* Earliest next_at over the channels that have room (a full channel is
- * re-run by a completion): 1, 0 none, -1 error. */
+ * re-run by a completion; a paused one goes at the end of its pause): 1,
+ * 0 none, -1 error. */
 static int
 next_due(struct dispatch *d, int64_t *next)
 {
-	int64_t t;
+	int64_t t, now = clock_now();
 	int found = 0, rc;
 
 	for (size_t i = 0; i < NCHANS; i++) {
-		if (room(d, i) <= 0)
+		if (!pausing(d, i, now) && room(d, i) <= 0)
 			continue;
 		rc = store_reminder_next_due(d->st, chans[i], &t);
 		if (rc < 0)
 			return -1;
+		if (rc == 1 && pausing(d, i, now) && t < d->pause[i].until)
+			t = d->pause[i].until;
 		if (rc == 1 && (!found || t < *next)) {
 			*next = t;
 			found = 1;
@@ -344,10 +358,11 @@ record(struct dispatch *d, int64_t rid, const char *appt_uid, enum send_result r
 			  (long long)rid);
 		return;
 	}
-	attempts = r.attempts + 1;
+	/* A refusal of relance's credentials is not the reminder's attempt. */
+	attempts = r.attempts + (res != SEND_AUTH);
 	if (store_attempt_add(d->st, rid, now, r.channel,
-			      res == SEND_OK ? "sent" : res == SEND_TRANSIENT ? "transient" : "permanent",
-			      why))
+			      res == SEND_OK ? "sent" : res == SEND_TRANSIENT ? "transient" :
+			      res == SEND_AUTH ? "refused" : "permanent", why))
 		goto fail;
 	if (res == SEND_OK) {
 		if (store_reminder_set(d->st, rid, REM_SENT, attempts, now, now, NULL))
@@ -361,6 +376,11 @@ record(struct dispatch *d, int64_t rid, const char *appt_uid, enum send_result r
 		if (store_reminder_set(d->st, rid, REM_CANCELLED, attempts, now, r.sent_at,
 				       r.last_error))
 			goto fail;
+	} else if (res == SEND_AUTH) {
+		/* Stays pending: taken again when its channel's pause is over. */
+		if (store_reminder_set(d->st, rid, REM_PENDING, attempts, now, 0, r.last_error))
+			goto fail;
+		final = -1;
 	} else if (res == SEND_TRANSIENT && attempts < d->cfg->retry.attempts) {
 		int64_t next = now + backoff(d->cfg, attempts);
 		if (store_reminder_set(d->st, rid, REM_PENDING, attempts, next, 0, why))
@@ -373,12 +393,12 @@ record(struct dispatch *d, int64_t rid, const char *appt_uid, enum send_result r
 			goto fail;
 		final = 2;
 	}
-	if (final && queue_outcome(d, &r, appt_uid, attempts, final == 1, why, now))
+	if (final > 0 && queue_outcome(d, &r, appt_uid, attempts, final == 1, why, now))
 		goto fail;
 	if (store_commit(d->st) != 0)
 		goto fail;
 	in_tx = 0;
-	if (final)
+	if (final > 0)
 		producer_kick(d->prod);
 	if (final == 1) {
 		d->stats.sent++;
@@ -391,6 +411,9 @@ record(struct dispatch *d, int64_t rid, const char *appt_uid, enum send_result r
 		log_warnx("reminder %lld (%s, %s): failed after %d attempt%s: %s", (long long)rid,
 			  kind_name(r.kind), channel_name(r.channel), attempts,
 			  attempts > 1 ? "s" : "", why);
+	} else if (final == -1) {
+		log_debug("reminder %lld (%s): %s; stays pending", (long long)rid,
+			  channel_name(r.channel), why);
 	} else {
 		log_info("reminder %lld (%s): attempt %d failed, retried later: %s", (long long)rid,
 			 channel_name(r.channel), attempts, why);
@@ -403,6 +426,22 @@ fail:
 	/* Left "sending": requeued at the next start (at-least-once). */
 	log_err("reminder %lld: cannot record the outcome of an attempt", (long long)rid);
 	reminder_clear(&r);
+}
+
+/* Pauses or resumes channel ch after an answer res (code) of its server
+ * or gateway; relancectl status reads meta 'paused:CHANNEL' (since when). */
+static void
+pause_update(struct dispatch *d, int ch, enum send_result res, long code)
+{
+	struct chan_pause *p = &d->pause[chan_index(ch)];
+	int64_t now = clock_now();
+	char key[32];
+
+	snprintf(key, sizeof key, "paused:%s", channel_name(ch));
+	if (res == SEND_AUTH && chan_pause_refused(p, d->cfg, ch, code, now))
+		store_feed_meta_set(d->st, key, now);
+	else if ((res == SEND_OK || res == SEND_PERMANENT) && chan_pause_works(p, ch, now))
+		store_feed_meta_set(d->st, key, 0);
 }
 
 static void
@@ -427,6 +466,7 @@ on_done(CURL *e, CURLcode rc, long code, const char *body, size_t len, void *arg
 		res = sms_classify(d->cfg, rc, code, body, why, sizeof why);
 	record(d, j->rid, j->appt_uid, res, why,
 	       j->channel == CH_EMAIL || d->cfg->sms.gateway != SMS_GATEWAY_KANNEL);
+	pause_update(d, j->channel, res, code);
 	job_free(j);
 	if (!d->stopping)
 		loop_timer_set(d->timer, 0);
@@ -790,6 +830,9 @@ dispatch_new(const struct config *cfg, const struct templates *tpl, struct store
 		d->http[i] = http_new(l, limit(d, i));
 	d->timer = loop_timer_new(l, run, d);
 	load_secrets(d);
+	/* No channel is paused at start (relancectl status reads these). */
+	store_feed_meta_set(st, "paused:sms", 0);
+	store_feed_meta_set(st, "paused:email", 0);
 	n = store_reminders_requeue_sending(st);
 	if (n < 0)
 		log_err("dispatch: cannot requeue the reminders left \"sending\": %s", store_errmsg(st));
@@ -808,6 +851,9 @@ dispatch_reconfigure(struct dispatch *d, const struct config *cfg, const struct 
 	for (size_t i = 0; i < NCHANS; i++)
 		http_set_concurrency(d->http[i], limit(d, i));
 	load_secrets(d);
+	/* New credentials maybe: a paused channel tries again at once. */
+	for (size_t i = 0; i < NCHANS; i++)
+		chan_pause_retry_now(&d->pause[i]);
 	loop_timer_set(d->timer, 0);
 }
 
@@ -815,6 +861,12 @@ const struct dispatch_stats *
 dispatch_stats(struct dispatch *d)
 {
 	d->stats.inflight = inflight(d);
+	for (size_t i = 0; i < NCHANS; i++) {
+		d->stats.paused[chans[i]] = d->pause[i].paused;
+		d->stats.pauses[chans[i]] = d->pause[i].count;
+		snprintf(d->stats.pause_reason[chans[i]], sizeof d->stats.pause_reason[0], "%s",
+			 d->pause[i].reason);
+	}
 	return &d->stats;
 }
 

@@ -34,6 +34,10 @@
  * - At-least-once: reminders found "sending" at start go back to pending.
  * - Kannel SMS count as a contact when the delivery report says delivered;
  *   email, webhook and outbox sends count when accepted.
+ * - Credentials refused (SMTP AUTH 530/534/535/454, gateway 401/403):
+ *   the channel pauses (chanpause.h), the reminder stays pending with
+ *   its attempts unchanged (the attempt row says "refused"); a reload
+ *   makes a paused channel try again at once.
  */
 #ifndef RELANCE_DISPATCH_H
 #define RELANCE_DISPATCH_H
@@ -57,6 +61,12 @@ struct dispatch_stats {
 	uint64_t sent, failed, retried, cancelled, deferred, skipped;
 	uint64_t by_channel[DISPATCH_CHANNELS][DSTAT_N];
 	int inflight;
+	/* Channels paused because their server or gateway refused relance's
+	 * credentials (chanpause.h): 1 while so, with the reason for /healthz;
+	 * pauses started since start. */
+	int paused[DISPATCH_CHANNELS];
+	uint64_t pauses[DISPATCH_CHANNELS];
+	char pause_reason[DISPATCH_CHANNELS][120];
 };
 
 /* cfg and tpl are borrowed (swapped with dispatch_reconfigure). prod may

@@ -19,8 +19,11 @@
 struct loop;
 struct http;
 
-/* How a send attempt ended (smtp_classify, sms_classify). */
-enum send_result { SEND_OK = 0, SEND_TRANSIENT, SEND_PERMANENT };
+/* How a send attempt ended (smtp_classify, sms_classify). SEND_AUTH: the
+ * server or gateway refused relance itself (SMTP AUTH refused, HTTP
+ * 401/403 on the credentials): a configuration fault, not the message's;
+ * the channel pauses (contract section 4) and the reminder stays pending. */
+enum send_result { SEND_OK = 0, SEND_TRANSIENT, SEND_PERMANENT, SEND_AUTH };
 
 /* Called once per submitted transfer when it ends (or is aborted by
  * http_free with rc CURLE_ABORTED_BY_CALLBACK): rc, the protocol response

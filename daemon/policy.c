@@ -230,6 +230,15 @@ policy_channel_on(const struct config *cfg, int channel)
 	return (channel == CH_SMS ? cfg->sms.url : cfg->smtp.url) != NULL;
 }
 
+int64_t
+policy_pause_delay(const struct config *cfg, int64_t prev)
+{
+	int64_t d = prev <= 0 ? cfg->retry.first : prev * 2;
+	if (d > cfg->retry.max)
+		d = cfg->retry.max;
+	return d < 1 ? 1 : d;
+}
+
 int
 policy_reminders(const struct config *cfg, const struct student *s, const struct appt *a,
 		 int only_channel, int64_t now, struct policy_due *out, int max)

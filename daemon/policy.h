@@ -120,6 +120,11 @@ int policy_channels(const struct student *s, int only_channel, int out[2]);
 /* Is channel (CH_SMS, CH_EMAIL) on, i.e. has it a URL ([sms] url, [smtp]
  * url)? An unset URL turns it off: no reminder is planned or sent on it. */
 int policy_channel_on(const struct config *cfg, int channel);
+/* A channel paused because its server or gateway refused relance's
+ * credentials (SEND_AUTH, contract section 4) is tried again, with one
+ * reminder, after a pause: [retry] first for the first pause, then each
+ * pause twice the previous one (prev), at most [retry] max; at least 1 s. */
+int64_t policy_pause_delay(const struct config *cfg, int64_t prev);
 /* The reminders appointment a gets, planned at now, on the channels of s:
  * at most max in out, count returned. Confirmed appointments only. */
 int policy_reminders(const struct config *cfg, const struct student *s, const struct appt *a,

@@ -176,6 +176,16 @@ sms_easy(const struct config *cfg, const char *password, const char *to, const c
 	return e;
 }
 
+int
+sms_auth_refused(const struct config *cfg, long code, const char *body)
+{
+	/* Kannel's sendsms also answers 403 "Not routable. Do not try again."
+	 * for a denied prefix: an answer about the message, not relance. */
+	if (cfg->sms.gateway == SMS_GATEWAY_KANNEL)
+		return code == 403 && body && strncmp(body, "Authorization failed", 20) == 0;
+	return code == 401 || code == 403;
+}
+
 enum send_result
 sms_classify(const struct config *cfg, CURLcode rc, long code, const char *body, char *why,
 	     size_t whylen)
@@ -197,6 +207,8 @@ sms_classify(const struct config *cfg, CURLcode rc, long code, const char *body,
 		return SEND_OK;
 	}
 	snprintf(why, whylen, "HTTP %ld %s", code, first);
+	if (sms_auth_refused(cfg, code, body))
+		return SEND_AUTH;
 	if (code == 429 || code >= 500)
 		return SEND_TRANSIENT;
 	return SEND_PERMANENT;

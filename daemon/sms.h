@@ -43,7 +43,14 @@ CURL *sms_easy(const struct config *cfg, const char *password, const char *to, c
 int sms_set_dlr_key(const char *hex);
 void sms_dlr_secret(int64_t reminder_id, char out[SMS_DLR_SECRET_LEN + 1]);
 int sms_dlr_secret_ok(int64_t reminder_id, const char *given);
-/* Classifies a finished transfer per the gateway's answers. */
+/* Is an answer of the gateway a refusal of relance's credentials (a
+ * configuration fault: contract section 4)? Kannel: 403 "Authorization
+ * failed for sendsms" (a wrong sendsms user or password); webhook: 401 or
+ * 403. */
+int sms_auth_refused(const struct config *cfg, long code, const char *body);
+/* Classifies a finished transfer per the gateway's answers: SEND_AUTH
+ * (sms_auth_refused), 429, 5xx and connection problems transient, other
+ * 4xx permanent. */
 enum send_result sms_classify(const struct config *cfg, CURLcode rc, long code, const char *body,
 			      char *why, size_t whylen);
 /* 1 if every character of the UTF-8 text is in GSM 03.38 (basic set or

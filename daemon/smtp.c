@@ -373,6 +373,12 @@ smtp_classify(CURLcode rc, long code, char *why, size_t whylen)
 		snprintf(why, whylen, "accepted (%ld)", code);
 		return SEND_OK;
 	}
+	/* libcurl ends a refused AUTH (535, 534, 454...) with CURLE_LOGIN_DENIED;
+	 * 530 "authentication required" comes at MAIL FROM. */
+	if (rc == CURLE_LOGIN_DENIED || code == 530 || code == 534 || code == 535) {
+		snprintf(why, whylen, "SMTP %ld: authentication refused", code);
+		return SEND_AUTH;
+	}
 	if (code >= 500 && code < 600) {
 		snprintf(why, whylen, "SMTP %ld: %s", code, curl_easy_strerror(rc));
 		return SEND_PERMANENT;

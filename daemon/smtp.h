@@ -54,8 +54,10 @@ void smtp_upload_clear(struct smtp_upload *u);
  */
 CURL *smtp_easy(const struct config *cfg, const char *password, const char *rcpt,
 		const char *cc, struct smtp_upload *up);
-/* Classifies a finished transfer: 4xx and connection problems transient,
- * 5xx permanent. why gets a short reason (no personal data). */
+/* Classifies a finished transfer: AUTH refused (CURLE_LOGIN_DENIED: 535,
+ * 534, 454 on AUTH; or 530, 534, 535 anywhere) SEND_AUTH, other 4xx and
+ * connection problems transient, other 5xx permanent. why gets a short
+ * reason (no personal data). */
 enum send_result smtp_classify(CURLcode rc, long code, char *why, size_t whylen);
 
 /* Is url an outbox (file:///dir)? Returns the directory or NULL. */

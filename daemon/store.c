@@ -602,6 +602,13 @@ store_open(const char *path, bool readonly, char *err, size_t errlen)
 	if (store_migrate(st, err, errlen))
 		goto fail;
 	st->rng = random_u64();
+	/* The dead-letter counter (store_dead_letter) starts from the rows of
+	 * a store older than it. */
+	if (!readonly && exec_sql(st, "INSERT OR IGNORE INTO counters(name, value)"
+				  " SELECT 'dead_letters', count(*) FROM dead_letters")) {
+		snprintf(err, errlen, "%s: %s", path, st->errmsg);
+		goto fail;
+	}
 	if (!readonly && (st->rev = store_rev(st)) < 0) {
 		snprintf(err, errlen, "%s: %s", path, st->errmsg);
 		goto fail;

@@ -108,7 +108,8 @@ int store_event_remember(struct store *st, const char *source, const char *id,
 			 int partition, int64_t offset, int64_t now);
 /* 1 if (source, id) was remembered, 0 if not, -1 on error. */
 int store_event_seen(struct store *st, const char *source, const char *id);
-/* Keeps the whole message: 1 stored, 0 stored already (same origin), -1. */
+/* Keeps the whole message and counts it (counter 'dead_letters'): 1 stored, 0
+ * stored already (same origin), -1. */
 int store_dead_letter(struct store *st, const char *topic, int partition, int64_t offset,
 		      const char *reason, const void *payload, size_t len, int64_t now);
 
@@ -240,7 +241,8 @@ int store_feed_meta_set(struct store *st, const char *key, int64_t v);
 int store_meta_secret(struct store *st, const char *key, char out[STORE_SECRET_LEN + 1]);
 /* Cheap aggregates for /metrics: fn("appointments", status, 0, NULL, n),
  * fn("reminders", channel, status, NULL, n), fn("dead_letters", 0, 0, NULL,
- * n), fn("counter", 0, 0, name, value), fn("held_events", 0, 0, NULL, n). */
+ * n: the rows kept), fn("counter", 0, 0, name, value: counter 'dead_letters' counts
+ * every dead letter ever stored), fn("held_events", 0, 0, NULL, n). */
 /* When the oldest pending reminder of channel whose time has come
  * (next_at <= now) became due: its next_at, 0 when none, -1 error. */
 int64_t store_oldest_due(struct store *st, int channel, int64_t now);

@@ -40,7 +40,11 @@ store_dead_letter(struct store *st, const char *topic, int partition, int64_t of
 	if (exec_bound(st, ST_DEAD_LETTER, "dead letter", "silsbl", topic, partition, offset,
 		       reason, payload, len, now))
 		return -1;
-	return sqlite3_changes(st->db) > 0 ? 1 : 0;
+	if (sqlite3_changes(st->db) == 0)
+		return 0;
+	/* Counted for good (/metrics relance_dead_letters_total): the rows go
+	 * after [store] keep_dead_letters. */
+	return store_counter_add(st, "dead_letters", 1) ? -1 : 1;
 }
 
 /* ---- advisers, establishments, students ------------------------------------------------ */

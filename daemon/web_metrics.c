@@ -3,10 +3,13 @@
  *
  *   GET /healthz   200 "ok", or 503 with a one-line reason (store first,
  *                  then the consumer: store batches, Kafka subscription,
- *                  then a publish queue stuck for 10 min); a second line
+ *                  then a sending channel paused because its server or
+ *                  gateway refused relance's credentials, then a publish
+ *                  queue stuck for 10 min); a second line
  *                  gives the publish queue's backlog when it is not empty
  *   GET /metrics   Prometheus text format 0.0.4: the store's gauges and
- *                  counters, the feed cache, the consumer's, the
+ *                  counters (relance_dead_letters_total counts for good,
+ *                  relance_dead_letters_stored is the rows kept), the feed cache, the consumer's, the
  *                  planner's, the dispatcher's (per channel) and the SMS
  *                  callbacks' counters since start, the age of the oldest
  *                  due reminder per channel. Counter names end in _total.
@@ -68,6 +71,25 @@ queue_state(struct store *st, int64_t *n, int64_t *age)
 	return 0;
 }
 
+/* The reason of the first sending channel paused (chanpause.h) into
+ * why: -1, or 0 when none is. */
+static int
+channel_health(struct dispatch *disp, char *why, size_t whylen)
+{
+	static const int ch[] = { CH_EMAIL, CH_SMS };
+	const struct dispatch_stats *ds;
+
+	if (disp == NULL)
+		return 0;
+	ds = dispatch_stats(disp);
+	for (size_t i = 0; i < ARRAY_SIZE(ch); i++)
+		if (ds->paused[ch[i]]) {
+			snprintf(why, whylen, "%s", ds->pause_reason[ch[i]]);
+			return -1;
+		}
+	return 0;
+}
+
 static int
 on_healthz(const struct httpd_request *req, struct httpd_response *resp, void *arg)
 {
@@ -87,6 +109,8 @@ on_healthz(const struct httpd_request *req, struct httpd_response *resp, void *a
 	if (queue_state(src->st, &qn, &qage) == 0 && qn > 0)
 		snprintf(queue, sizeof queue, "publish queue: %lld waiting, the oldest for %llds\n",
 			 (long long)qn, (long long)qage);
+	if (!why[0])
+		channel_health(src->disp, why, sizeof why);
 	if (!why[0] && qage > QUEUE_MAX_AGE_S)
 		snprintf(why, sizeof why, "kafka: dead letters or outcomes not published for %llds",
 			 (long long)qage);
@@ -107,6 +131,7 @@ on_healthz(const struct httpd_request *req, struct httpd_response *resp, void *a
 struct metrics_ctx {
 	FILE *out;
 	int seen_appt, seen_rem, seen_short, seen_counter;
+	int64_t dead_total;     /* counter 'dead_letters' (store_dead_letter) */
 };
 
 static void
@@ -142,9 +167,12 @@ metric_row(const char *what, int a, int b, const char *name, int64_t n, void *ar
 			channel_name(a), rem_status_name(b),
 			(long long)n);
 	} else if (strcmp(what, "dead_letters") == 0) {
-		fprintf(out, "# HELP relance_dead_letters_total Events dead-lettered.\n"
-			     "# TYPE relance_dead_letters_total counter\n"
-			     "relance_dead_letters_total %lld\n", (long long)n);
+		fprintf(out, "# HELP relance_dead_letters_stored Dead letters kept in the store"
+			     " ([store] keep_dead_letters).\n"
+			     "# TYPE relance_dead_letters_stored gauge\n"
+			     "relance_dead_letters_stored %lld\n", (long long)n);
+	} else if (name && strcmp(name, "dead_letters") == 0) {
+		m->dead_total = n;      /* printed after the store's rows */
 	} else if (strcmp(what, "held_events") == 0) {
 		fprintf(out, "# HELP relance_held_events Events held until their student is known"
 			     " (contract 1.4).\n"
@@ -268,12 +296,24 @@ sending(FILE *out, const struct web_metrics_src *src)
 		     "relance_stop_replies_total %llu\n"
 		     "# HELP relance_sms_incoming_total Incoming SMS taken since start.\n"
 		     "# TYPE relance_sms_incoming_total counter\n"
-		     "relance_sms_incoming_total %llu\n"
-		     "# HELP relance_reminder_oldest_due_age_seconds Age of the oldest reminder due"
-		     " and not sent yet, by channel (0: none).\n"
-		     "# TYPE relance_reminder_oldest_due_age_seconds gauge\n",
+		     "relance_sms_incoming_total %llu\n",
 		(unsigned long long)(ws ? ws->dlr : 0), (unsigned long long)(ws ? ws->stop_replies : 0),
 		(unsigned long long)(ws ? ws->incoming : 0));
+	fputs("# HELP relance_channel_paused 1 while the channel is paused: its server or gateway"
+	      " refused relance's credentials.\n"
+	      "# TYPE relance_channel_paused gauge\n", out);
+	for (size_t i = 0; i < ARRAY_SIZE(ch); i++)
+		fprintf(out, "relance_channel_paused{channel=\"%s\"} %d\n", channel_name(ch[i]),
+			ds ? ds->paused[ch[i]] : 0);
+	fputs("# HELP relance_channel_pauses_total Channel pauses started since start (credentials"
+	      " refused).\n"
+	      "# TYPE relance_channel_pauses_total counter\n", out);
+	for (size_t i = 0; i < ARRAY_SIZE(ch); i++)
+		fprintf(out, "relance_channel_pauses_total{channel=\"%s\"} %llu\n", channel_name(ch[i]),
+			(unsigned long long)(ds ? ds->pauses[ch[i]] : 0));
+	fputs("# HELP relance_reminder_oldest_due_age_seconds Age of the oldest reminder due"
+	      " and not sent yet, by channel (0: none).\n"
+	      "# TYPE relance_reminder_oldest_due_age_seconds gauge\n", out);
 	for (size_t i = 0; i < ARRAY_SIZE(ch); i++) {
 		int64_t at = store_oldest_due(src->st, ch[i], now);
 		fprintf(out, "relance_reminder_oldest_due_age_seconds{channel=\"%s\"} %lld\n",
@@ -302,6 +342,10 @@ on_metrics(const struct httpd_request *req, struct httpd_response *resp, void *a
 		return -1;
 	if (store_feed_metrics(src->st, metric_row, &m) != 0)
 		fputs("# store unavailable\n", m.out);
+	fprintf(m.out, "# HELP relance_dead_letters_total Events dead-lettered (all time, kept in"
+		       " the store).\n"
+		       "# TYPE relance_dead_letters_total counter\n"
+		       "relance_dead_letters_total %lld\n", (long long)m.dead_total);
 	if (!m.seen_short)
 		fputs("# HELP relance_dropin_shortage_total Students left without a drop-in slot.\n"
 		      "# TYPE relance_dropin_shortage_total counter\n"

@@ -4,7 +4,11 @@
 # dead-letter topic gets a copy cut to fit the producer's message.max.bytes
 # with relance-truncated (the original size) and every original header;
 # good events before and after it, on all three topics, are applied; it is
-# read after a restart and nothing is held back or published twice.
+# read after a restart and nothing is held back or published twice. Then a
+# message with a 1 MB key (and an invalid value) while relanced runs: its
+# copy on the dead-letter topic has the key cut to fit, with
+# relance-key-truncated (the original key size); the good events around it
+# are applied and ingest goes on.
 . "$(dirname "$0")/../lib.sh"
 lib_init dead-letter-big
 
@@ -70,5 +74,37 @@ start_relanced "$T/relance.conf"
 sleep 3
 assert_eq "$(dlq | wc -l)" 1 "still one message on the dead-letter topic"
 assert_eq "$(stored)" 4 "nothing applied twice"
+
+# A 1 MB key: kcat takes key and value from a file line (-K TAB -l).
+ev_exam id=e3 student=STU3 >"$T/k-before.jsonl"
+produce avenirpro.exams "$T/k-before.jsonl"
+"$PY" -c 'import sys; sys.stdout.write("K" * 1000000 + "\t{\"not\": \"a cloudevent\"\n")' >"$T/bigkey.tsv"
+kcat -P -q -b "$BROKERS" -t avenirpro.exams -K $'\t' -X message.max.bytes=4000000 \
+    -l "$T/bigkey.tsv" || die "cannot produce the message with a 1 MB key"
+ev_exam id=e4 student=STU4 >"$T/k-after.jsonl"
+produce avenirpro.exams "$T/k-after.jsonl"
+wait_for '[ "$(stored)" -ge 6 ]' 30
+assert_eq "$(stored)" 6 "the good events before and after the 1 MB key are applied"
+assert_eq "$(sql "select count(*) from students where id in ('STU3', 'STU4')")" 2 "both students known"
+assert_eq "$(sql "select count(*) from dead_letters")" 2 "the 1 MB key message is dead-lettered"
+wait_for '[ "$(dlq | wc -l)" -ge 2 ]' 30
+dlq >"$T/dlq2.txt"
+assert_eq "$(wc -l <"$T/dlq2.txt")" 2 "two messages on the dead-letter topic"
+# (the topic has several partitions: the other one is the 2 MB value's)
+grep -a 'relance-topic=avenirpro.exams' "$T/dlq2.txt" >"$T/dlq-key.txt"
+KLEN=$(cut -f2 "$T/dlq-key.txt" | tr -d '\n' | wc -c)
+if [ "$KLEN" -gt 0 ] && [ "$KLEN" -lt 1000000 ] && [ "$(cut -f2 "$T/dlq-key.txt" | tr -d 'K\n')" = "" ]; then
+	pass "its copy has the key cut to fit ($KLEN bytes of the original)"
+else
+	fail "its copy's key is $KLEN bytes"
+fi
+assert_grep 'relance-key-truncated=1000000' "$T/dlq-key.txt" "relance-key-truncated gives the original key size"
+assert_grep 'relance-error=' "$T/dlq-key.txt" "relance-error"
+wait_for '[ "$(sql "select count(*) from outbox")" = 0 ]' 10
+assert_eq "$(sql "select count(*) from outbox")" 0 "the publish queue is empty once acknowledged"
+ev_exam id=e5 student=STU5 >"$T/k-later.jsonl"
+produce avenirpro.exams "$T/k-later.jsonl"
+wait_for '[ "$(stored)" -ge 7 ]' 30
+assert_eq "$(stored)" 7 "ingest goes on"
 stop_relanced
 assert_eq $? 0 "relanced stops cleanly"

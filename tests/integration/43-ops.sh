@@ -9,8 +9,9 @@
 #  - /metrics parses as Prometheus text format 0.0.4 (a strict parser
 #    below), every counter ends in _total, and the per-channel counters
 #    (sent, failed, retried, skipped), delivery reports, STOP replies, dead
-#    letters, held events and the age of the oldest due reminder move as
-#    expected.
+#    letters (a counter that stays when the rows are deleted; the rows
+#    kept are relance_dead_letters_stored), held events and the age of
+#    the oldest due reminder move as expected.
 . "$(dirname "$0")/../lib.sh"
 lib_init ops
 
@@ -79,7 +80,7 @@ assert_eq "$(m m1 'relance_reminders_sent_total{channel="email"}')" 0 "reminders
 assert_eq "$(m m1 "$SMS_SKIPPED")" "$(sql "select count(*) from reminders where channel = $CH_SMS and status = $REM_SKIPPED")" \
     "reminders_skipped_total{sms} = the skipped SMS reminders in the store"
 for s in 'relance_reminders_failed_total{channel="sms"}' 'relance_reminders_retried_total{channel="sms"}' \
-    relance_delivery_reports_total relance_stop_replies_total relance_dead_letters_total \
+    relance_delivery_reports_total relance_stop_replies_total relance_dead_letters_total relance_dead_letters_stored \
     relance_held_events relance_events_held_total 'relance_reminder_oldest_due_age_seconds{channel="sms"}'; do
 	assert_eq "$(m m1 "$s")" 0 "$s is 0 so far"
 done
@@ -98,10 +99,13 @@ assert_eq "$(m m2 relance_stop_replies_total)" 1 "stop_replies_total moved to 1"
 assert_eq "$(m m2 relance_sms_incoming_total)" 1 "sms_incoming_total moved to 1"
 assert_eq "$(m m2 'relance_store_counter_total{name="sms_stop"}')" 1 "store counter sms_stop (relance_store_counter_total) is 1"
 assert_eq "$(m m2 relance_dead_letters_total)" 1 "dead_letters_total moved to 1"
+assert_eq "$(m m2 relance_dead_letters_stored)" 1 "dead_letters_stored (gauge: rows kept) is 1"
 assert_eq "$(m m2 relance_held_events)" 1 "held_events (gauge) is 1"
 assert_eq "$(m m2 relance_events_held_total)" 1 "events_held_total moved to 1"
 stop_relanced
 assert_eq $? 0 "relanced stops cleanly"
+# The rows go as [store] keep_dead_letters deletes them; the counter stays.
+sql "delete from dead_letters"
 
 # ---- failures, retries, the oldest due reminder: SMS to a slow webhook -----------------
 # One SMS at a time, 5 s each; the first two answers are 503 (transient):
@@ -118,6 +122,8 @@ metrics m3
 assert_eq "$(m m3 'relance_reminders_retried_total{channel="sms"}')" 1 "reminders_retried_total{sms} moved to 1 (a 503)"
 assert_eq "$(m m3 'relance_reminders_failed_total{channel="sms"}')" 1 "reminders_failed_total{sms} moved to 1 (a second 503)"
 assert_eq "$(m m3 "$SMS_SENT")" 0 "nothing sent yet"
+assert_eq "$(m m3 relance_dead_letters_stored)" 0 "dead letters deleted: dead_letters_stored is 0"
+assert_eq "$(m m3 relance_dead_letters_total)" 1 "... and dead_letters_total (a counter) still 1"
 
 # Two students more: while the first SMS takes 5 s, the second waits, due.
 ev_exam -n 2 id=w-x{i} time=2026-06-19T16:05:00+02:00 student=WX{i} phone=+3363333334{i} \

@@ -53,6 +53,12 @@ curl -s "$RELANCE_URL/metrics" >"$T/metrics.txt"
 assert_grep '^relance_publish_queue 6$' "$T/metrics.txt" "/metrics relance_publish_queue"
 assert_grep '^relance_publish_queue_oldest_age_seconds [0-9]+$' "$T/metrics.txt" \
     "/metrics relance_publish_queue_oldest_age_seconds"
+relancectl status >"$T/status.txt"
+assert_grep '^publish queue +6 waiting \(oldest [0-9-]+ [0-9:]+, [0-9]+s\)$' "$T/status.txt" \
+    "relancectl status shows the backlog and its oldest"
+relancectl status --json >"$T/status.json"
+assert_eq "$(jq -r '.publish_queue.waiting' "$T/status.json")" 6 "relancectl status --json: publish_queue.waiting"
+assert_ne "$(jq -r '.publish_queue.oldest' "$T/status.json")" null "relancectl status --json: publish_queue.oldest"
 
 # A restart in the middle of the outage.
 probe_stop
@@ -82,6 +88,7 @@ assert_grep 'content-type=application/cloudevents\+json' "$T/outcomes.txt" \
     "outcomes keep their content-type header"
 curl -s "$RELANCE_URL/healthz" >"$T/healthz.txt"
 assert_eq "$(cat "$T/healthz.txt")" ok "/healthz ok with an empty queue"
+assert_grep '^publish queue +0 waiting$' <(relancectl status) "relancectl status: the queue is empty"
 probe_stop
 note "healthz probes: $(wc -l <"$T/probe.log")"
 assert_eq "$(awk '$1 != 200 && $1 != 503' "$T/probe.log" | wc -l)" 0 "/healthz always answered"

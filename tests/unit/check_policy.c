@@ -700,6 +700,21 @@ START_TEST(test_reminders)
 }
 END_TEST
 
+/* Pauses after an AUTH refusal: [retry] first, doubling, capped at max. */
+START_TEST(test_pause_delay)
+{
+	C.retry.first = 30;
+	C.retry.max = 200;
+	ck_assert_int_eq(policy_pause_delay(&C, 0), 30);
+	ck_assert_int_eq(policy_pause_delay(&C, 30), 60);
+	ck_assert_int_eq(policy_pause_delay(&C, 60), 120);
+	ck_assert_int_eq(policy_pause_delay(&C, 120), 200);
+	ck_assert_int_eq(policy_pause_delay(&C, 200), 200);
+	C.retry.first = 0;
+	ck_assert_int_eq(policy_pause_delay(&C, 0), 1);
+}
+END_TEST
+
 /* A channel without a URL is off: nothing planned or sent on it. */
 START_TEST(test_channel_off)
 {
@@ -927,6 +942,7 @@ policy_suite(void)
 	tcase_add_test(tc, test_channels);
 	tcase_add_test(tc, test_reminders);
 	tcase_add_test(tc, test_channel_off);
+	tcase_add_test(tc, test_pause_delay);
 	tcase_add_test(tc, test_reminders_offset_at);
 	tcase_add_test(tc, test_cancel_rule);
 	tcase_add_test(tc, test_unknown_student_held);

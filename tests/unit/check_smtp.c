@@ -181,6 +181,17 @@ START_TEST(classify)
 	ck_assert_ptr_nonnull(strstr(why, "550"));
 	ck_assert_int_eq(smtp_classify(CURLE_COULDNT_CONNECT, 0, why, sizeof why), SEND_TRANSIENT);
 	ck_assert_int_eq(smtp_classify(CURLE_OPERATION_TIMEDOUT, 0, why, sizeof why), SEND_TRANSIENT);
+	/* AUTH refusals: the server refuses relance itself, not the message. */
+	ck_assert_int_eq(smtp_classify(CURLE_LOGIN_DENIED, 535, why, sizeof why), SEND_AUTH);
+	ck_assert_str_eq(why, "SMTP 535: authentication refused");
+	ck_assert_int_eq(smtp_classify(CURLE_LOGIN_DENIED, 534, why, sizeof why), SEND_AUTH);
+	ck_assert_int_eq(smtp_classify(CURLE_LOGIN_DENIED, 454, why, sizeof why), SEND_AUTH);
+	ck_assert_int_eq(smtp_classify(CURLE_SEND_ERROR, 530, why, sizeof why), SEND_AUTH);
+	ck_assert_int_eq(smtp_classify(CURLE_SEND_ERROR, 535, why, sizeof why), SEND_AUTH);
+	/* 454 elsewhere (STARTTLS unavailable) stays transient; 554 permanent. */
+	ck_assert_int_eq(smtp_classify(CURLE_USE_SSL_FAILED, 454, why, sizeof why), SEND_TRANSIENT);
+	ck_assert_int_eq(smtp_classify(CURLE_SEND_ERROR, 454, why, sizeof why), SEND_TRANSIENT);
+	ck_assert_int_eq(smtp_classify(CURLE_SEND_ERROR, 554, why, sizeof why), SEND_PERMANENT);
 
 	struct config *cfg = config_default();
 	ck_assert_int_eq(sms_classify(cfg, CURLE_OK, 202, "0: Accepted for delivery", why, sizeof why), SEND_OK);
@@ -190,6 +201,16 @@ START_TEST(classify)
 	ck_assert_int_eq(sms_classify(cfg, CURLE_OK, 403, "Not routable. Do not try again.", why, sizeof why), SEND_PERMANENT);
 	ck_assert_int_eq(sms_classify(cfg, CURLE_OK, 400, "Missing receiver number, rejected", why, sizeof why), SEND_PERMANENT);
 	ck_assert_int_eq(sms_classify(cfg, CURLE_COULDNT_CONNECT, 0, "", why, sizeof why), SEND_TRANSIENT);
+	/* Kannel: a wrong sendsms user or password; 401 is no Kannel answer. */
+	ck_assert_int_eq(sms_classify(cfg, CURLE_OK, 403, "Authorization failed for sendsms", why, sizeof why), SEND_AUTH);
+	ck_assert_int_eq(sms_classify(cfg, CURLE_OK, 403, NULL, why, sizeof why), SEND_PERMANENT);
+	ck_assert_int_eq(sms_classify(cfg, CURLE_OK, 401, "", why, sizeof why), SEND_PERMANENT);
+	/* Webhook: 401 and 403, whatever the body. */
+	cfg->sms.gateway = SMS_GATEWAY_WEBHOOK;
+	ck_assert_int_eq(sms_classify(cfg, CURLE_OK, 401, "{\"error\":\"bad token\"}", why, sizeof why), SEND_AUTH);
+	ck_assert_int_eq(sms_classify(cfg, CURLE_OK, 403, "", why, sizeof why), SEND_AUTH);
+	ck_assert_int_eq(sms_classify(cfg, CURLE_OK, 400, "bad number", why, sizeof why), SEND_PERMANENT);
+	ck_assert_int_eq(sms_classify(cfg, CURLE_OK, 404, "", why, sizeof why), SEND_PERMANENT);
 	config_free(cfg);
 }
 END_TEST
