@@ -150,7 +150,7 @@ msg_reminder(const struct config *cfg, const struct templates *tpl, const struct
 			.student_given_name = s->given_name, .student_family_name = s->family_name,
 			.student_id = s->id, .adviser_name = aname, .adviser_email = aemail,
 			.adviser_id = a->adviser_id, .location = appt_location(cfg, a),
-			.situation = a->situation,
+			.situation = a->situation, .answer = a->answer, .student_email = s->email,
 		};
 		m->to = xstrdup(s->email);
 		m->text = template_render(tpl, TPL_EMAIL_REMINDER, s->locale, v.v, v.n,
