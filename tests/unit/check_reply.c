@@ -680,6 +680,41 @@ START_TEST(test_sms_answers)
 }
 END_TEST
 
+/* A new key at reload: the codes of appointments to come are rewritten,
+ * the old links answer no more. */
+START_TEST(test_key_change)
+{
+	char old[LINK_CODE_LEN + 1], code[LINK_CODE_LEN + 1];
+	struct reply_view v;
+	struct appt a;
+	int64_t now = L("2026-06-20", "10:00");
+	FILE *f;
+
+	fx_open(L("2026-06-19", "10:00"), 1);
+	exam("e1", "s1", "+33612345671", L("2026-06-19", "10:00"));
+	checkin("s1", 0, &a);
+	code_of(a.uid, old);
+	ck_assert_int_eq(reply_lookup(F.r, old, now, &v), 1);
+	unlink(F.key);
+	f = fopen(F.key, "w");
+	fputs("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n", f);
+	fclose(f);
+	ck_assert_int_eq(reply_reconfigure(F.r, F.cfg), 0);
+	ck_assert_int_eq(reply_key(F.r)[1], 0x11);
+	code_of(a.uid, code);
+	ck_assert_str_ne(code, old);
+	ck_assert_int_eq(reply_lookup(F.r, old, now, &v), 0);
+	ck_assert_int_eq(reply_lookup(F.r, code, now, &v), 1);
+	/* new appointments get codes of the new key */
+	exam("e2", "s2", "+33612345672", now);
+	appt_clear(&a);
+	checkin("s2", 0, &a);
+	code_of(a.uid, code);
+	ck_assert_int_eq(reply_lookup(F.r, code, now, &v), 1);
+	appt_clear(&a);
+}
+END_TEST
+
 /* A store from before migration 8: codes set by reply_new(). */
 START_TEST(test_codes_filled_at_start)
 {
@@ -718,6 +753,7 @@ reply_suite(void)
 	tcase_add_test(tc, test_move_and_cancel_by_code);
 	tcase_add_test(tc, test_sms_answers);
 	tcase_add_test(tc, test_codes_filled_at_start);
+	tcase_add_test(tc, test_key_change);
 	suite_add_tcase(s, tc);
 	return s;
 }
