@@ -521,7 +521,8 @@ START_TEST(test_lookup_and_confirm)
 	ck_assert_int_eq(strlen(a.code_hash), LINK_HASH_LEN);
 	code_of(a.uid, code);
 	reply_link(F.r, a.uid, link, sizeof link);
-	ck_assert_str_eq(link, xasprintf("https://rdv.example.fr/r/%s", code));
+	ck_assert_int_eq(strncmp(link, "https://rdv.example.fr/r/", 25), 0);
+	ck_assert_str_eq(link + 25, code);
 	ck_assert_int_eq(reply_lookup(F.r, code, now, &v), 1);
 	ck_assert_str_eq(v.uid, a.uid);
 	ck_assert_int_eq(v.kind, KIND_CHECKIN);
