@@ -105,6 +105,7 @@ plan_reload(struct planner *p)
 
 const struct plan_stats *plan_stats(const struct planner *p) { return &p->stats; }
 
+
 /* ---- helpers ------------------------------------------------------------------- */
 
 int32_t
@@ -256,6 +257,7 @@ plan_books_add(struct planner *p, const struct appt *a, int n)
 int
 plan_write_new(struct planner *p, const struct student *s, struct appt *a, int64_t now)
 {
+	plan_new_uid(p, a, now);
 	if (store_appt_insert(p->st, a, p->cfg->calendar.domain, now) ||
 	    (a->kind == KIND_DROPIN && a->window_key &&
 	     store_dropin_add(p->st, a->window_key, a->starts_at, 1)))
