@@ -23,6 +23,7 @@
 #include "policy.h"
 #include "loop.h"
 #include "producer.h"
+#include "reply.h"
 #include "schedule.h"
 #include "sms.h"
 #include "smtp.h"
@@ -53,6 +54,7 @@ struct dispatch {
 	int64_t wake_at;            /* epoch the timer is armed for, 0: now/unknown */
 	int64_t last_poke;          /* mono ms */
 	char *smtp_password, *sms_password;
+	const struct reply *reply;  /* personal links ({link}), NULL: none */
 	int stopping;
 	struct dispatch_stats stats;
 };
@@ -205,6 +207,8 @@ arm(struct dispatch *d)
 	d->wake_at = now + ms / 1000;
 	loop_timer_set(d->timer, ms);
 }
+
+void dispatch_set_reply(struct dispatch *d, const struct reply *r) { d->reply = r; }
 
 void
 dispatch_poke(struct dispatch *d)
@@ -588,8 +592,12 @@ prepare(struct dispatch *d, const struct reminder *r, int64_t now, struct msg *m
 	in.superseded = x.superseded;
 	in.adviser_email = x.aemail && *x.aemail;
 	v = policy_send_verdict(d->cfg, &in, now);
-	if (v.action == POLICY_SEND && r->kind == REM_REMINDER)
-		msg_reminder(d->cfg, d->tpl, r, &x.s, &x.a, x.aname, x.aemail, now, m);
+	if (v.action == POLICY_SEND && r->kind == REM_REMINDER) {
+		char link[512] = "";
+		if (d->reply)
+			reply_link(d->reply, x.a.uid, link, sizeof link);
+		msg_reminder(d->cfg, d->tpl, r, &x.s, &x.a, x.aname, x.aemail, link, now, m);
+	}
 	else if (v.action == POLICY_SEND)
 		msg_alert(d->cfg, d->tpl, r, &x.s, alert_appt(&x, now), x.aname, x.aemail, m);
 	else

@@ -531,6 +531,7 @@ main(int argc, char **argv)
 	}
 
 	r.disp = dispatch_new(r.cfg, r.tpl, r.st, r.loop, r.prod);
+	dispatch_set_reply(r.disp, r.reply);
 	if (r.httpd && (r.sms = web_sms_register(r.httpd, r.cfg, r.st, r.disp)) == NULL) {
 		log_err("http: cannot register the SMS receipt routes");
 		r.exit_code = 3;

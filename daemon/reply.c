@@ -406,7 +406,7 @@ queue_reply_event(struct reply *r, int answer, enum answer_via via, const struct
 	else
 		snprintf(id, sizeof id, "reply-%s-%lld-%d@%s", answer_name(answer),
 			 (long long)a->id, a->sequence, r->cfg->calendar.domain);
-	data = json_pack("{s:s?, s:s, s:s, s:s?, s:s?, s:s?}",
+	data = json_pack("{s:s*, s:s, s:s, s:s*, s:s*, s:s*}",
 			 "appointment_uid", a ? a->uid : NULL, "student_id", student_id,
 			 "via", answer_via_name(via), "starts_at", a ? st_at : NULL,
 			 "previous_starts_at", prev ? prev_at : NULL, "text", text);
