@@ -12,7 +12,9 @@
  *                  relance_dead_letters_stored is the rows kept), the feed cache, the consumer's, the
  *                  planner's, the dispatcher's (per channel) and the SMS
  *                  callbacks' counters since start, the age of the oldest
- *                  due reminder per channel. Counter names end in _total.
+ *                  due reminder per channel, the students' page's
+ *                  counters (views, answers, refusals, failed lookups,
+ *                  rate-limited requests). Counter names end in _total.
  *
  * Every metric of relanced is formatted here; the modules only count.
  */
@@ -30,6 +32,7 @@
 #include "store.h"
 #include "util.h"
 #include "web_metrics.h"
+#include "web_reply.h"
 #include "web_sms.h"
 
 /* ---- /healthz ------------------------------------------------------------------- */
@@ -321,6 +324,45 @@ sending(FILE *out, const struct web_metrics_src *src)
 	}
 }
 
+/* ---- /metrics: the students' page ------------------------------------------------- */
+
+static void
+page_counters(FILE *out, const struct web_reply *w)
+{
+	static const int as[] = { ANSWER_CONFIRMED, ANSWER_CANCELLED, ANSWER_MOVED };
+	const struct web_reply_stats *s = web_reply_stats(w);   /* zeros when w is NULL */
+
+	fprintf(out, "# HELP relance_page_views_total Students' pages shown since start.\n"
+		     "# TYPE relance_page_views_total counter\n"
+		     "relance_page_views_total %llu\n"
+		     "# HELP relance_page_answers_total Changes made from the students' page since"
+		     " start, by answer.\n"
+		     "# TYPE relance_page_answers_total counter\n",
+		(unsigned long long)s->views);
+	for (size_t i = 0; i < ARRAY_SIZE(as); i++)
+		fprintf(out, "relance_page_answers_total{answer=\"%s\"} %llu\n", answer_name(as[i]),
+			(unsigned long long)s->answers[as[i]]);
+	fprintf(out, "# HELP relance_page_posts_unapplied_total Answers from the page that changed"
+		     " nothing, by why: already so (double tap), refused, stale form, forbidden"
+		     " (no or wrong token).\n"
+		     "# TYPE relance_page_posts_unapplied_total counter\n"
+		     "relance_page_posts_unapplied_total{reason=\"already\"} %llu\n"
+		     "relance_page_posts_unapplied_total{reason=\"refused\"} %llu\n"
+		     "relance_page_posts_unapplied_total{reason=\"stale\"} %llu\n"
+		     "relance_page_posts_unapplied_total{reason=\"forbidden\"} %llu\n"
+		     "# HELP relance_link_lookups_failed_total Personal link codes not found"
+		     " (unknown, expired or malformed) since start.\n"
+		     "# TYPE relance_link_lookups_failed_total counter\n"
+		     "relance_link_lookups_failed_total %llu\n"
+		     "# HELP relance_page_rate_limited_total Requests to the students' page refused"
+		     " (429) after too many failed lookups from one address.\n"
+		     "# TYPE relance_page_rate_limited_total counter\n"
+		     "relance_page_rate_limited_total %llu\n",
+		(unsigned long long)s->already, (unsigned long long)s->refused,
+		(unsigned long long)s->stale, (unsigned long long)s->forbidden,
+		(unsigned long long)s->lookups_failed, (unsigned long long)s->rate_limited);
+}
+
 /* ---- /metrics ------------------------------------------------------------------------ */
 
 static int
@@ -370,6 +412,7 @@ on_metrics(const struct httpd_request *req, struct httpd_response *resp, void *a
 	if (src->cons && src->pl)
 		counters(m.out, consumer_stats(src->cons), plan_stats(src->pl));
 	sending(m.out, src);
+	page_counters(m.out, src->page);
 	if (fclose(m.out) != 0) {
 		free(buf);
 		return -1;
