@@ -339,6 +339,33 @@ int store_adviser_contact(struct store *st, const char *id, char **name, char **
 /* Is there a reminder of the appointment on channel with that due time,
  * not cancelled? 1, 0, -1. */
 int store_reminder_twin(struct store *st, int64_t appointment_id, int channel, int64_t due_at);
+/*
+ * Digests of students' messages for their advisers (contract section 8):
+ * store_digests_queue() adds, due at now, one REM_ALERT_MESSAGES email row
+ * (reminders.adviser_id set) for each adviser with an email address and
+ * messages not mailed yet, unless one of theirs is pending or being sent,
+ * or was due, sent or failed less than gap seconds ago: how many, or -1.
+ * store_reminder_adviser(): the adviser of such a row (malloc'd in *out,
+ * NULL for none): 1, 0 no such reminder, -1.
+ */
+int store_digests_queue(struct store *st, int64_t now, int64_t gap);
+int store_reminder_adviser(struct store *st, int64_t reminder_id, char **out);
+/* One message of a digest (strings malloc'd). */
+struct digest_message {
+	int64_t id;
+	char *given_name, *family_name;     /* the student's (NULL when unknown) */
+	int64_t appt_starts_at;             /* the appointment it is about, 0: none */
+	int64_t received_at;
+	char *text;
+};
+/* The adviser's messages not mailed yet, oldest first, at most limit (free
+ * with store_digest_messages_free): 0 or -1. */
+int store_digest_messages(struct store *st, const char *adviser_id, int limit,
+			  struct digest_message **out, size_t *n);
+void store_digest_messages_free(struct digest_message *v, size_t n);
+/* The digest reminder_id was sent at now: its adviser's messages up to id
+ * upto (those it listed) are mailed. 0 or -1. */
+int store_digest_mailed(struct store *st, int64_t reminder_id, int64_t upto, int64_t now);
 /* Is there a later student reminder than r (same appointment and channel,
  * due after r, or at the same time with a larger id) that is due at now
  * and not sent yet (pending or being sent)? 1, 0, -1. */

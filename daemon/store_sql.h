@@ -261,7 +261,29 @@
 	X(ST_CONSENT_SMS, "UPDATE students SET consent_sms = ?, consent_sms_at = ?," \
 		" consent_sms_by = ?, updated_at = ? WHERE id = ?") \
 	X(ST_CONSENT_EMAIL, "UPDATE students SET consent_email = ?, consent_email_at = ?," \
-		" consent_email_by = ?, updated_at = ? WHERE id = ?")
+		" consent_email_by = ?, updated_at = ? WHERE id = ?") \
+	/* Digests of students' messages (contract section 8): a row due now \
+	 * (?1) for each adviser with an email address and unmailed messages, \
+	 * unless a digest of theirs is waiting or went (or failed) less than \
+	 * ?2 seconds ago. */ \
+	X(ST_DIGEST_QUEUE, "INSERT INTO reminders(appointment_id, student_id, channel, kind, due_at," \
+		" next_at, status, created_at, adviser_id) SELECT NULL, (SELECT m2.student_id" \
+		" FROM student_messages m2 WHERE m2.adviser_id = m.adviser_id AND m2.mailed_at IS NULL" \
+		" ORDER BY m2.id LIMIT 1), {CH_EMAIL}, {REM_ALERT_MESSAGES}, ?1, ?1, {REM_PENDING}, ?1," \
+		" m.adviser_id FROM (SELECT DISTINCT adviser_id FROM student_messages" \
+		" WHERE mailed_at IS NULL AND adviser_id IS NOT NULL) m" \
+		" JOIN advisers v ON v.id = m.adviser_id AND coalesce(v.email, '') <> ''" \
+		" WHERE NOT EXISTS(SELECT 1 FROM reminders r WHERE r.adviser_id = m.adviser_id" \
+		" AND r.kind = {REM_ALERT_MESSAGES} AND (r.status IN ({REM_PENDING}, {REM_SENDING})" \
+		" OR max(r.due_at, r.next_at, coalesce(r.sent_at, 0)) > ?1 - ?2))") \
+	X(ST_REM_ADVISER, "SELECT adviser_id FROM reminders WHERE id = ?") \
+	X(ST_DIGEST_MESSAGES, "SELECT m.id, s.given_name, s.family_name, coalesce(a.starts_at, 0)," \
+		" m.received_at, m.text FROM student_messages m" \
+		" LEFT JOIN students s ON s.id = m.student_id" \
+		" LEFT JOIN appointments a ON a.id = m.appointment_id" \
+		" WHERE m.adviser_id = ?1 AND m.mailed_at IS NULL ORDER BY m.id LIMIT ?2") \
+	X(ST_DIGEST_MAILED, "UPDATE student_messages SET mailed_at = ?1 WHERE adviser_id =" \
+		" (SELECT adviser_id FROM reminders WHERE id = ?2) AND mailed_at IS NULL AND id <= ?3")
 
 /* store_hold.c: events held until their student is known (contract 1.4).
  * The key of the message is NULL when it had none (?10 = 0). */
