@@ -34,6 +34,14 @@
  * - At-least-once: reminders found "sending" at start go back to pending.
  * - Kannel SMS count as a contact when the delivery report says delivered;
  *   email, webhook and outbox sends count when accepted.
+ * - Acknowledgements of students' replies (REM_ACK_*, contract section 8):
+ *   SMS due at once, sent as reminders are (retries, outcome events) but
+ *   outside quiet hours and the daily cap (policy.h), with the personal
+ *   link of the appointment answered.
+ * - Digests of students' messages (REM_ALERT_MESSAGES): one email to the
+ *   adviser listing at most DIGEST_MAX unmailed messages; once sent, those
+ *   it listed are marked mailed (the rows are queued by the periodic job
+ *   of main.c through store_digests_queue(), at most one an hour).
  */
 #ifndef RELANCE_DISPATCH_H
 #define RELANCE_DISPATCH_H
@@ -44,6 +52,7 @@ struct config;
 struct loop;
 struct producer;
 struct reminder;
+struct reply;
 struct store;
 struct templates;
 
@@ -63,6 +72,9 @@ struct dispatch_stats {
  * be NULL (no outcome events). Requeues reminders left "sending". */
 struct dispatch *dispatch_new(const struct config *cfg, const struct templates *tpl,
 			      struct store *st, struct loop *l, struct producer *prod);
+/* The personal links of acknowledgements (reply.h: reply_link) come from
+ * rep (borrowed; NULL: acknowledgements go without a link). */
+void dispatch_set_reply(struct dispatch *d, struct reply *rep);
 /* Lets in-flight sends finish (at most timeout_ms) and frees. */
 void dispatch_free(struct dispatch *d, int timeout_ms);
 void dispatch_reconfigure(struct dispatch *d, const struct config *cfg,
