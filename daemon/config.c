@@ -89,6 +89,7 @@ static const struct key keys[] = {
 	{ "kafka", "topic.students", p_str, O(kafka.topic_students), 0, 0, 0, "avenirpro.students" },
 	{ "kafka", "topic.dlq", p_str, O(kafka.topic_dlq), 0, 0, 0, "avenirpro.relance.dlq" },
 	{ "kafka", "topic.outcomes", p_str, O(kafka.topic_outcomes), 0, 0, 0, "avenirpro.relance.outcomes" },
+	{ "kafka", "topic.replies", p_str, O(kafka.topic_replies), 0, 0, 0, "avenirpro.relance.replies" },
 	{ "kafka", "hold_unknown", p_duration, O(kafka.hold_unknown), 60, 3650 * DAY, 0, "7d" },
 
 	{ "store", "path", p_str, O(store.path), 0, 0, 0, "/var/lib/relance/relance.db" },
@@ -136,7 +137,7 @@ static const struct key keys[] = {
 	{ "sms", "password_file", p_secret, O(sms.password_file), 0, 0, 0, NULL },
 	{ "sms", "sender", p_sender, 0, 0, 0, 0, "AvenirPro" },
 	{ "sms", "dlr_url", p_base_url, O(sms.dlr_url), 0, 0, 0, NULL },
-	{ "sms", "allow_from", p_allow_from, 0, 0, 0, 0, "127.0.0.1, ::1" },
+	{ "sms", "allow_from", p_allow_from, O(sms.allow_from), 0, 0, 0, "127.0.0.1, ::1" },
 	{ "sms", "header", p_header, 0, 0, 0, KEY_REPEAT, NULL },
 	{ "sms", "concurrency", p_int, O(sms.concurrency), 1, 1024, 0, "256" },
 	{ "sms", "encoding", p_sms_encoding, 0, 0, 0, 0, "gsm7" },
@@ -147,6 +148,10 @@ static const struct key keys[] = {
 	{ "retry", "max", p_duration, O(retry.max), 1, 7 * DAY, 0, "1h" },
 	{ "retry", "concurrency", p_int, O(retry.concurrency), 1, 1024, 0, "16" },
 
+	/* key_file: unset, link.key in the directory of [store] path */
+	{ "answers", "key_file", p_str, O(answers.key_file), 0, 0, 0, NULL },
+	{ "answers", "proxies", p_allow_from, O(answers.proxies), 0, 0, 0, "127.0.0.1, ::1" },
+
 	{ "templates", "dir", p_str, O(templates.dir), 0, 0, 0, "/etc/relance/templates" },
 
 	{ "daemon", "batch", p_int, O(daemon.batch), 1, 100000, 0, "5000" },
@@ -155,7 +160,7 @@ static const struct key keys[] = {
 
 static const char *const sections[] = {
 	"kafka", "store", "calendar", "checkins", "dropin", "reminders", "smtp",
-	"sms", "retry", "templates", "daemon"
+	"sms", "retry", "answers", "templates", "daemon"
 };
 
 static int
@@ -197,6 +202,7 @@ config_default(void)
 			    keys[i].name, err);
 	}
 	cfg_follow_base_url(x.c);
+	cfg_follow_store_path(x.c);
 	return x.c;
 }
 
@@ -204,14 +210,14 @@ config_default(void)
 static const size_t owned[] = {
 	O(path), O(kafka.brokers), O(kafka.group), O(kafka.topic_exams),
 	O(kafka.topic_attendance), O(kafka.topic_students), O(kafka.topic_dlq),
-	O(kafka.topic_outcomes), O(kafka.rdkafka), O(store.path),
+	O(kafka.topic_outcomes), O(kafka.topic_replies), O(kafka.rdkafka), O(store.path),
 	O(calendar.timezone), O(calendar.feeds_dir), O(calendar.listen_host),
 	O(calendar.base_url), O(calendar.domain), O(checkins.closed),
 	O(checkins.location), O(dropin.windows), O(dropin.location), O(smtp.url),
 	O(smtp.from), O(smtp.user), O(smtp.password_file), O(smtp.ca_file),
 	O(smtp.helo), O(smtp.alerts_to), O(sms.url), O(sms.user),
 	O(sms.password_file), O(sms.sender), O(sms.dlr_url), O(sms.headers),
-	O(sms.allow_from), O(templates.dir),
+	O(sms.allow_from), O(answers.key_file), O(answers.proxies), O(templates.dir),
 };
 
 static void

@@ -87,6 +87,7 @@ struct config {
 		char *brokers, *group;
 		char *topic_exams, *topic_attendance, *topic_students;
 		char *topic_dlq, *topic_outcomes;
+		char *topic_replies;     /* students' answers (contract section 8) */
 		int64_t hold_unknown;    /* events of an unknown student held this long (seconds) */
 		struct kv *rdkafka;  /* "rdkafka.X = Y" passed as X=Y */
 		size_t nrdkafka;
@@ -168,6 +169,13 @@ struct config {
 		int64_t first, max;     /* seconds */
 		int concurrency;        /* emails (SMTP sessions, alerts included) in flight */
 	} retry;
+
+	struct {
+		char *key_file;         /* personal link key (link.h); default link.key
+					 * in the directory of [store] path */
+		char *proxies;          /* comma list of IPs whose X-Forwarded-For is
+					 * believed (the page's rate limit) */
+	} answers;
 
 	struct {
 		char *dir;

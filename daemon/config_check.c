@@ -100,6 +100,8 @@ cfg_cross_checks(struct ctx *x)
 	/* The delivery-report base follows base_url unless set. */
 	if (cfg_line_of(x, "sms", "dlr_url") == 0)
 		cfg_follow_base_url(c);
+	if (cfg_line_of(x, "answers", "key_file") == 0)
+		cfg_follow_store_path(c);
 }
 
 void
@@ -107,4 +109,17 @@ cfg_follow_base_url(struct config *c)
 {
 	free(c->sms.dlr_url);
 	c->sms.dlr_url = xstrdup(c->calendar.base_url);
+}
+
+void
+cfg_follow_store_path(struct config *c)
+{
+	const char *slash = strrchr(c->store.path, '/');
+
+	free(c->answers.key_file);
+	if (slash == NULL)
+		c->answers.key_file = xstrdup("link.key");
+	else
+		c->answers.key_file = xasprintf("%.*s/link.key", (int)(slash - c->store.path),
+						c->store.path);
 }

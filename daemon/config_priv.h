@@ -77,6 +77,8 @@ void cfg_cross_checks(struct ctx *x);
 int cfg_url_host_is_loopback(const char *url);
 /* config_check.c: [sms] dlr_url takes the value of [calendar] base_url. */
 void cfg_follow_base_url(struct config *c);
+/* config_check.c: [answers] key_file is link.key next to [store] path. */
+void cfg_follow_store_path(struct config *c);
 /* config_value.c: a duration within k's bounds. */
 int cfg_duration_value(const struct key *k, const char *v, int64_t *secs, char *err,
     size_t el);

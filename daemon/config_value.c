@@ -531,8 +531,8 @@ KEY_PARSER(p_allow_from)
 		len += (size_t)sprintf(out + len, "%s%s", i ? "," : "",
 		    items[i]);
 	}
-	free(x->c->sms.allow_from);
-	x->c->sms.allow_from = out;
+	free(*FIELD(x->c, k, char *));
+	*FIELD(x->c, k, char *) = out;
 	out = NULL;
 	rc = 0;
 out:

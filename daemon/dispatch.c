@@ -251,35 +251,28 @@ static int
 queue_outcome(struct dispatch *d, const struct reminder *r, const char *appt_uid, int attempts,
 	      int sent, const char *why, int64_t now)
 {
-	char t[21], id[160], *src = NULL, *s = NULL;
-	json_t *o;
-	int rc = 0;
+	char id[160];
+	json_t *data;
 
 	if (d->cfg->kafka.topic_outcomes == NULL || *d->cfg->kafka.topic_outcomes == '\0')
 		return 0;
-	rfc3339_format_utc(now, t);
 	snprintf(id, sizeof id, "reminder-%lld-%d-%s@%s", (long long)r->id, attempts,
 		 sent ? "sent" : "failed", d->cfg->calendar.domain);
-	src = xasprintf("/relance/%s", d->cfg->calendar.domain);
-	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:{s:I, s:s?, s:s, s:s, s:s, s:i, s:s, s:s?}}",
-		      "specversion", "1.0", "id", id, "source", src,
-		      "type", sent ? "avenirpro.relance.reminder.sent" : "avenirpro.relance.reminder.failed",
-		      "time", t, "subject", r->student_id, "datacontenttype", "application/json",
-		      "data", "reminder_id", (json_int_t)r->id,
-		      "appointment_uid", appt_uid && *appt_uid ? appt_uid : NULL,
-		      "student_id", r->student_id, "channel", channel_name(r->channel),
-		      "kind", kind_name(r->kind), "attempts", attempts,
-		      "outcome", sent ? "sent" : "failed", "error", sent ? NULL : why);
-	if (o)
-		s = json_dumps(o, JSON_COMPACT);
-	if (s == NULL)
+	data = json_pack("{s:I, s:s?, s:s, s:s, s:s, s:i, s:s, s:s?}",
+			 "reminder_id", (json_int_t)r->id,
+			 "appointment_uid", appt_uid && *appt_uid ? appt_uid : NULL,
+			 "student_id", r->student_id, "channel", channel_name(r->channel),
+			 "kind", kind_name(r->kind), "attempts", attempts,
+			 "outcome", sent ? "sent" : "failed", "error", sent ? NULL : why);
+	if (data == NULL) {
 		log_warnx("reminder %lld: cannot make the outcome event", (long long)r->id);
-	else
-		rc = producer_queue_event(d->st, d->cfg->kafka.topic_outcomes, r->student_id, s, now);
-	free(s);
-	json_decref(o);
-	free(src);
-	return rc;
+		return 0;
+	}
+	return producer_queue_cloudevent(d->st, d->cfg->kafka.topic_outcomes, r->student_id,
+					 d->cfg->calendar.domain,
+					 sent ? "avenirpro.relance.reminder.sent" :
+						"avenirpro.relance.reminder.failed",
+					 id, r->student_id, data, now);
 }
 
 /* ---- SMS to email fallback ------------------------------------------------------- */

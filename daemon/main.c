@@ -27,6 +27,7 @@
 #include "loop.h"
 #include "plan.h"
 #include "producer.h"
+#include "reply.h"
 #include "sdnotify.h"
 #include "sms.h"
 #include "smtp.h"
@@ -53,6 +54,7 @@ struct relanced {
 	struct loop *loop;
 	struct store *st;
 	struct planner *pl;
+	struct reply *reply;      /* students' answers: the page and SMS replies use it */
 	struct producer *prod;
 	struct consumer *cons;
 	struct httpd *httpd;
@@ -315,6 +317,7 @@ reload(struct relanced *r)
 	consumer_reconfigure(r->cons, nc);
 	if (plan_reconfigure(r->pl, nc) != 0)
 		log_err("reload: cannot rebuild the books from the store");
+	reply_reconfigure(r->reply, nc);
 	feed_reconfigure(r->feed, nc);
 	dispatch_reconfigure(r->disp, nc, ntpl);
 	web_sms_reconfigure(r->sms, nc);
@@ -484,6 +487,12 @@ main(int argc, char **argv)
 		r.exit_code = 3;
 		goto out;
 	}
+	r.reply = reply_new(r.cfg, r.st, r.pl, err, sizeof err);
+	if (r.reply == NULL) {
+		log_err("answers: %s", err);
+		r.exit_code = 3;
+		goto out;
+	}
 	sdnotify_status("connecting to Kafka");
 	r.prod = producer_new(r.cfg, r.st, r.loop, err, sizeof err);
 	if (r.prod == NULL) {
@@ -568,6 +577,7 @@ out:
 	loop_timer_free(r.remind);
 	loop_timer_free(r.hold);
 	loop_timer_free(r.prune);
+	reply_free(r.reply);
 	plan_free(r.pl);
 	store_close(r.st);
 	loop_free(r.loop);

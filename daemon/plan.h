@@ -76,4 +76,39 @@ int plan_cancel(struct planner *p, const char *uid, const char *why, int64_t now
 
 const struct plan_stats *plan_stats(const struct planner *p);
 
+/* The personal link key (link.h, LINK_KEY_LEN bytes, borrowed: reply.c
+ * owns it; NULL: none): each appointment written from then on gets the hash
+ * of its link code in the same row. */
+void plan_set_link_key(struct planner *p, const uint8_t *key);
+
+/* ---- students' answers (plan_reply.c, contract section 8) ---- */
+struct appt;
+
+/* The free slots appointment a could move to under section 2's rules, from
+ * the day after now's on: a check-in, the slots of its adviser's office
+ * hours (closures skipped, no double booking), as long as it lasts now; a
+ * drop-in, the slots with room of the windows of its establishment.
+ * Earliest first, a's own slot never: count written to starts (at most
+ * max). */
+int plan_free_slots(struct planner *p, const struct appt *a, int64_t now, int64_t *starts,
+		    int max);
+
+enum plan_answer_result {
+	PLAN_ANSWER_DONE = 0,
+	PLAN_ANSWER_ALREADY = 1,    /* nothing to change (same answer, same slot) */
+	PLAN_ANSWER_REFUSED = 2,    /* not allowed now: why in err */
+	PLAN_ANSWER_ERROR = -1,     /* store error */
+};
+#define PLAN_MAX_MOVES 2        /* moves a student may make (section 8) */
+
+/* Applies the student's answer to appointment a (as read in this
+ * transaction), inside the caller's transaction: ANSWER_CONFIRMED records
+ * it; ANSWER_CANCELLED cancels the appointment (changed_by "student", its
+ * reminders cancelled, its slot freed, no replacement, not an absence);
+ * ANSWER_MOVED moves it to new_start, one of plan_free_slots() (same UID,
+ * SEQUENCE + 1, the old slot freed, the reminders re-timed, moves + 1).
+ * The answer is recorded on the appointment (answer, moves, answered_at). */
+enum plan_answer_result plan_answer(struct planner *p, const struct appt *a, int answer,
+				    int64_t new_start, int64_t now, char *err, size_t errlen);
+
 #endif

@@ -56,11 +56,13 @@ same_str(const char *a, const char *b)
 }
 
 /* Has old appointment a taken place, or is it taking place (not cancelled,
- * not replaceable)? */
+ * not replaceable)? One the student cancelled (contract section 8) counts
+ * as done: a re-sent event does not book it again. */
 static int
 happened(const struct appt *a, int64_t now)
 {
-	return a->status != APPT_CANCELLED && !policy_replaceable(a, now);
+	return (a->status != APPT_CANCELLED || a->answer == ANSWER_CANCELLED) &&
+	       !policy_replaceable(a, now);
 }
 
 /*
@@ -212,22 +214,24 @@ retime_reminders(struct planner *p, const struct student *s, const struct appt *
 	return rc;
 }
 
-/* Moves old appointment o to the time of wanted w: same UID, SEQUENCE + 1;
- * its drop-in place and its reminders follow. 0 or -1. */
-static int
-move_appt(struct planner *p, const struct student *s, const struct appt *o,
-	  const struct appt *w, int64_t now)
+int
+plan_move_write(struct planner *p, const struct student *s, const struct appt *o,
+		const struct appt *w, const char *changed_by, int64_t now)
 {
 	struct appt m = *o;
+	const char *wkey = w->window_key ? w->window_key : o->window_key;
 
-	if (store_appt_update(p->st, o->id, APPT_CONFIRMED, w->starts_at, w->ends_at,
-			      "exam.completed", now))
+	if (store_appt_update(p->st, o->id, APPT_CONFIRMED, w->starts_at, w->ends_at, changed_by,
+			      now))
 		return -1;
 	if (o->kind == KIND_DROPIN && o->window_key &&
 	    (store_dropin_add(p->st, o->window_key, o->starts_at, -1) ||
-	     store_dropin_add(p->st, o->window_key, w->starts_at, 1)))
+	     store_dropin_add(p->st, wkey, w->starts_at, 1)))
 		return -1;
-	log_debug("appointment %s moved by a new exam.completed", o->uid);
+	if (o->kind == KIND_DROPIN && o->window_key && strcmp(wkey, o->window_key) != 0 &&
+	    store_appt_set_window(p->st, o->id, wkey))
+		return -1;
+	log_debug("appointment %s moved (%s)", o->uid, changed_by);
 	m.starts_at = w->starts_at;
 	m.ends_at = w->ends_at;
 	if (m.reminded)
@@ -260,7 +264,8 @@ write_plan(struct planner *p, struct exam_plan *w, const struct student *s, int6
 			fate[j] = POLICY_BOOK;
 			if (plan_write_cancel(p, &w->old[match[j]], WHY_REPLACED, now))
 				goto out;
-		} else if (move_appt(p, s, &w->old[match[j]], &w->want[j], now)) {
+		} else if (plan_move_write(p, s, &w->old[match[j]], &w->want[j], "exam.completed",
+					   now)) {
 			goto out;
 		}
 	}

@@ -37,6 +37,7 @@ struct planner {
 	int origin_partition;
 	int64_t origin_offset;
 	struct plan_stats stats;
+	const uint8_t *link_key;    /* personal link key (plan_set_link_key), or NULL */
 };
 
 /* Today's civil day at now. */
@@ -76,6 +77,13 @@ int plan_write_cancel(struct planner *p, const struct appt *a, const char *why, 
 int plan_add_channel_reminders(struct planner *p, const struct student *s, int channel,
 			       int64_t now);
 
+/* plan_exam.c: moves confirmed appointment o to the times of w (and to
+ * w->window_key when set, a drop-in): same UID, SEQUENCE + 1, changed_by;
+ * its drop-in place and its pending reminders follow (re-timed, or made
+ * when it came within the horizon). The in-memory books are the caller's.
+ * 0 or -1. */
+int plan_move_write(struct planner *p, const struct student *s, const struct appt *o,
+		    const struct appt *w, const char *changed_by, int64_t now);
 /* plan_exam.c: the appointments of an exam.completed for s (already
  * stored); old: the student as known before (NULL for a new one), whose
  * plan is then replaced by moves (contract section 1.1). 0 or -1. */

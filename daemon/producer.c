@@ -21,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "config.h"
 #include "event.h"
 #include "hold.h"
@@ -160,6 +162,36 @@ producer_queue_event(struct store *st, const char *topic, const char *key, const
 	o.headers = packed;
 	rc = store_outbox_add(st, &o, now);
 	free(packed);
+	return rc;
+}
+
+int
+producer_queue_cloudevent(struct store *st, const char *topic, const char *key,
+			  const char *domain, const char *type, const char *id,
+			  const char *subject, json_t *data, int64_t now)
+{
+	char t[21], *src, *s = NULL;
+	json_t *o;
+	int rc = 0;
+
+	if (topic == NULL || *topic == '\0') {
+		json_decref(data);
+		return 0;
+	}
+	rfc3339_format_utc(now, t);
+	src = xasprintf("/relance/%s", domain);
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "specversion", "1.0", "id", id,
+		      "source", src, "type", type, "time", t, "subject", subject,
+		      "datacontenttype", "application/json", "data", data);
+	if (o)
+		s = json_dumps(o, JSON_COMPACT);
+	if (s == NULL)
+		log_warnx("%s: cannot make the event %s", type, id);
+	else
+		rc = producer_queue_event(st, topic, key, s, now);
+	free(s);
+	json_decref(o);
+	free(src);
 	return rc;
 }
 

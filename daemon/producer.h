@@ -47,6 +47,19 @@ int producer_queue_dead_letter(struct store *st, const struct config *cfg,
 int producer_queue_event(struct store *st, const char *topic, const char *key, const char *json,
 			 int64_t now);
 
+/*
+ * Queues a structured-mode CloudEvent inside the caller's transaction:
+ * specversion 1.0, id, source "/relance/<domain>", type, time (now, RFC
+ * 3339), subject, datacontenttype application/json and data (a JSON
+ * object, stolen: freed here whatever happens), for topic with key. No
+ * topic (NULL or ""): nothing is queued. 0 or -1 (store error; a JSON
+ * error is logged and queues nothing).
+ */
+struct json_t;
+int producer_queue_cloudevent(struct store *st, const char *topic, const char *key,
+			      const char *domain, const char *type, const char *id,
+			      const char *subject, struct json_t *data, int64_t now);
+
 /* How much of a message fits in max bytes with headers of hlen bytes:
  * *keylen and *len are lowered to fit (the value first, the key then).
  * Returns 1 when something was cut, else 0. Pure. */

@@ -63,6 +63,12 @@ struct appt {
 	char *changed_by;          /* "exam.completed", "attendance:absent", ... */
 	int64_t created_at, updated_at;
 	int reminded;              /* 0: reminder rows not made yet (beyond the horizon) */
+	/* the student's answer (contract section 8) */
+	enum answer answer;        /* ANSWER_NONE, ANSWER_CONFIRMED or ANSWER_CANCELLED */
+	int moves;                 /* moves made by the student */
+	int64_t answered_at;       /* 0: never answered */
+	char code_hash[65];        /* link_code_hash() of its link code, "" for none;
+				    * store_appt_insert() writes it when set */
 };
 void appt_clear(struct appt *a);
 
@@ -120,7 +126,10 @@ int store_student_get(struct store *st, const char *id, struct student *out);
 int store_student_put(struct store *st, const struct student *s, int64_t now);
 int store_student_touch_contact(struct store *st, const char *id, int64_t when);
 
-/* Inserts a with a new UID (<random>@domain) written into a->uid, a->id set. */
+/* A new UID: <time prefix><random>@domain. */
+void store_appt_new_uid(struct store *st, const char *domain, int64_t now, char uid[96]);
+/* Inserts a, a->id set; with a new UID written into a->uid unless a->uid is
+ * set already (store_appt_new_uid()); a->code_hash too when not "". */
 int store_appt_insert(struct store *st, struct appt *a, const char *domain, int64_t now);
 /* Changes status (and times when starts_at != 0), bumps SEQUENCE. */
 int store_appt_update(struct store *st, int64_t id, int status, int64_t starts_at,
@@ -449,6 +458,40 @@ int store_outbox_retry(struct store *st, int64_t id, int64_t now, int64_t cap);
 int store_outbox_count(struct store *st, int64_t *n, int64_t *oldest);
 /* Deletes at most limit dead letters received before `before`: how many, -1. */
 int store_dead_letters_prune(struct store *st, int64_t before, int limit);
+
+/* ==== answers section ==== */
+/* Students' answers (store_reply.c, contract section 8). */
+/* Sets the code hash of an appointment (link.h). */
+int store_appt_set_code(struct store *st, int64_t id, const char *code_hash);
+/* Moves a drop-in appointment to another window (its key). */
+int store_appt_set_window(struct store *st, int64_t id, const char *window_key);
+/* The appointment of a code hash: 1, 0, -1. */
+int store_appt_by_code(struct store *st, const char *code_hash, struct appt *out);
+/* fn(id, uid) for appointments starting after now whose code hash is not
+ * set (all of them when all), by id, from after_id, at most limit: the
+ * count, or -1. */
+int store_appts_codeless(struct store *st, int64_t now, int all, int64_t after_id, int limit,
+			 void (*fn)(int64_t id, const char *uid, void *arg), void *arg);
+/* Records an answer on an appointment: answer (< 0 keeps it), moves + 1
+ * when moved, answered_at = updated_at = now, a new rev (feeds). */
+int store_appt_answer(struct store *st, int64_t id, int answer, int moved, int64_t now);
+/* The next confirmed appointment of a student starting after now: 1, 0, -1. */
+int store_appt_next_of(struct store *st, const char *student_id, int64_t now, struct appt *out);
+struct student_message {
+	int64_t id;
+	const char *student_id, *adviser_id;  /* adviser_id may be NULL */
+	int64_t appointment_id;               /* 0: none */
+	int via;                              /* enum answer_via */
+	const char *text;
+	int64_t received_at, mailed_at;       /* mailed_at 0: not mailed yet */
+};
+/* Keeps a message for the adviser: its id (> 0) or -1. */
+int64_t store_message_insert(struct store *st, const char *student_id, const char *adviser_id,
+			     int64_t appointment_id, int via, const char *text, int64_t now);
+/* fn(m) for messages received at or after since, oldest first (m valid
+ * during the call only). */
+int store_messages_each(struct store *st, int64_t since,
+			void (*fn)(const struct student_message *m, void *arg), void *arg);
 
 /* ---- alerts ------------------------------------------------------------------ */
 /* 1 if the student already has an alert of that kind (any status), 0 if

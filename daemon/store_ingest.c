@@ -125,15 +125,16 @@ appt_clear(struct appt *a)
 }
 
 /* A row of APPT_COLS into a struct appt. */
-static void
+void
 appt_from_row(sqlite3_stmt *s, void *p)
 {
 	struct appt *a = p;
-	row_get(s, "lcttceilleiliitetlli", &a->id, a->uid, sizeof a->uid, &a->student_id,
+	row_get(s, "lcttceilleiliitetlliielc", &a->id, a->uid, sizeof a->uid, &a->student_id,
 		&a->adviser_id, a->uai, sizeof a->uai, &a->kind, &a->plan_index, &a->starts_at,
 		&a->ends_at, &a->status, &a->sequence, &a->replaces, &a->replacements, &a->absences,
 		&a->window_key, &a->situation, &a->changed_by, &a->created_at, &a->updated_at,
-		&a->reminded);
+		&a->reminded, &a->answer, &a->moves, &a->answered_at, a->code_hash,
+		sizeof a->code_hash);
 }
 
 static uint64_t
@@ -145,20 +146,29 @@ splitmix(uint64_t *x)
 	return z ^ (z >> 31);
 }
 
-int
-store_appt_insert(struct store *st, struct appt *a, const char *domain, int64_t now)
+void
+store_appt_new_uid(struct store *st, const char *domain, int64_t now, char uid[96])
 {
 	/* The time prefix, then 64 random bits: unique, not guessable. */
 	uint64_t r1 = time_prefix(st, now), r2 = splitmix(&st->rng);
+
+	snprintf(uid, 96, "%012llx%016llx@%.60s", (unsigned long long)r1,
+		 (unsigned long long)r2, domain);
+}
+
+int
+store_appt_insert(struct store *st, struct appt *a, const char *domain, int64_t now)
+{
 	int status = a->status ? (int)a->status : APPT_CONFIRMED;
 
-	snprintf(a->uid, sizeof a->uid, "%012llx%016llx@%.60s", (unsigned long long)r1,
-		 (unsigned long long)r2, domain);
-	if (exec_bound(st, ST_APPT_INSERT, "appointment", "ssssiilliniisisllli", a->uid,
+	if (a->uid[0] == '\0')
+		store_appt_new_uid(st, domain, now, a->uid);
+	if (exec_bound(st, ST_APPT_INSERT, "appointment", "ssssiilliniisislllis", a->uid,
 		       a->student_id, a->adviser_id, a->uai[0] ? a->uai : NULL, (int)a->kind,
 		       a->plan_index, a->starts_at, a->ends_at, status, a->replaces,
 		       a->replacements, a->absences, a->window_key, (int)a->situation, a->changed_by,
-		       now, now, next_rev(st), a->reminded))
+		       now, now, next_rev(st), a->reminded,
+		       a->code_hash[0] ? a->code_hash : NULL))
 		return -1;
 	a->id = sqlite3_last_insert_rowid(st->db);
 	a->status = status;

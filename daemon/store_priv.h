@@ -80,6 +80,8 @@ int rows_collect(struct store *st, sqlite3_stmt *s, size_t size,
  * gcc), 'l' int64_t *.
  */
 void row_get(sqlite3_stmt *s, const char *fmt, ...);
+/* A row of APPT_COLS into a struct appt (strings malloc'd). */
+void appt_from_row(sqlite3_stmt *s, void *a);
 /* A row of REM_COLS into a struct reminder (strings malloc'd). */
 void reminder_from_row(sqlite3_stmt *s, void *r);
 /* Column i as a malloc'd string (NULL for NULL), as a borrowed string, or

@@ -22,7 +22,7 @@
 
 #define APPT_COLS "id, uid, student_id, adviser_id, uai, kind, plan_index, starts_at, ends_at," \
 	" status, sequence, replaces, replacements, absences, window_key, situation, changed_by," \
-	" created_at, updated_at, reminded"
+	" created_at, updated_at, reminded, answer, moves, coalesce(answered_at, 0), code_hash"
 #define STUDENT_COLS "id, given_name, family_name, email, phone, locale, consent_sms," \
 	" consent_email, uai, programme_code, programme_label, session, last_exam_on, adviser_id," \
 	" stopped, feed_token, last_contact_at, lost_alerted_at, consent_sms_at, consent_sms_by," \
@@ -78,8 +78,8 @@
 		" WHERE id = ?") \
 	X(ST_APPT_INSERT, "INSERT INTO appointments(uid, student_id, adviser_id, uai, kind, plan_index," \
 		" starts_at, ends_at, status, sequence, replaces, replacements, absences, window_key," \
-		" situation, changed_by, created_at, updated_at, rev, reminded)" \
-		" VALUES(?,?,?,?,?,?,?,?,?,0,?,?,?,?,?,?,?,?,?,?)") \
+		" situation, changed_by, created_at, updated_at, rev, reminded, code_hash)" \
+		" VALUES(?,?,?,?,?,?,?,?,?,0,?,?,?,?,?,?,?,?,?,?,?)") \
 	X(ST_APPT_UPDATE, "UPDATE appointments SET status = ?, changed_by = ?, updated_at = ?," \
 		" sequence = sequence + 1, rev = ? WHERE id = ?") \
 	X(ST_APPT_UPDATE_TIMES, "UPDATE appointments SET status = ?, starts_at = ?, ends_at = ?," \
@@ -318,8 +318,32 @@
 	X(ST_DEAD_PRUNE, "DELETE FROM dead_letters WHERE id IN (SELECT id FROM dead_letters" \
 		" WHERE received_at < ? ORDER BY received_at LIMIT ?)")
 
+/* store_reply.c: students' answers (contract section 8). An answer ?1 < 0
+ * keeps the answer (a move); ?2: 1 for a move. */
+#define MSG_COLS "id, student_id, adviser_id, appointment_id, via, text, received_at," \
+	" coalesce(mailed_at, 0)"
+#define STORE_REPLY_STMTS(X) \
+	X(ST_APPT_SET_CODE, "UPDATE appointments SET code_hash = ? WHERE id = ?") \
+	X(ST_APPT_SET_WINDOW, "UPDATE appointments SET window_key = ? WHERE id = ?") \
+	X(ST_APPT_BY_CODE, "SELECT " APPT_COLS " FROM appointments WHERE code_hash = ?") \
+	/* Appointments still to come without a code (or with one of another \
+	 * key: ?3 = 1 takes them all), by id. */ \
+	X(ST_APPTS_CODELESS, "SELECT id, uid FROM appointments WHERE starts_at > ?1" \
+		" AND (?3 OR code_hash IS NULL) AND id > ?2 ORDER BY id LIMIT ?4") \
+	X(ST_APPT_ANSWER, "UPDATE appointments SET answer = CASE WHEN ?1 < 0 THEN answer" \
+		" ELSE ?1 END, moves = moves + ?2, answered_at = ?3, updated_at = ?3, rev = ?4" \
+		" WHERE id = ?5") \
+	X(ST_MSG_INSERT, "INSERT INTO student_messages(student_id, adviser_id, appointment_id, via," \
+		" text, received_at) VALUES(?,?,?,?,?,?)") \
+	X(ST_MSG_SINCE, "SELECT " MSG_COLS " FROM student_messages WHERE received_at >= ?" \
+		" ORDER BY received_at, id") \
+	/* The next appointment to answer among students: confirmed, not \
+	 * started, earliest first. */ \
+	X(ST_APPT_NEXT_OF, "SELECT " APPT_COLS " FROM appointments WHERE student_id = ?1" \
+		" AND status = {APPT_CONFIRMED} AND starts_at > ?2 ORDER BY starts_at, id LIMIT 1")
+
 #define STORE_STMTS(X) \
 	STORE_CORE_STMTS(X) STORE_INGEST_STMTS(X) STORE_FEED_STMTS(X) STORE_ADMIN_STMTS(X) \
-	STORE_DELIVERY_STMTS(X) STORE_HOLD_STMTS(X) STORE_OUTBOX_STMTS(X)
+	STORE_DELIVERY_STMTS(X) STORE_HOLD_STMTS(X) STORE_OUTBOX_STMTS(X) STORE_REPLY_STMTS(X)
 
 #endif
