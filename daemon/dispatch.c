@@ -140,24 +140,13 @@ job_free(struct job *j)
 	free(j);
 }
 
-/* The kind of a reminder in outcome events and logs (rem_kind_name() with
- * "_" for "-"). */
+/* The kind of a reminder in outcome events and logs: its model name, "_" for "-". */
 static const char *
 kind_name(int kind)
 {
-	static const char *const names[REM_KIND_N] = {
-		[REM_REMINDER] = "reminder", [REM_ALERT_ABSENCES] = "alert_absences",
-		[REM_ALERT_LOST] = "alert_lost", [REM_ACK_CONFIRMED] = "ack_confirmed",
-		[REM_ACK_CANCELLED] = "ack_cancelled", [REM_ACK_MESSAGE] = "ack_message",
-		[REM_ALERT_MESSAGES] = "alert_messages",
-	};
-	return kind > 0 && kind < REM_KIND_N && names[kind] ? names[kind] : "reminder";
-}
-
-static int
-is_ack(int kind)
-{
-	return kind == REM_ACK_CONFIRMED || kind == REM_ACK_CANCELLED || kind == REM_ACK_MESSAGE;
+	static const char *const names[REM_KIND_N] = { "reminder", "reminder", "alert_absences",
+		"alert_lost", "ack_confirmed", "ack_cancelled", "ack_message", "alert_messages" };
+	return kind > 0 && kind < REM_KIND_N ? names[kind] : "reminder";
 }
 
 static void
@@ -536,7 +525,7 @@ load_state(struct dispatch *d, const struct reminder *r, int64_t now, struct sta
 		return -1;
 	/* the adviser of the appointment (reminders, acknowledgements), else
 	 * the student's */
-	adviser = (r->kind == REM_REMINDER || is_ack(r->kind)) && x->a.adviser_id ?
+	adviser = (r->kind == REM_REMINDER || policy_is_ack(r->kind)) && x->a.adviser_id ?
 		  x->a.adviser_id : x->s.adviser_id;
 	if (store_adviser_contact(d->st, adviser, &x->aname, &x->aemail) < 0)
 		return -1;
@@ -614,7 +603,7 @@ build(struct dispatch *d, const struct reminder *r, struct state *x, int64_t now
 
 	if (r->kind == REM_REMINDER) {
 		msg_reminder(d->cfg, d->tpl, r, &x->s, &x->a, x->aname, x->aemail, now, m);
-	} else if (is_ack(r->kind)) {
+	} else if (policy_is_ack(r->kind)) {
 		if (x->have_appt && d->rep)
 			reply_link(d->rep, x->a.uid, link, sizeof link);
 		msg_ack(d->cfg, d->tpl, r, &x->s, x->have_appt ? &x->a : NULL, x->aname, link, m);

@@ -67,8 +67,8 @@ alert_verdict(const struct policy_send_input *in)
 	return verdict(POLICY_SEND, 0, NULL);
 }
 
-static int
-is_ack(int kind)
+int
+policy_is_ack(int kind)
 {
 	return kind == REM_ACK_CONFIRMED || kind == REM_ACK_CANCELLED || kind == REM_ACK_MESSAGE;
 }
@@ -121,7 +121,7 @@ policy_send_verdict(const struct config *cfg, const struct policy_send_input *in
 								     : "channel off: no [smtp] url");
 	if (s == NULL)
 		return verdict(POLICY_CANCEL, 0, "unknown student");
-	if (is_ack(r->kind))
+	if (policy_is_ack(r->kind))
 		return ack_verdict(in, now);
 	if (r->kind == REM_ALERT_MESSAGES && in->messages <= 0)
 		return verdict(POLICY_CANCEL, 0, "no student message left to mail");

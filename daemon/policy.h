@@ -75,6 +75,8 @@ struct policy_send_input {
  */
 struct policy_verdict policy_send_verdict(const struct config *cfg,
 					  const struct policy_send_input *in, int64_t now);
+/* 1 for the kinds of acknowledgements of a reply (REM_ACK_*), else 0. */
+int policy_is_ack(int kind);
 /* The local day of now as [*from, *to), for the daily cap's count. */
 void policy_today(int64_t now, int64_t *from, int64_t *to);
 const char *policy_action_name(enum policy_action a);

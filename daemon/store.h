@@ -304,10 +304,24 @@ struct indicators {
 	int64_t dropins_attended, dropins_missed, dropins_excused, dropins_planned;
 	int64_t situation[SITUATION_N]; /* by enum situation, [SIT_NONE] none recorded */
 	int64_t workshops_present, workshops_recorded;
+	/* students' answers on check-ins and drop-ins (contract section 8):
+	 * answerable = not cancelled by relance (cancelled by the student
+	 * included); of them confirmed, cancelled by the student, moved; the
+	 * attended and missed ones confirmed or moved, and with no answer */
+	int64_t answerable, confirmed, cancelled, moved;
+	int64_t confirmed_attended, confirmed_missed, unconfirmed_attended, unconfirmed_missed;
 };
 /* final_index: plan_index of the last check-in (the +180-day one). */
 int store_ctl_each_indicators(struct store *st, int final_index,
 			      void (*fn)(const struct indicators *in, void *arg), void *arg);
+/* Students' messages for advisers received at or after since, oldest
+ * first, with the UID of the appointment each is about ("" for none); m
+ * and uid are valid during the call only. */
+struct student_message;
+int store_ctl_each_reply(struct store *st, int64_t since,
+			 void (*fn)(const struct student_message *m, const char *appt_uid,
+				    void *arg),
+			 void *arg);
 /* Replaces the feed token of an adviser, student or establishment (kind:
  * enum store_feed_kind) by a new one (written to out): 1, 0 no such id (or
  * kind), -1 error. */

@@ -10,6 +10,7 @@ struct dispatch;
 struct feed;
 struct httpd;
 struct planner;
+struct reply;
 struct store;
 struct web_sms;
 
@@ -24,6 +25,7 @@ struct web_metrics_src {
 	struct planner *pl;
 	struct dispatch *disp;
 	const struct web_sms *sms;
+	const struct reply *reply;  /* students' answers (may be NULL) */
 };
 
 /* Registers /healthz and /metrics on h. src (not copied) and what it
