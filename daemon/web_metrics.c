@@ -341,8 +341,9 @@ struct ind_cache {
 static struct ind_cache ind_cache;
 
 static void
-ind_labels(FILE *f, const struct indicators *in)
+ind_labels(FILE *f, const char *name, const struct indicators *in)
 {
+	fputs(name, f);
 	fputs("{uai=\"", f);
 	label_escaped(f, in->uai);
 	fputs("\",programme=\"", f);
@@ -361,17 +362,17 @@ ind_row(const struct indicators *in, void *arg)
 
 	if (++c->groups > INDICATOR_GROUPS)
 		return;
-	ind_labels(c->f[0], in);
+	ind_labels(c->f[0], "relance_indicator_appointments", in);
 	fprintf(c->f[0], "} %lld\n", (long long)in->answerable);
 	for (int i = 0; i < 3 && in->answerable > 0; i++) {
-		ind_labels(c->f[1], in);
+		ind_labels(c->f[1], "relance_indicator_answer_share", in);
 		fprintf(c->f[1], ",answer=\"%s\"} %.4f\n", names[i],
 			(double)shares[i] / (double)in->answerable);
 	}
 	for (int i = 0; i < 2; i++) {
 		if (att[i][0] + att[i][1] == 0)
 			continue;
-		ind_labels(c->f[2], in);
+		ind_labels(c->f[2], "relance_indicator_attendance_rate", in);
 		fprintf(c->f[2], ",answered=\"%s\"} %.4f\n", i ? "no" : "yes",
 			(double)att[i][0] / (double)(att[i][0] + att[i][1]));
 	}
@@ -405,7 +406,8 @@ ind_read(struct store *st)
 		rc = store_ctl_each_indicators(st, -1, ind_row, c);
 	strbuf_add(&b, "", 0);
 	for (int i = 0; i < 3; i++) {
-		if (c->f[i] && fclose(c->f[i]) == 0 && rc == 0) {
+		/* a metric with no sample (no attendance yet) is left out */
+		if (c->f[i] && fclose(c->f[i]) == 0 && rc == 0 && c->len[i] > 0) {
 			strbuf_add(&b, head[i], strlen(head[i]));
 			strbuf_add(&b, c->buf[i], c->len[i]);
 		}
