@@ -314,6 +314,10 @@ appt_json(const struct plan_view *pv, const struct appt *a)
 			    json_string(situation_name(a->situation)) : json_null());
 	json_object_set_new(o, "changed_by", ctl_jstr(a->changed_by));
 	json_object_set_new(o, "updated", ctl_jtime(a->updated_at));
+	/* the student's answer (contract section 8) */
+	json_object_set_new(o, "answer", json_string(answer_name(a->answer)));
+	json_object_set_new(o, "answered", a->answered_at ? ctl_jtime(a->answered_at) : json_null());
+	json_object_set_new(o, "moves", json_integer(a->moves));
 	for (size_t j = 0; j < pv->l->n; j++)
 		if (pv->l->v[j].r.appointment_id == a->id) {
 			json_array_append_new(rems, ctl_rem_json(&pv->l->v[j], false));
@@ -355,6 +359,13 @@ appt_text(FILE *f, const struct plan_view *pv, const struct appt *a)
 		fprintf(f, "    situation %s\n", situation_name(a->situation));
 	if (a->changed_by && a->sequence > 0)
 		fprintf(f, "    changed by %s\n", a->changed_by);
+	if (a->answer != ANSWER_NONE || a->moves > 0) {
+		char when[17] = "-";
+		if (a->answered_at)
+			ctl_text_time(a->answered_at, when);
+		fprintf(f, "    student's answer %s, moves %d, answered %s\n",
+			answer_name(a->answer), a->moves, when);
+	}
 	for (size_t j = 0; j < pv->l->n; j++)
 		if (pv->l->v[j].r.appointment_id == a->id) {
 			ctl_rem_text(f, "    ", &pv->l->v[j]);

@@ -50,12 +50,12 @@ struct dispatch {
 	struct store *st;
 	struct loop *loop;
 	struct producer *prod;
-	struct reply *rep;          /* personal links of acknowledgements; NULL: none */
 	struct http *http[NCHANS];  /* per channel, index as in chans[] */
 	struct loop_timer *timer;
 	int64_t wake_at;            /* epoch the timer is armed for, 0: now/unknown */
 	int64_t last_poke;          /* mono ms */
 	char *smtp_password, *sms_password;
+	const struct reply *reply;  /* personal links ({link}), NULL: none */
 	int stopping;
 	struct dispatch_stats stats;
 };
@@ -211,6 +211,8 @@ arm(struct dispatch *d)
 	d->wake_at = now + ms / 1000;
 	loop_timer_set(d->timer, ms);
 }
+
+void dispatch_set_reply(struct dispatch *d, const struct reply *r) { d->reply = r; }
 
 void
 dispatch_poke(struct dispatch *d)
@@ -601,11 +603,12 @@ build(struct dispatch *d, const struct reminder *r, struct state *x, int64_t now
 {
 	char link[512] = "";
 
+	/* the personal link of the appointment (reminders, acknowledgements) */
+	if ((r->kind == REM_REMINDER || policy_is_ack(r->kind)) && x->have_appt && d->reply)
+		reply_link(d->reply, x->a.uid, link, sizeof link);
 	if (r->kind == REM_REMINDER) {
-		msg_reminder(d->cfg, d->tpl, r, &x->s, &x->a, x->aname, x->aemail, now, m);
+		msg_reminder(d->cfg, d->tpl, r, &x->s, &x->a, x->aname, x->aemail, link, now, m);
 	} else if (policy_is_ack(r->kind)) {
-		if (x->have_appt && d->rep)
-			reply_link(d->rep, x->a.uid, link, sizeof link);
 		msg_ack(d->cfg, d->tpl, r, &x->s, x->have_appt ? &x->a : NULL, x->aname, link, m);
 	} else if (r->kind == REM_ALERT_MESSAGES) {
 		msg_digest(d->cfg, d->tpl, x->aname, x->aemail, x->msgs, x->nmsgs, m);
@@ -848,12 +851,6 @@ dispatch_new(const struct config *cfg, const struct templates *tpl, struct store
 	d->wake_at = clock_now();
 	loop_timer_set(d->timer, 0);
 	return d;
-}
-
-void
-dispatch_set_reply(struct dispatch *d, struct reply *rep)
-{
-	d->rep = rep;
 }
 
 void

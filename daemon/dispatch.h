@@ -72,13 +72,14 @@ struct dispatch_stats {
  * be NULL (no outcome events). Requeues reminders left "sending". */
 struct dispatch *dispatch_new(const struct config *cfg, const struct templates *tpl,
 			      struct store *st, struct loop *l, struct producer *prod);
-/* The personal links of acknowledgements (reply.h: reply_link) come from
- * rep (borrowed; NULL: acknowledgements go without a link). */
-void dispatch_set_reply(struct dispatch *d, struct reply *rep);
 /* Lets in-flight sends finish (at most timeout_ms) and frees. */
 void dispatch_free(struct dispatch *d, int timeout_ms);
 void dispatch_reconfigure(struct dispatch *d, const struct config *cfg,
 			  const struct templates *tpl);
+/* The personal links of reminders ({link} of the templates) come from r
+ * (reply_link(); borrowed, must outlive d). Without it, no link. */
+struct reply;
+void dispatch_set_reply(struct dispatch *d, const struct reply *r);
 /* Cheap check for reminders that became due earlier than the timer (new
  * plans, relancectl retry); call it before the loop sleeps. */
 void dispatch_poke(struct dispatch *d);

@@ -127,11 +127,12 @@ msg_clear(struct msg *m)
 void
 msg_reminder(const struct config *cfg, const struct templates *tpl, const struct reminder *r,
 	     const struct student *s, const struct appt *a, const char *aname,
-	     const char *aemail, int64_t now, struct msg *m)
+	     const char *aemail, const char *link, int64_t now, struct msg *m)
 {
 	struct vars v = { .n = 0 };
 	int en = strcmp(s->locale, "en") == 0;
 
+	var(&v, "link", link ? link : "");
 	var(&v, "given_name", s->given_name);
 	var(&v, "family_name", s->family_name);
 	var(&v, "location", appt_location(cfg, a));
@@ -159,7 +160,7 @@ msg_reminder(const struct config *cfg, const struct templates *tpl, const struct
 			.student_given_name = s->given_name, .student_family_name = s->family_name,
 			.student_id = s->id, .adviser_name = aname, .adviser_email = aemail,
 			.adviser_id = a->adviser_id, .location = appt_location(cfg, a),
-			.situation = a->situation,
+			.situation = a->situation, .answer = a->answer, .student_email = s->email,
 		};
 		m->to = xstrdup(s->email);
 		m->text = template_render(tpl, TPL_EMAIL_REMINDER, s->locale, v.v, v.n,
@@ -376,13 +377,15 @@ msg_check_sms(const struct config *cfg, const struct templates *tpl)
 {
 	static const char *const locales[] = { "fr", "en" };
 	const char *places[] = { cfg->checkins.location, cfg->dropin.location };
-	char name[101];
+	char name[101], *link;
 	int bad = 0;
 
 	if (cfg->sms.encoding != SMS_ENCODING_GSM7)
 		return 0;
 	memset(name, 'x', sizeof name - 1);
 	name[sizeof name - 1] = '\0';
+	/* A personal link as reply_link() makes it: BASE_URL/r/ and a code. */
+	link = xasprintf("%s/r/%.22s", cfg->calendar.base_url, name);
 	for (size_t l = 0; l < ARRAY_SIZE(locales); l++)
 		for (size_t p = 0; p < ARRAY_SIZE(places); p++) {
 			int en = l == 1, seg;
@@ -391,19 +394,21 @@ msg_check_sms(const struct config *cfg, const struct templates *tpl)
 				{ "location", places[p] }, { "kind", appt_kind_text(KIND_CHECKIN, en) },
 				{ "weekday", en ? "Wednesday" : "mercredi" },
 				{ "date", en ? "30 Sep 2026" : "30/09/2026" },
-				{ "time", en ? "10:30" : "10h30" },
+				{ "time", en ? "10:30" : "10h30" }, { "link", link },
 			};
 			char *s = template_render_sms(tpl, locales[l], v, ARRAY_SIZE(v), 1);
 			seg = gsm7_segments(s, NULL);
 			free(s);
 			if (seg > 1) {
-				log_warnx("%s/%s: an SMS reminder with [%s] location takes %d segments "
-					  "even with names shortened", cfg->templates.dir,
+				log_warnx("%s/%s: an SMS reminder with [%s] location and its personal "
+					  "link takes %d segments even with names shortened",
+					  cfg->templates.dir,
 					  template_file(TPL_SMS_REMINDER, locales[l]),
 					  p ? "dropin" : "checkins", seg);
 				bad++;
 			}
 		}
+	free(link);
 	return bad + check_acks(cfg, tpl, name);
 }
 

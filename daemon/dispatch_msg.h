@@ -27,10 +27,11 @@ struct msg {
 void msg_clear(struct msg *m);
 /* The message of student reminder r about appointment a: an SMS text to
  * s->phone, or an email to s->email with a's iCalendar attachment. aname
- * and aemail (the adviser's, may be NULL) are quoted in it. */
+ * and aemail (the adviser's, may be NULL) are quoted in it; link is a's
+ * personal link ({link}, reply_link(); NULL or "": none). */
 void msg_reminder(const struct config *cfg, const struct templates *tpl, const struct reminder *r,
 		  const struct student *s, const struct appt *a, const char *aname,
-		  const char *aemail, int64_t now, struct msg *m);
+		  const char *aemail, const char *link, int64_t now, struct msg *m);
 /* The adviser alert r (French) about student s, to aemail (with [smtp]
  * alerts_to in copy); a (the appointment it is about) may be NULL. */
 void msg_alert(const struct config *cfg, const struct templates *tpl, const struct reminder *r,
@@ -56,10 +57,10 @@ void msg_digest(const struct config *cfg, const struct templates *tpl, const cha
 char *msg_clean_text(const char *text);
 /* With [sms] encoding = gsm7, warns (log) for each locale and place
  * ([checkins] and [dropin] location) whose SMS reminder cannot fit one
- * segment even with names shortened: rendered with 100-character names
- * and the longest kind, weekday, date and time; and for each locale whose
- * acknowledgements (ack-*.sms) drop the personal link ([calendar]
- * base_url + "/r/" + a code) to fit one segment. Returns how many. */
+ * segment even with names shortened: rendered with 100-character names,
+ * the longest kind, weekday, date and time, and a personal link of
+ * [calendar] base_url; and for each locale whose acknowledgements
+ * (ack-*.sms) drop the personal link to fit one segment. Returns how many. */
 int msg_check_sms(const struct config *cfg, const struct templates *tpl);
 /* The MIME email of m for reminder rid (malloc'd; its length in *len). */
 char *msg_email(const struct config *cfg, int64_t rid, const struct msg *m, size_t *len);

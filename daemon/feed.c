@@ -177,6 +177,7 @@ collect_appt(const struct feed_row *src, void *arg)
 		.student_family_name = keep(r, src->student_family_name),
 		.student_id = keep(r, src->student_id), .adviser_id = keep(r, src->adviser_id),
 		.adviser_name = keep(r, src->adviser_name), .adviser_email = keep(r, src->adviser_email),
+		.answer = src->answer, .student_email = keep(r, src->student_email),
 	};
 	if (a->updated_at > r->last_modified)
 		r->last_modified = a->updated_at;

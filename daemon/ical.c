@@ -213,6 +213,11 @@ adviser_desc(const struct ical_appt *a, const char *name, int en)
 	const char *sit = situation_text(a->situation, en);
 	const char *st = status_text(a->status, en), *id = a->student_id ? a->student_id : "?";
 
+	if (a->status == APPT_CANCELLED && a->answer == ANSWER_CANCELLED)
+		st = en ? "cancelled by the student" : "annulé par l'élève";
+	else if (a->status == APPT_CONFIRMED && a->answer == ANSWER_CONFIRMED)
+		st = en ? "confirmed by the student" : "confirmé par l'élève";
+
 	if (en)
 		return xasprintf("Avenir Pro %s with %s (student %s).\nStatus: %s.%s%s%s",
 				 a->kind == KIND_DROPIN ? "summer drop-in session" : "check-in",
@@ -223,16 +228,54 @@ adviser_desc(const struct ical_appt *a, const char *name, int en)
 			 sit ? sit : "", sit ? "." : "");
 }
 
-/* A cancelled event's SUMMARY says so, for clients that ignore STATUS. */
+/* A cancelled event's SUMMARY says so, for clients that ignore STATUS, and
+ * who cancelled it when it was the student (the student's own feed says
+ * "at your request"); the adviser feed marks what the student confirmed. */
 static void
-cancelled_summary(const struct ical_appt *a, int en, char **summary)
+answer_summary(enum ical_feed_kind kind, const struct ical_appt *a, int en, char **summary)
 {
 	char *s = *summary;
+	int own = kind == ICAL_FEED_STUDENT;
 
-	if (a->status != APPT_CANCELLED)
+	if (a->status == APPT_CANCELLED && a->answer == ANSWER_CANCELLED)
+		*summary = xasprintf(en ? (own ? "Cancelled at your request: %s" :
+					  "Cancelled by the student: %s") :
+				     (own ? "Annulé à votre demande : %s" :
+					  "Annulé par l'élève : %s"), s);
+	else if (a->status == APPT_CANCELLED)
+		*summary = xasprintf(en ? "Cancelled: %s" : "Annulé : %s", s);
+	else if (kind == ICAL_FEED_ADVISER && a->answer == ANSWER_CONFIRMED &&
+		 a->status == APPT_CONFIRMED)
+		*summary = xasprintf(en ? "%s (✔ confirmed)" : "%s (✔ confirmé)", s);
+	else
 		return;
-	*summary = xasprintf(en ? "Cancelled: %s" : "Annulé : %s", s);
 	free(s);
+}
+
+/* The student as ATTENDEE: PARTSTAT=ACCEPTED once confirmed, NEEDS-ACTION
+ * before, DECLINED when cancelled by the student. Adviser and student
+ * feeds (and email attachments) only. */
+static void
+add_attendee(icalcomponent *ev, const struct ical_appt *a)
+{
+	char *name = full_name(a), *addr;
+	icalproperty *p;
+	icalparameter_partstat ps = a->answer == ANSWER_CONFIRMED ? ICAL_PARTSTAT_ACCEPTED :
+				    a->answer == ANSWER_CANCELLED ? ICAL_PARTSTAT_DECLINED :
+								    ICAL_PARTSTAT_NEEDSACTION;
+
+	if (a->student_email && a->student_email[0])
+		addr = xasprintf("mailto:%s", a->student_email);
+	else
+		addr = xasprintf("urn:relance:student:%s", a->student_id ? a->student_id : "unknown");
+	p = icalproperty_new_attendee(addr);
+	if (*name)
+		icalproperty_add_parameter(p, icalparameter_new_cn(name));
+	icalproperty_add_parameter(p, icalparameter_new_role(ICAL_ROLE_REQPARTICIPANT));
+	icalproperty_add_parameter(p, icalparameter_new_partstat(ps));
+	icalcomponent_add_property(ev, p);
+	free(addr);
+	free(name);
 }
 
 /* SUMMARY, DESCRIPTION and CATEGORIES for one event of a feed kind:
@@ -283,7 +326,7 @@ texts(const struct config *cfg, enum ical_feed_kind kind, const struct ical_appt
 		break;
 	}
 	}
-	cancelled_summary(a, en, summary);
+	answer_summary(kind, a, en, summary);
 	free(name);
 }
 
@@ -337,6 +380,8 @@ event(const struct config *cfg, enum ical_feed_kind kind, const struct ical_appt
 		icalcomponent_add_property(ev, org);
 		free(mailto);
 	}
+	if (kind != ICAL_FEED_ESTABLISHMENT && (a->student_id || a->student_given_name))
+		add_attendee(ev, a);
 	if (kind == ICAL_FEED_STUDENT && a->status == APPT_CONFIRMED) {
 		icalcomponent *al = icalcomponent_new_valarm();
 		struct icaltriggertype trig;

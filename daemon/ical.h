@@ -25,6 +25,13 @@ struct ical_appt {
 	const char *adviser_name, *adviser_email, *adviser_id;
 	const char *location;
 	int situation;              /* enum situation (event.h) */
+	/* The student's answer (enum answer, contract section 8): confirmed,
+	 * an ATTENDEE with PARTSTAT=ACCEPTED (NEEDS-ACTION otherwise) and a mark
+	 * in the adviser feed's SUMMARY; cancelled by the student, said in
+	 * SUMMARY. student_email: the ATTENDEE's address (NULL: a URN of the
+	 * student id). */
+	int answer;
+	const char *student_email;
 	/* Drop-in fill level (establishment feed): booked / capacity. */
 	int booked, capacity;
 };
@@ -41,7 +48,8 @@ enum ical_feed_kind { ICAL_FEED_ADVISER = 1, ICAL_FEED_STUDENT, ICAL_FEED_ESTABL
  * than ICAL_CANCELLED_KEEP ago (the caller leaves out the past beyond
  * [calendar] keep_past). Adviser feeds are in [calendar] adviser_locale,
  * student feeds in each appointment's locale; a cancelled event's SUMMARY
- * says so. Returns a malloc'd NUL-terminated string (length in *len) or
+ * says so (and that the student cancelled it), a confirmed one's in the
+ * adviser feed carries a mark. Returns a malloc'd NUL-terminated string (length in *len) or
  * NULL.
  */
 char *ical_render_feed(const struct config *cfg, enum ical_feed_kind kind, const char *name,

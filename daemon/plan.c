@@ -13,7 +13,6 @@
 
 #include "config.h"
 #include "event.h"
-#include "link.h"
 #include "log.h"
 #include "plan.h"
 #include "plan_priv.h"
@@ -106,7 +105,6 @@ plan_reload(struct planner *p)
 
 const struct plan_stats *plan_stats(const struct planner *p) { return &p->stats; }
 
-void plan_set_link_key(struct planner *p, const uint8_t *key) { p->link_key = key; }
 
 /* ---- helpers ------------------------------------------------------------------- */
 
@@ -259,14 +257,7 @@ plan_books_add(struct planner *p, const struct appt *a, int n)
 int
 plan_write_new(struct planner *p, const struct student *s, struct appt *a, int64_t now)
 {
-	/* A new UID, and the hash of its personal link code written with it
-	 * (the key is reply.c's: plan_set_link_key()). */
-	store_appt_new_uid(p->st, p->cfg->calendar.domain, now, a->uid);
-	if (p->link_key) {
-		char code[LINK_CODE_LEN + 1];
-		link_code(p->link_key, a->uid, code);
-		link_code_hash(code, a->code_hash);
-	}
+	plan_new_uid(p, a, now);
 	if (store_appt_insert(p->st, a, p->cfg->calendar.domain, now) ||
 	    (a->kind == KIND_DROPIN && a->window_key &&
 	     store_dropin_add(p->st, a->window_key, a->starts_at, 1)))

@@ -66,6 +66,9 @@ int plan_find_dropin(struct planner *p, const struct student *s, int32_t after_d
 		     int64_t not_before, int64_t now, struct appt *a);
 /* Takes (n = 1) or gives back (n = -1) a's slot in the in-memory books. */
 void plan_books_add(struct planner *p, const struct appt *a, int n);
+/* plan_reply.c: a new UID for a, and the hash of its personal link code
+ * (a->code_hash, written with the row) when the planner has the key. */
+void plan_new_uid(struct planner *p, struct appt *a, int64_t now);
 /* Writes a found appointment with its drop-in place and its reminders
  * (a->id and a->uid set). 0 or -1. */
 int plan_write_new(struct planner *p, const struct student *s, struct appt *a, int64_t now);

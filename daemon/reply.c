@@ -40,7 +40,8 @@
 #include "store.h"
 #include "util.h"
 
-#define CODE_BATCH 500
+#define CODE_BATCH 2000
+#define META_FILLED "link_codes_filled"   /* every appointment got its code */
 
 struct reply {
 	const struct config *cfg;
@@ -108,6 +109,23 @@ out:
 	return rc;
 }
 
+/* fsync of the directory of path: the new file's name survives a crash. */
+static void
+sync_dir(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash == NULL ? xstrdup(".") :
+		    slash == path ? xstrdup("/") : xasprintf("%.*s", (int)(slash - path), path);
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		if (fsync(fd) != 0)
+			log_warnx("%s: fsync: %s", dir, strerror(errno));
+		close(fd);
+	}
+	free(dir);
+}
+
 /* Makes a new key file at path: 1 made, 0 it exists already (made by
  * another process meanwhile), -1 error. */
 static int
@@ -139,6 +157,7 @@ key_make(const char *path, uint8_t key[LINK_KEY_LEN], char *err, size_t errlen)
 		unlink(path);
 		return -1;
 	}
+	sync_dir(path);
 	log_notice("%s: new personal link key made (back it up with the store)", path);
 	return 1;
 }
@@ -181,15 +200,22 @@ on_codeless(int64_t id, const char *uid, void *arg)
 }
 
 /* Sets the code hash of appointments to come that have none (all: every
- * one, after a key change), CODE_BATCH per transaction. 0 or -1. */
+ * one, after a key change), CODE_BATCH per transaction; once done, meta
+ * link_codes_filled says so and a start skips the scan (every appointment
+ * the planner writes from then on has its code). 0 or -1. */
 static int
 fill_codes(struct reply *r, int all, int64_t now)
 {
-	struct codeless *c = xcalloc(1, sizeof *c);
-	int64_t after = 0;
+	struct codeless *c;
+	int64_t after = 0, filled = store_feed_meta_get(r->st, META_FILLED);
 	long total = 0;
 	int rc = 0;
 
+	if (filled < 0)
+		return -1;
+	if (filled > 0 && !all)
+		return 0;
+	c = xcalloc(1, sizeof *c);
 	do {
 		c->n = 0;
 		if (store_begin(r->st) ||
@@ -209,6 +235,10 @@ fill_codes(struct reply *r, int all, int64_t now)
 		else
 			rc = -1;
 	} while (rc == 0 && c->n == CODE_BATCH);
+	if (rc == 0 && filled == 0 &&
+	    (store_begin(r->st) || store_feed_meta_set(r->st, META_FILLED, 1) ||
+	     store_commit(r->st)))
+		rc = -1;
 	if (rc)
 		store_rollback(r->st);
 	else if (total > 0)
@@ -406,7 +436,7 @@ queue_reply_event(struct reply *r, int answer, enum answer_via via, const struct
 	else
 		snprintf(id, sizeof id, "reply-%s-%lld-%d@%s", answer_name(answer),
 			 (long long)a->id, a->sequence, r->cfg->calendar.domain);
-	data = json_pack("{s:s?, s:s, s:s, s:s?, s:s?, s:s?}",
+	data = json_pack("{s:s*, s:s, s:s, s:s*, s:s*, s:s*}",
 			 "appointment_uid", a ? a->uid : NULL, "student_id", student_id,
 			 "via", answer_via_name(via), "starts_at", a ? st_at : NULL,
 			 "previous_starts_at", prev ? prev_at : NULL, "text", text);

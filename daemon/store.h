@@ -212,6 +212,8 @@ struct feed_row {
 	const char *student_given_name, *student_family_name, *student_id;
 	const char *adviser_name, *adviser_email, *adviser_id;
 	int situation;              /* enum situation */
+	int answer;                 /* enum answer: the student's (contract section 8) */
+	const char *student_email;
 };
 struct feed_owner {
 	char *id, *name, *email;    /* name: adviser, "given family", establishment */

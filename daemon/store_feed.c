@@ -71,10 +71,10 @@ store_feed_token(struct store *st, int kind, const char *id, char out[65])
 static void
 feed_row_from(sqlite3_stmt *s, struct feed_row *r)
 {
-	row_get(s, "riiillllrrrrrrri", &r->uid, &r->kind, &r->status, &r->sequence, &r->starts_at,
+	row_get(s, "riiillllrrrrrrriir", &r->uid, &r->kind, &r->status, &r->sequence, &r->starts_at,
 		&r->ends_at, &r->created_at, &r->updated_at, &r->locale, &r->student_given_name,
 		&r->student_family_name, &r->student_id, &r->adviser_name, &r->adviser_email,
-		&r->adviser_id, &r->situation);
+		&r->adviser_id, &r->situation, &r->answer, &r->student_email);
 }
 
 int

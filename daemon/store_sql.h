@@ -138,7 +138,7 @@
 #define FEED_ROW_SQL(col) \
 	"SELECT a.uid, a.kind, a.status, a.sequence, a.starts_at, a.ends_at, a.created_at," \
 	" a.updated_at, s.locale, s.given_name, s.family_name, a.student_id, v.name, v.email," \
-	" a.adviser_id, a.situation FROM appointments a" \
+	" a.adviser_id, a.situation, a.answer, s.email FROM appointments a" \
 	" LEFT JOIN students s ON s.id = a.student_id LEFT JOIN advisers v ON v.id = a.adviser_id" \
 	" WHERE a." col " = ?1 AND a.starts_at >= min(?2, ?3) AND CASE a.status" \
 	" WHEN {APPT_CANCELLED} THEN a.updated_at >= ?2 ELSE a.starts_at >= ?3 END" \

@@ -35,7 +35,7 @@ static const char *const files[TPL_COUNT] = {
 
 static const char *const reminder_vars[] = {
 	"given_name", "family_name", "date", "time", "weekday", "location", "adviser_name",
-	"kind", NULL
+	"kind", "link", NULL
 };
 static const char *const alert_vars[] = {
 	"adviser_name", "student_name", "student_id", "given_name", "family_name", "email",

@@ -82,6 +82,20 @@ assert_eq "$(jget "$T/plan1.json" '{r["channel"] for a in d["appointments"] for 
 relancectl plan S1 >"$T/plan1.txt"
 assert_grep '^student S1: Axel Belvalette' "$T/plan1.txt" "plan: text names the student"
 assert_grep 'check-in +confirmed' "$T/plan1.txt" "plan: text lists the check-ins"
+# The student's answers (contract section 8), as the answer path records
+# them (reply.c): none yet, then one appointment confirmed and moved once.
+assert_eq "$(jget "$T/plan1.json" '{(a["answer"], a["moves"], a["answered"]) for a in d["appointments"]} == {("none", 0, None)}')" \
+    True "plan --json: no answer, no move, never answered"
+assert_no_grep "student's answer" "$T/plan1.txt" "plan: no answer line before any answer"
+AUID=$(jget "$T/plan1.json" '[a["uid"] for a in d["appointments"] if a["kind"] == "check-in"][0]')
+sql "update appointments set answer = 1, moves = 1, answered_at = $(date +%s) where uid = '$AUID'"
+relancectl plan S1 --json >"$T/plan1a.json"
+assert_eq "$(jget "$T/plan1a.json" '[(a["answer"], a["moves"], a["answered"] is not None) for a in d["appointments"] if a["uid"] == "'"$AUID"'"][0]')" \
+    "('confirmed', 1, True)" "plan --json: the answer, the moves and when"
+relancectl plan S1 >"$T/plan1a.txt"
+assert_grep "^    student's answer confirmed, moves 1, answered [0-9]{4}-" "$T/plan1a.txt" \
+    "plan: text says the answer and the moves"
+sql "update appointments set answer = 0, moves = 0, answered_at = NULL where uid = '$AUID'"
 assert_eq "$(ctl_rc plan NOBODY)" 1 "plan of an unknown student: exit 1"
 relancectl plan NOBODY --json >"$T/plan-none.json"
 assert_ok "plan of an unknown student --json is still JSON" json_ok "$T/plan-none.json"

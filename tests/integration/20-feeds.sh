@@ -8,7 +8,12 @@
 # adviser feed (new ETag, replacement event, SEQUENCE of the missed one
 # incremented), a stop cancels the events (STATUS:CANCELLED, still there),
 # a revoked token answers 404 and its file goes away; files appear under
-# feeds_dir within refresh; /healthz and /metrics answer.
+# feeds_dir within refresh; /healthz and /metrics answer. Last, students'
+# answers as reply.c records them (written to the store while relanced is
+# stopped): python3-icalendar reads the student as ATTENDEE with
+# PARTSTAT=ACCEPTED and a mark in SUMMARY for a confirmed appointment,
+# NEEDS-ACTION for the others, and "Annulé par l'élève" on the STATUS:CANCELLED
+# event the student cancelled.
 . "$(dirname "$0")/../lib.sh"
 lib_init feeds
 
@@ -157,4 +162,38 @@ assert_grep '^relance_store_batch_seconds\{stat="max"\}' "$T/metrics" "metrics: 
 
 stop_relanced
 assert_eq $? 0 "relanced stops cleanly"
+
+# --- students' answers (contract section 8), as reply.c records them
+YES=$(sql "select uid from appointments where student_id = 'S2' and plan_index = 1")
+NO=$(sql "select uid from appointments where student_id = 'S2' and plan_index = 2")
+NOW=$(date +%s)
+sql "update appointments set answer = 1, answered_at = $NOW where uid = '$YES';
+     update appointments set status = $APPT_CANCELLED, answer = 2, answered_at = $NOW,
+       changed_by = 'student', sequence = sequence + 1, updated_at = $NOW where uid = '$NO'"
+start_relanced "$T/relance.conf"
+assert_eq "$(fetch "$RELANCE_URL/feeds/adviser/$NEW.ics" "$T/adv4.ics")" 200 "adviser feed after answers: 200"
+assert_ok "adviser feed with answers valid (icscheck)" $ICSCHECK "$T/adv4.ics" --kind adviser
+"$PY" - "$T/adv4.ics" "$YES" "$NO" >"$T/answers.out" 2>&1 <<'EOF'
+import sys
+from icalendar import Calendar
+cal = Calendar.from_ical(open(sys.argv[1], "rb").read())
+ev = {str(e["UID"]): e for e in cal.walk("VEVENT")}
+def att(e):
+    a = e.get("ATTENDEE")
+    assert a is not None and not isinstance(a, list), "one ATTENDEE in %s" % e["UID"]
+    return a.params.get("PARTSTAT"), a.params.get("CN"), str(a)
+yes, no = ev[sys.argv[2]], ev[sys.argv[3]]
+print("yes", *att(yes), str(yes["SUMMARY"]), sep="|")
+print("no", att(no)[0], str(no["STATUS"]), str(no["SUMMARY"]), sep="|")
+others = {att(e)[0] for u, e in ev.items() if u not in sys.argv[2:] and str(e["STATUS"]) == "CONFIRMED"}
+print("others", *sorted(others), sep="|")
+EOF
+sed 's/^/  .. /' "$T/answers.out"
+assert_grep '^yes\|ACCEPTED\|Éloïse-Gwenaëlle-Marie-Clémentine-Ségolène Belvalette-Dûrand\|mailto:S2@example.org\|Point d.étape — Éloïse-[^|]* \(✔ confirmé\)$' \
+    "$T/answers.out" "confirmed: ATTENDEE (CN, mailto:) PARTSTAT=ACCEPTED and a mark in SUMMARY"
+assert_grep "^no\\|DECLINED\\|CANCELLED\\|Annulé par l'élève : Point d'étape — Éloïse" "$T/answers.out" \
+    "cancelled by the student: STATUS:CANCELLED, SUMMARY says so"
+assert_grep '^others\|NEEDS-ACTION$' "$T/answers.out" "not answered: PARTSTAT=NEEDS-ACTION"
+stop_relanced
+assert_eq $? 0 "relanced stops cleanly after the answers"
 note "done in $(elapsed)s"

@@ -31,8 +31,8 @@ produce avenirpro.exams "$T/ev.jsonl"
 wait_for '[ "$(kannel_mt_count)" -ge 1 ]' 20
 kannel_messages >"$T/mt.tsv"
 sed 's/^/  .. /' "$T/mt.tsv"
-assert_grep $'^AvenirPro\t\\+33611111111\tBonjour Zoé, rappel : entretien de suivi le lundi 07/12/2026 à 10h30, Salle Émeraude. Avenir Pro$' \
-    "$T/mt.tsv" "fakesmsc got the SMS with accents intact"
+assert_grep $'^AvenirPro\t\\+33611111111\tBonjour Zoé, rappel : entretien de suivi le lundi 07/12/2026 à 10h30, Salle Émeraude. Confirmer/déplacer : '"$RELANCE_URL"'/r/[A-Za-z0-9_-]{22}$' \
+    "$T/mt.tsv" "fakesmsc got the SMS with accents intact, and the personal link"
 wait_for '[ "$(sql "select count(*) from reminders where student_id = '"'STU1'"' and status = $REM_SENT")" -ge 1 ]' 10
 assert_eq "$(sql "select count(*) from reminders where student_id = 'STU1' and status = $REM_SENT")" 1 "the reminder is sent"
 wait_for '[ "$(sql "select count(*) from attempts where detail like '"'delivery report%'"'")" -ge 1 ]' 15

@@ -5,7 +5,10 @@
 # 100-character names full of accents (given, family and adviser) and a
 # long accented place reaches the SMSC as one GSM 03.38 message (type
 # "text": coding 0, no UDH), of at most 160 septets, transliterated (no
-# '?'), with the time and the whole place. With encoding = unicode the
+# '?'), with the time, the whole place (38 characters) and the whole
+# personal link of a realistic base_url (https://rdv.mission-locale.
+# example.fr, 37 characters: a link of 62), whose code opens the
+# appointment (its SHA-256 is the appointment's code_hash). With encoding = unicode the
 # text keeps its accents (UCS-2) and the log says how many segments it
 # takes. A place too long for one segment whatever the names is a warning
 # of --check-config.
@@ -15,19 +18,20 @@ lib_init sms-fit
 GIVEN="Marie-Thérèse Éloïse-Gwenaëlle Clémentine-Ségolène Françoise-Hélène Anaïs-Zoé Maëlys Noémie-Chloé Aï"
 FAMILY="Le Guénnec-Dûrand-Bœuf de La Châtaigneraie-Prévôt-Lefèvre-Kerhervé-Ménétrier-Oïl-Gâtinais-Fénelon-Çç"
 ADVISER="Amélie-Françoise Comelli-Hêtre-Dûrand-Bœuf de Saint-Exupéry-Châteaubriand-Lefèvre-Ménétrier-Noël-Ôïs"
-PLACE="Mission locale du Val de Fensch, 12 rue de l’Hôtel-de-Ville, salle Hêtre"
-PLACE_GSM="Mission locale du Val de Fensch, 12 rue de l'Hotel-de-Ville, salle Hetre"
+PLACE="Mission locale, 12 rue de l’Hôtel-Dieu"
+PLACE_GSM="Mission locale, 12 rue de l'Hotel-Dieu"
+BASE=https://rdv.mission-locale.example.fr
 for n in "$GIVEN" "$FAMILY" "$ADVISER"; do
 	assert_eq "$("$PY" -c 'import sys; print(len(sys.argv[1]))' "$n")" 100 "a name of 100 characters"
 done
 
 start_kafka
 NOW=$(TZ=Europe/Paris date -d '2026-12-07 10:00:00' +%s)
-write_conf "$T/relance.conf" sms.gateway=kannel sms.user=tester \
+write_conf "$T/relance.conf" sms.gateway=kannel sms.user=tester calendar.base_url=$BASE \
     retry.first=1s retry.max=2s retry.attempts=20 \
     checkins.location="$PLACE" reminders.default_consent=sms
 start_kannel
-sed -i "s|^url = file://$T/outbox/sms|url = $KANNEL_SENDSMS_URL|" "$T/relance.conf"
+sed -i "s|^url = file://$T/outbox/sms|url = $KANNEL_SENDSMS_URL\ndlr_url = $RELANCE_URL|" "$T/relance.conf"
 awk -v pf="$KANNEL_PASSWORD_FILE" '{print} /^\[sms\]/{print "password_file = " pf}' \
     "$T/relance.conf" >"$T/r.conf" && mv "$T/r.conf" "$T/relance.conf"
 RELANCED_ENV="RELANCE_TEST_CLOCK=$NOW" start_relanced "$T/relance.conf"
@@ -50,11 +54,14 @@ kannel_messages -t >"$T/mt.tsv"
 sed 's/^/  .. /' "$T/mt.tsv"
 
 # check_sms PHONE TIME GREETING: every message fakesmsc got for PHONE is one
-# GSM 03.38 segment with TIME, the place and GREETING; prints the count.
+# GSM 03.38 segment with TIME, the place, GREETING and a personal link
+# whose code's SHA-256 is a code_hash of the store; prints the count.
 check_sms() {
-	"$PY" - "$T/mt.tsv" "$1" "$2" "$PLACE_GSM" "$3" <<'EOF'
-import sys
-path, phone, time, place, greeting = sys.argv[1:]
+	sql "select code_hash from appointments where code_hash is not null" >"$T/hashes"
+	"$PY" - "$T/mt.tsv" "$1" "$2" "$PLACE_GSM" "$3" "$BASE/r/" "$T/hashes" <<'EOF'
+import hashlib, re, sys
+path, phone, time, place, greeting, base, hashes = sys.argv[1:]
+hashes = set(open(hashes).read().split())
 basic = ("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
          "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà")
 ext = "^{}\\[~]|€"
@@ -75,6 +82,11 @@ for line in open(path, encoding="utf-8"):
     for what, s in (("time", time), ("place", place), ("greeting", greeting)):
         if s not in text:
             problems.append("no %s %r" % (what, s))
+    m = re.search(re.escape(base) + r"([A-Za-z0-9_-]{22})$", text)
+    if not m:
+        problems.append("no personal link %s... at the end" % base)
+    elif hashlib.sha256(m.group(1).encode()).hexdigest() not in hashes:
+        problems.append("link code %s opens no appointment" % m.group(1))
     if problems:
         print("BAD %s: %s" % (text, "; ".join(problems)))
 print(n)
@@ -92,15 +104,15 @@ check_student() {
 	out=$(check_sms "$2" "$(appt_time "$1" "$3")" "$4")
 	printf '%s\n' "$out" | grep '^BAD' | sed 's/^/  .. /'
 	assert_eq "$(printf '%s\n' "$out" | grep -c '^BAD')" 0 \
-	    "$1: every SMS is one GSM 03.38 segment (coding 0, <= 160 septets) with the time and the whole place"
+	    "$1: every SMS is one GSM 03.38 segment (coding 0, <= 160 septets) with the time, the whole place and a personal link that opens the appointment"
 	assert_eq "$(printf '%s\n' "$out" | tail -1)" "$(sent "$1")" \
 	    "$1: one message at the SMSC per SMS reminder sent (no concatenated parts)"
 }
 check_student FR1 +33611111111 %Hh%M "Bonjour Marie"
 check_student EN1 +33622222222 %H:%M "Hello Marie"
-assert_grep $'^text\tAvenirPro\t\\+33611111111\tBonjour Marie[^,]*, rappel : entretien de suivi le ' \
+assert_grep $'^text\tAvenirPro\t\\+33611111111\tBonjour Marie[^,]*, (rappel : )?entretien de suivi le ' \
     "$T/mt.tsv" "French: greeting, kind, then the date"
-assert_grep $'^text\tAvenirPro\t\\+33622222222\tHello Marie[^,]*, reminder: check-in on ' \
+assert_grep $'^text\tAvenirPro\t\\+33622222222\tHello Marie[^,]*, (reminder: )?check-in on ' \
     "$T/mt.tsv" "English: greeting, kind, then the date"
 assert_no_grep 'segment' "$T/relanced.log" "gsm7: no text took more than one segment"
 stop_relanced
@@ -131,10 +143,10 @@ sed '/^encoding = unicode$/d' "$T/relance.conf" >"$T/gsm7.conf"
 sed "s|^location = .*|location = $LONG|" "$T/gsm7.conf" >"$T/long.conf"
 "$BUILD/relanced" -c "$T/long.conf" --check-config >"$T/check.out" 2>&1
 assert_eq $? 0 "a place too long for one segment is a warning, not an error"
-assert_grep 'fr/reminder.sms: an SMS reminder with \[checkins\] location takes 2 segments' \
+assert_grep 'fr/reminder.sms: an SMS reminder with \[checkins\] location and its personal link takes 2 segments' \
     "$T/check.out" "--check-config warns about the French SMS"
-assert_grep 'en/reminder.sms: an SMS reminder with \[checkins\] location takes 2 segments' \
+assert_grep 'en/reminder.sms: an SMS reminder with \[checkins\] location and its personal link takes 2 segments' \
     "$T/check.out" "--check-config warns about the English SMS"
 "$BUILD/relanced" -c "$T/gsm7.conf" --check-config >"$T/check.out" 2>&1
 assert_grep 'configuration OK' "$T/check.out" "--check-config: the gsm7 configuration is valid"
-assert_no_grep 'segments' "$T/check.out" "the shipped templates fit with a 72-character place"
+assert_no_grep 'segments' "$T/check.out" "the shipped templates fit with a 38-character place and the link of a 37-character base_url"

@@ -375,6 +375,84 @@ START_TEST(adviser_locale_and_cancelled_summary)
 }
 END_TEST
 
+/* The PARTSTAT of the ATTENDEE of ev (its only one), and its address. */
+static icalparameter_partstat
+partstat(icalcomponent *ev, const char **addr)
+{
+	icalproperty *p = icalcomponent_get_first_property(ev, ICAL_ATTENDEE_PROPERTY);
+	icalparameter *ps;
+
+	ck_assert_ptr_nonnull(p);
+	ck_assert_ptr_null(icalcomponent_get_next_property(ev, ICAL_ATTENDEE_PROPERTY));
+	ps = icalproperty_get_first_parameter(p, ICAL_PARTSTAT_PARAMETER);
+	ck_assert_ptr_nonnull(ps);
+	*addr = icalproperty_get_attendee(p);
+	return icalparameter_get_partstat(ps);
+}
+
+/* Students' answers (contract section 8): confirmed, ATTENDEE ACCEPTED and
+ * a mark in the adviser feed's SUMMARY; not answered, NEEDS-ACTION; cancelled
+ * by the student, CANCELLED with "annulé par l'élève", kept 30 days. */
+START_TEST(answers)
+{
+	struct ical_appt a[3];
+	int64_t now = T("2026-06-22T12:00:00Z");
+	icalcomponent *cal, *ev;
+	const char *addr;
+	char *s;
+
+	fill(&a[0], "yes@relance.test", "2026-07-15T07:00:00Z", APPT_CONFIRMED, 0);
+	fill(&a[1], "none@relance.test", "2026-07-16T07:00:00Z", APPT_CONFIRMED, 0);
+	fill(&a[2], "no@relance.test", "2026-07-17T07:00:00Z", APPT_CANCELLED, 1);
+	a[0].answer = ANSWER_CONFIRMED;
+	a[0].student_email = "axel@example.org";
+	a[2].answer = ANSWER_CANCELLED;
+	a[2].updated_at = now - 29 * 86400;
+	s = ical_render_feed(cfg, ICAL_FEED_ADVISER, "x", a, 3, now, NULL);
+	check_lines(s);
+	cal = parse_ok(s);
+	ck_assert_int_eq(count_events(cal), 3);
+	ev = find_event(cal, "yes@relance.test");
+	ck_assert_str_eq(icalcomponent_get_summary(ev), "Point d'étape — Axel Belvalette (✔ confirmé)");
+	ck_assert_int_eq(partstat(ev, &addr), ICAL_PARTSTAT_ACCEPTED);
+	ck_assert_str_eq(addr, "mailto:axel@example.org");
+	ck_assert_ptr_nonnull(strstr(icalcomponent_get_description(ev), "confirmé par l'élève"));
+	ev = find_event(cal, "none@relance.test");
+	ck_assert_str_eq(icalcomponent_get_summary(ev), "Point d'étape — Axel Belvalette");
+	ck_assert_int_eq(partstat(ev, &addr), ICAL_PARTSTAT_NEEDSACTION);
+	ck_assert_str_eq(addr, "urn:relance:student:S-1");
+	ev = find_event(cal, "no@relance.test");
+	ck_assert_int_eq(icalcomponent_get_status(ev), ICAL_STATUS_CANCELLED);
+	ck_assert_str_eq(icalcomponent_get_summary(ev), "Annulé par l'élève : Point d'étape — Axel Belvalette");
+	ck_assert_int_eq(partstat(ev, &addr), ICAL_PARTSTAT_DECLINED);
+	ck_assert_ptr_nonnull(strstr(s, ";PARTSTAT=ACCEPTED"));
+	icalcomponent_free(cal);
+	free(s);
+	/* English adviser feed, the student's own feed */
+	memcpy(cfg->calendar.adviser_locale, "en", 3);
+	expect_summary(ICAL_FEED_ADVISER, a, 3, now, "yes@relance.test",
+		       "Check-in — Axel Belvalette (✔ confirmed)");
+	expect_summary(ICAL_FEED_ADVISER, a, 3, now, "no@relance.test",
+		       "Cancelled by the student: Check-in — Axel Belvalette");
+	memcpy(cfg->calendar.adviser_locale, "fr", 3);
+	expect_summary(ICAL_FEED_STUDENT, a, 3, now, "yes@relance.test",
+		       "Point d'étape avec Amélie Comelli (Avenir Pro)");
+	expect_summary(ICAL_FEED_STUDENT, a, 3, now, "no@relance.test",
+		       "Annulé à votre demande : Point d'étape avec Amélie Comelli (Avenir Pro)");
+	/* gone after 30 days (and a bit) */
+	s = ical_render_feed(cfg, ICAL_FEED_ADVISER, "x", a, 3, now + 3 * 86400, NULL);
+	cal = parse_ok(s);
+	ck_assert_int_eq(count_events(cal), 2);
+	ck_assert_ptr_null(find_event(cal, "no@relance.test"));
+	icalcomponent_free(cal);
+	free(s);
+	/* the establishment feed names nobody */
+	s = ical_render_feed(cfg, ICAL_FEED_ESTABLISHMENT, "x", a, 1, now, NULL);
+	ck_assert_ptr_null(strstr(s, "ATTENDEE"));
+	free(s);
+}
+END_TEST
+
 START_TEST(render_one)
 {
 	struct ical_appt a;
@@ -444,6 +522,7 @@ main(void)
 	tcase_add_test(tc, establishment_feed);
 	tcase_add_test(tc, cancelled_retention_and_determinism);
 	tcase_add_test(tc, adviser_locale_and_cancelled_summary);
+	tcase_add_test(tc, answers);
 	tcase_add_test(tc, render_one);
 	tcase_add_test(tc, bench_adviser_10k);
 	suite_add_tcase(su, tc);

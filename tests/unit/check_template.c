@@ -228,9 +228,14 @@ static const char long_family[] =
 static const char long_adviser[] =
 	"Amélie-Françoise Comelli-Hêtre-Dûrand-Bœuf de Saint-Exupéry-Châteaubriand-Lefèvre-Ménétrier-Noël-Ôïs";
 
+/* A personal link of a realistic base_url (37 characters): 62 characters. */
+#define LINK "https://rdv.mission-locale.example.fr/r/ceohZExJGmJla9gUjbRmbQ"
+
 /* Every shipped SMS template, both locales, every kind, with the longest
- * names, weekday and date, and two places: one GSM 03.38 segment that
- * keeps the time and the whole place, and the start of the given name. */
+ * names, weekday and date, a personal link of a realistic base_url, and
+ * two places (the longer: 38 characters): one GSM 03.38 segment that keeps
+ * the time, the whole place, the whole link, and the start of the given
+ * name. */
 START_TEST(shipped_sms_fit_one_segment)
 {
 	static const char *const kinds[2][3] = {
@@ -238,7 +243,7 @@ START_TEST(shipped_sms_fit_one_segment)
 		{ "check-in", "drop-in", "workshop" } };
 	static const char *const places[] = {
 		"Salle Émeraude",
-		"Mission locale du Val de Fensch, 12 rue de l'Hôtel-de-Ville, bâtiment Â",
+		"Mission locale, 12 rue de l'Hôtel-Dieu",
 	};
 	struct templates *t;
 
@@ -257,7 +262,8 @@ START_TEST(shipped_sms_fit_one_segment)
 					{ "adviser_name", long_adviser },
 					{ "date", l ? "30 Dec 2026" : "30/12/2026" }, { "time", at },
 					{ "weekday", l ? "Wednesday" : "mercredi" },
-					{ "kind", kinds[l][k] }, { "location", places[p] } };
+					{ "kind", kinds[l][k] }, { "location", places[p] },
+					{ "link", LINK } };
 				char *s = template_render_sms(t, l ? "en" : "fr", v, ARRAY_SIZE(v), 1);
 				char *place = gsm7_transliterate(places[p]);
 				int n = gsm7_septets(s);
@@ -265,6 +271,7 @@ START_TEST(shipped_sms_fit_one_segment)
 				ck_assert_msg(strstr(s, at) != NULL, "no time: %s", s);
 				ck_assert_msg(strstr(s, place) != NULL, "no place: %s", s);
 				ck_assert_msg(strstr(s, kinds[l][k]) != NULL, "no kind: %s", s);
+				ck_assert_msg(strstr(s, " " LINK) != NULL, "no link: %s", s);
 				ck_assert_msg(strstr(s, l ? "Hello Marie" : "Bonjour Marie"),
 					      "no greeting: %s", s);
 				free(place);
@@ -279,19 +286,22 @@ START_TEST(shipped_sms_short_names)
 	struct templates *t = template_load(TOP "/conf/templates", collect, NULL);
 	struct tpl_var v[] = { { "given_name", "Gaëlle" }, { "date", "07/12/2026" },
 			       { "time", "10h30" }, { "weekday", "lundi" },
-			       { "kind", "entretien de suivi" }, { "location", "Salle Hêtre" } };
+			       { "kind", "entretien de suivi" }, { "location", "Salle Hêtre" },
+			       { "link", "https://rdv.example.fr/r/ceohZExJGmJla9gUjbRmbQ" } };
 	char *s;
 
 	ck_assert_ptr_nonnull(t);
 	/* gsm7: transliterated, nothing shortened */
 	s = template_render_sms(t, "fr", v, ARRAY_SIZE(v), 1);
 	ck_assert_str_eq(s, "Bonjour Gaelle, rappel : entretien de suivi le lundi 07/12/2026 à 10h30, "
-			 "Salle Hetre. Avenir Pro");
+			 "Salle Hetre. Confirmer/déplacer : "
+			 "https://rdv.example.fr/r/ceohZExJGmJla9gUjbRmbQ");
 	free(s);
 	/* unicode: as it is, long names too */
 	s = template_render_sms(t, "fr", v, ARRAY_SIZE(v), 0);
 	ck_assert_str_eq(s, "Bonjour Gaëlle, rappel : entretien de suivi le lundi 07/12/2026 à 10h30, "
-			 "Salle Hêtre. Avenir Pro");
+			 "Salle Hêtre. Confirmer/déplacer : "
+			 "https://rdv.example.fr/r/ceohZExJGmJla9gUjbRmbQ");
 	free(s);
 	v[0].value = long_given;
 	s = template_render_sms(t, "en", v, ARRAY_SIZE(v), 0);
@@ -452,8 +462,11 @@ START_TEST(alerts_numbers_from_configuration)
 }
 END_TEST
 
-/* The load-time check of the SMS reminders: the shipped ones fit with a
- * 70-character place; a place of 150 characters cannot (both locales). */
+/* The load-time check of the SMS reminders, with the personal link of
+ * [calendar] base_url: the shipped ones fit with a 67-character place and
+ * the default base_url (21 characters); with a base_url of 37 characters,
+ * a 54-character place fits and a 55-character one does not (French: the
+ * kind "entretien de suivi" is the longest); 150 characters never. */
 START_TEST(sms_check_at_load)
 {
 	struct config *cfg = config_default();
@@ -464,6 +477,14 @@ START_TEST(sms_check_at_load)
 	free(cfg->checkins.location);
 	cfg->checkins.location = xstrdup("Mission locale du Val de Fensch, 12 rue de l'Hôtel-de-Ville, bât. A");
 	ck_assert_int_eq(msg_check_sms(cfg, t), 0);
+	free(cfg->checkins.location);
+	free(cfg->calendar.base_url);
+	cfg->calendar.base_url = xstrdup("https://rdv.mission-locale.example.fr");
+	cfg->checkins.location = rep_char('p', 54);
+	ck_assert_int_eq(msg_check_sms(cfg, t), 0);
+	free(cfg->checkins.location);
+	cfg->checkins.location = rep_char('p', 55);
+	ck_assert_int_eq(msg_check_sms(cfg, t), 1);
 	free(cfg->checkins.location);
 	cfg->checkins.location = rep_char('p', 150);
 	ck_assert_int_eq(msg_check_sms(cfg, t), 2);
@@ -497,9 +518,9 @@ START_TEST(shipped_acks_fit_with_link)
 	memcpy(family, long_family, sizeof family);
 	free(cfg->calendar.base_url);
 	cfg->calendar.base_url = xstrdup("https://rdv.mission-locale-fensch.fr");
+	ck_assert_int_eq(msg_check_sms(cfg, t), 0);
 	free(cfg->checkins.location);
 	cfg->checkins.location = xstrdup("Mission locale du Val de Fensch, 12 rue de l'Hôtel-de-Ville, bât. A");
-	ck_assert_int_eq(msg_check_sms(cfg, t), 0);
 	for (int l = 0; l < 2; l++)
 		for (int k = 0; k < 3; k++) {
 			snprintf(s.locale, sizeof s.locale, "%s", l ? "en" : "fr");
@@ -518,13 +539,15 @@ START_TEST(shipped_acks_fit_with_link)
 			/* a message with no appointment to come: no date, no link */
 			if (kinds[k] == REM_ACK_MESSAGE) {
 				msg_ack(cfg, t, &r, &s, NULL, "Amélie Comelli", NULL, &m);
-				ck_assert_str_eq(m.text, l ? "Thank you, your message has been passed on"
+				ck_assert_str_eq(m.text, l ? "Thank you, your message is passed on"
 						 " to Amélie Comelli." : "Merci, votre message est "
 						 "transmis à Amélie Comelli.");
 				msg_clear(&m);
 			}
 		}
 	/* a base_url too long for the link: the check says so */
+	free(cfg->checkins.location);
+	cfg->checkins.location = xstrdup("Salle Émeraude");
 	free(cfg->calendar.base_url);
 	cfg->calendar.base_url = xstrdup("https://rendez-vous.mission-locale-du-val-de-fensch."
 					 "example.fr/avenir-pro/eleves");
