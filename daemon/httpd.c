@@ -22,6 +22,11 @@
  * HTTPD_PER_ADDRESS connections (more are closed as they are accepted), so
  * a slowloris from one address leaves the others served.
  *
+ * Handlers may add headers of their own (httpd_resp_header: security
+ * headers, Location, Retry-After) and choose Cache-Control; they read
+ * urlencoded form bodies with httpd_form_field() and the client's address
+ * behind a trusted reverse proxy with httpd_client_addr().
+ *
  * Conditional requests: when the handler gives a strong ETag and the
  * request's If-None-Match names it (or is "*"), the answer is 304 without
  * a body.
@@ -282,7 +287,10 @@ dispatch(const struct route *rt, struct MHD_Connection *conn, const char *url, c
 		http_date(resp.last_modified, date);
 		MHD_add_response_header(r, MHD_HTTP_HEADER_LAST_MODIFIED, date);
 	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+	for (int i = 0; i < resp.nheaders && i < HTTPD_RESP_HEADERS; i++)
+		MHD_add_response_header(r, resp.headers[i].name, resp.headers[i].value);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
+				resp.cache_control ? resp.cache_control : "no-cache");
 	ret = MHD_queue_response(conn, status, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -459,4 +467,114 @@ const char *
 httpd_header(const struct httpd_request *req, const char *name)
 {
 	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+int
+httpd_resp_header(struct httpd_response *resp, const char *name, const char *value)
+{
+	size_t n = strlen(value);
+	if (resp->nheaders >= HTTPD_RESP_HEADERS || n >= HTTPD_HEADER_VALUE ||
+	    strcspn(value, "\r\n") != n)
+		return -1;
+	resp->headers[resp->nheaders].name = name;
+	memcpy(resp->headers[resp->nheaders].value, value, n + 1);
+	resp->nheaders++;
+	return 0;
+}
+
+int
+httpd_form_field(const char *body, size_t len, const char *name, char *out, size_t outlen)
+{
+	size_t nl = strlen(name), i = 0;
+
+	while (body && i < len) {
+		size_t end = i, eq;
+		while (end < len && body[end] != '&')
+			end++;
+		for (eq = i; eq < end && body[eq] != '='; eq++)
+			;
+		if (eq - i == nl && memcmp(body + i, name, nl) == 0) {
+			size_t vl = eq < end ? end - eq - 1 : 0, n;
+			if (vl >= outlen)
+				return -1;
+			memcpy(out, body + eq + 1, vl);
+			out[vl] = '\0';
+			for (size_t k = 0; k < vl; k++)
+				if (out[k] == '+')
+					out[k] = ' ';
+			n = MHD_http_unescape(out);
+			return n == strlen(out) ? (int)n : -1;
+		}
+		i = end + 1;
+	}
+	return -1;
+}
+
+/* An address in its plain form ("::ffff:1.2.3.4" as "1.2.3.4"), or "" when
+ * s (up to n octets, spaces around ignored) is not an address. */
+static void
+plain_addr(const char *s, size_t n, char out[INET6_ADDRSTRLEN + 1])
+{
+	char buf[INET6_ADDRSTRLEN + 1];
+	unsigned char bin[sizeof(struct in6_addr)];
+
+	out[0] = '\0';
+	while (n && (*s == ' ' || *s == '\t'))
+		s++, n--;
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	if (n == 0 || n >= sizeof buf)
+		return;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (inet_pton(AF_INET, buf, bin) == 1) {
+		inet_ntop(AF_INET, bin, out, INET6_ADDRSTRLEN + 1);
+	} else if (inet_pton(AF_INET6, buf, bin) == 1) {
+		if (IN6_IS_ADDR_V4MAPPED((struct in6_addr *)(void *)bin))
+			inet_ntop(AF_INET, bin + 12, out, INET6_ADDRSTRLEN + 1);
+		else
+			inet_ntop(AF_INET6, bin, out, INET6_ADDRSTRLEN + 1);
+	}
+}
+
+static int
+in_list(const char *addr, const char *list)
+{
+	char a[INET6_ADDRSTRLEN + 1];
+	for (const char *p = list; p && *p;) {
+		size_t n = strcspn(p, ",");
+		plain_addr(p, n, a);
+		if (a[0] && strcmp(a, addr) == 0)
+			return 1;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}
+
+void
+httpd_pick_client(const char *peer, const char *xff, const char *xri, const char *proxies,
+		  char *out, size_t outlen)
+{
+	char p[INET6_ADDRSTRLEN + 1], c[INET6_ADDRSTRLEN + 1] = "";
+
+	plain_addr(peer ? peer : "", peer ? strlen(peer) : 0, p);
+	if (p[0] && in_list(p, proxies)) {
+		if (xff && *xff) {
+			const char *last = strrchr(xff, ',');
+			last = last ? last + 1 : xff;
+			plain_addr(last, strlen(last), c);
+		}
+		if (c[0] == '\0' && xri)
+			plain_addr(xri, strlen(xri), c);
+	}
+	snprintf(out, outlen, "%s", c[0] ? c : p[0] ? p : "?");
+}
+
+void
+httpd_client_addr(const struct httpd_request *req, const char *proxies, char *out, size_t outlen)
+{
+	httpd_pick_client(req->client_ip, httpd_header(req, "X-Forwarded-For"),
+			  httpd_header(req, "X-Real-IP"), proxies, out, outlen);
 }

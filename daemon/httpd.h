@@ -25,6 +25,9 @@ struct httpd_request {
 	size_t body_len;
 };
 
+#define HTTPD_RESP_HEADERS 8
+#define HTTPD_HEADER_VALUE 192
+
 struct httpd_response {
 	int status;                 /* 200, 304, 404, ... */
 	char *body;                 /* malloc'd, freed by httpd; NULL: empty */
@@ -32,6 +35,12 @@ struct httpd_response {
 	const char *content_type;   /* static string */
 	char etag[72];              /* strong ETag with quotes, or "" */
 	int64_t last_modified;      /* epoch seconds, or 0 */
+	const char *cache_control;  /* static string; NULL: "no-cache" */
+	int nheaders;               /* more headers: httpd_resp_header() */
+	struct {
+		const char *name;   /* static string */
+		char value[HTTPD_HEADER_VALUE];
+	} headers[HTTPD_RESP_HEADERS];
 };
 
 /* A handler fills resp; returns 0, or -1 for a 500. */
@@ -48,5 +57,25 @@ int httpd_route(struct httpd *h, const char *prefix, int allow_post, httpd_handl
 /* Query argument or request header of the request being handled. */
 const char *httpd_arg(const struct httpd_request *req, const char *name);
 const char *httpd_header(const struct httpd_request *req, const char *name);
+
+/* One more header of the response (name static, value copied; a value
+ * with CR or LF, too long, or past HTTPD_RESP_HEADERS is refused): 0, -1. */
+int httpd_resp_header(struct httpd_response *resp, const char *name, const char *value);
+
+/* The field name of an application/x-www-form-urlencoded body (the first
+ * one when repeated), decoded ('+' a space, %XX an octet) into out: its
+ * length, or -1 when absent, too long for out, or decoding to a NUL. */
+int httpd_form_field(const char *body, size_t len, const char *name, char *out, size_t outlen);
+
+/* The address of the client. The peer's, unless the peer is one of
+ * proxies (comma-separated addresses, e.g. "127.0.0.1, ::1"; NULL or
+ * "": none): then the last address of X-Forwarded-For (the one the proxy
+ * saw and appended), else X-Real-IP, when it is a valid address. A
+ * client's own X-Forwarded-For is never believed. IPv4-mapped IPv6
+ * addresses are written as IPv4. httpd_pick_client() is the rule alone. */
+void httpd_client_addr(const struct httpd_request *req, const char *proxies, char *out,
+		       size_t outlen);
+void httpd_pick_client(const char *peer, const char *xff, const char *xri, const char *proxies,
+		       char *out, size_t outlen);
 
 #endif

@@ -36,6 +36,7 @@
 #include "util.h"
 #include "web_feeds.h"
 #include "web_metrics.h"
+#include "web_reply.h"
 #include "web_sms.h"
 
 #define DEFAULT_CONFIG "/etc/relance/relance.conf"
@@ -66,6 +67,7 @@ struct relanced {
 	struct dispatch *disp;
 	struct web_metrics_src metrics;  /* what /healthz and /metrics read */
 	struct web_sms *sms;
+	struct web_reply *page;   /* the students' page, /r/ */
 	struct loop_timer *watchdog, *status, *lost, *remind, *hold, *prune, *digest;
 	int64_t watchdog_ms;
 	int exit_code;
@@ -349,6 +351,7 @@ reload(struct relanced *r)
 	feed_reconfigure(r->feed, nc);
 	dispatch_reconfigure(r->disp, nc, ntpl);
 	web_sms_reconfigure(r->sms, nc);
+	web_reply_reconfigure(r->page, nc);
 	template_free(r->tpl);
 	r->tpl = ntpl;
 	config_free(r->cfg);
@@ -562,9 +565,15 @@ main(int argc, char **argv)
 		r.exit_code = 3;
 		goto out;
 	}
+	if (r.httpd && (r.page = web_reply_register(r.httpd, r.cfg, r.reply)) == NULL) {
+		log_err("http: cannot register the students' page route");
+		r.exit_code = 3;
+		goto out;
+	}
 	r.metrics.disp = r.disp;   /* /metrics reads r.metrics from now on */
 	r.metrics.sms = r.sms;
 	r.metrics.reply = r.reply;
+	r.metrics.page = r.page;
 
 	r.watchdog_ms = sdnotify_watchdog_ms();
 	if (r.watchdog_ms > 0) {
@@ -597,6 +606,7 @@ main(int argc, char **argv)
 out:
 	httpd_free(r.httpd);
 	web_sms_free(r.sms);
+	web_reply_free(r.page);
 	feed_writer_stop(r.writer);
 	feed_free(r.feed);
 	/* In-flight sends finish and are recorded before Kafka closes. */

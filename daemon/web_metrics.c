@@ -9,8 +9,10 @@
  *                  counters, the feed cache, the consumer's, the
  *                  planner's, the dispatcher's (per channel) and the SMS
  *                  callbacks' counters since start, the age of the oldest
- *                  due reminder per channel, students' answers by kind
- *                  and origin, SMS replies not understood or from unknown
+ *                  due reminder per channel, the students' page's
+ *                  counters (views, answers, refusals, failed lookups,
+ *                  rate-limited requests), students' answers by kind and
+ *                  origin, SMS replies not understood or from unknown
  *                  numbers, and the answer indicators per establishment and
  *                  programme (gauges, read from the store at most once a
  *                  minute, for at most INDICATOR_GROUPS pairs). Counter
@@ -33,6 +35,7 @@
 #include "store.h"
 #include "util.h"
 #include "web_metrics.h"
+#include "web_reply.h"
 #include "web_sms.h"
 
 /* ---- /healthz ------------------------------------------------------------------- */
@@ -440,6 +443,45 @@ indicators(FILE *out, struct store *st)
 		fputs(ind_cache.text, out);
 }
 
+/* ---- /metrics: the students' page ------------------------------------------------- */
+
+static void
+page_counters(FILE *out, const struct web_reply *w)
+{
+	static const int as[] = { ANSWER_CONFIRMED, ANSWER_CANCELLED, ANSWER_MOVED };
+	const struct web_reply_stats *s = web_reply_stats(w);   /* zeros when w is NULL */
+
+	fprintf(out, "# HELP relance_page_views_total Students' pages shown since start.\n"
+		     "# TYPE relance_page_views_total counter\n"
+		     "relance_page_views_total %llu\n"
+		     "# HELP relance_page_answers_total Changes made from the students' page since"
+		     " start, by answer.\n"
+		     "# TYPE relance_page_answers_total counter\n",
+		(unsigned long long)s->views);
+	for (size_t i = 0; i < ARRAY_SIZE(as); i++)
+		fprintf(out, "relance_page_answers_total{answer=\"%s\"} %llu\n", answer_name(as[i]),
+			(unsigned long long)s->answers[as[i]]);
+	fprintf(out, "# HELP relance_page_posts_unapplied_total Answers from the page that changed"
+		     " nothing, by why: already so (double tap), refused, stale form, forbidden"
+		     " (no or wrong token).\n"
+		     "# TYPE relance_page_posts_unapplied_total counter\n"
+		     "relance_page_posts_unapplied_total{reason=\"already\"} %llu\n"
+		     "relance_page_posts_unapplied_total{reason=\"refused\"} %llu\n"
+		     "relance_page_posts_unapplied_total{reason=\"stale\"} %llu\n"
+		     "relance_page_posts_unapplied_total{reason=\"forbidden\"} %llu\n"
+		     "# HELP relance_link_lookups_failed_total Personal link codes not found"
+		     " (unknown, expired or malformed) since start.\n"
+		     "# TYPE relance_link_lookups_failed_total counter\n"
+		     "relance_link_lookups_failed_total %llu\n"
+		     "# HELP relance_page_rate_limited_total Requests to the students' page refused"
+		     " (429) after too many failed lookups from one address.\n"
+		     "# TYPE relance_page_rate_limited_total counter\n"
+		     "relance_page_rate_limited_total %llu\n",
+		(unsigned long long)s->already, (unsigned long long)s->refused,
+		(unsigned long long)s->stale, (unsigned long long)s->forbidden,
+		(unsigned long long)s->lookups_failed, (unsigned long long)s->rate_limited);
+}
+
 /* ---- /metrics ------------------------------------------------------------------------ */
 
 static int
@@ -487,6 +529,7 @@ on_metrics(const struct httpd_request *req, struct httpd_response *resp, void *a
 	sending(m.out, src);
 	answers(m.out, src);
 	indicators(m.out, src->st);
+	page_counters(m.out, src->page);
 	if (fclose(m.out) != 0) {
 		free(buf);
 		return -1;

@@ -12,12 +12,13 @@ struct httpd;
 struct planner;
 struct reply;
 struct store;
+struct web_reply;
 struct web_sms;
 
 /* Where the numbers come from. st and feed are required; cons and pl may
  * be NULL (tests): /healthz then only checks the store, and /metrics
- * leaves out the event and planning counters; disp and sms may be NULL
- * too (their counters are then 0). */
+ * leaves out the event and planning counters; disp, sms and page may be
+ * NULL too (their counters are then 0). */
 struct web_metrics_src {
 	struct store *st;
 	struct feed *feed;
@@ -26,6 +27,7 @@ struct web_metrics_src {
 	struct dispatch *disp;
 	const struct web_sms *sms;
 	const struct reply *reply;  /* students' answers (may be NULL) */
+	const struct web_reply *page;    /* the students' page (web_reply.h) */
 };
 
 /* Registers /healthz and /metrics on h. src (not copied) and what it

@@ -13,6 +13,9 @@
 #      does not apply to them, see README); each channel at its own limit,
 #      [retry] concurrency emails and [sms] concurrency SMS in flight
 #   5. peak RSS with 1,000,000 pending reminders, store bytes per student
+#   6. the students' page (issue 14): GET /r/CODE of a cached appointment
+#      by wrk next to /healthz in the same run (>= 2,000 req/s), and
+#      answers applied end to end, POST to committed (>= 500/s)
 #
 # Environment: BENCH_EVENTS (default 200000), BENCH_RSS_STUDENTS (50000),
 # BENCH_REMINDERS (students whose 10 email + 10 SMS reminders are made due,
@@ -20,8 +23,10 @@
 # BENCH_DIR (where stores live; default a directory under $TMPDIR or /tmp,
 # which must be a real disk for the durability numbers to mean anything),
 # BENCH_REM_EXTRA (extra write_conf overrides for the reminders step, e.g.
-# "sms.concurrency=64 retry.concurrency=1"), BENCH_STEPS (comma-separated subset of ingest,latency,reminders,rss; all by
-# default), KEEP_TMP=1 keeps it.
+# "sms.concurrency=64 retry.concurrency=1"), BENCH_PAGE_STUDENTS (students
+# planned for the page step, default 2000: each confirms one appointment,
+# a quarter of them also move one), BENCH_STEPS (comma-separated subset of
+# ingest,latency,reminders,rss,page; all by default), KEEP_TMP=1 keeps it.
 . "$(dirname "$0")/../lib.sh"
 BENCH=$LIB_TESTS/bench
 [ -n "${BENCH_DIR:-}" ] && export TMPDIR=$BENCH_DIR
@@ -57,7 +62,7 @@ mb() { awk -v k="$1" 'BEGIN { printf "%.1f MB", k / 1024 }'; }
 now_s() { date +%s.%N; }
 sub() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a - b }'; }
 section() { echo; echo "== $* ($(elapsed) s)"; }
-want() { case ",${BENCH_STEPS:-ingest,latency,reminders,rss}," in *",$1,"*) return 0 ;; esac; return 1; }
+want() { case ",${BENCH_STEPS:-ingest,latency,reminders,rss,page}," in *",$1,"*) return 0 ;; esac; return 1; }
 
 # ------------------------------------------------------------- machine
 
@@ -428,6 +433,54 @@ row "peak RSS, $PENDING pending reminders" "$(mb "$RSS_HWM")" "-" "< 100 MB" \
 row "store per student (db + wal)" "$(fdiv "$RSS_BYTES" "$N_RSS") B" "-" \
     "$(fdiv "$RSS_BYTES" 1048576 %.0f) MB / $N_RSS students, 20 reminders each" "-"
 row "planning without Kafka, plan_bench (events/s)" "$PB_RATE" "-" "store write path alone, rows at once" "-"
+fi
+
+# ------------------------------------------------------ the students' page
+
+if want page; then
+
+N_PAGE=${BENCH_PAGE_STUDENTS:-2000}
+section "page: $N_PAGE students planned (plan_bench), GET /r/CODE and answers"
+write_conf "$T/page.conf" kafka.group=bench-page kafka.topic.exams=bench.empty \
+    store.path="$T/page.db" calendar.feeds_dir="$T/feeds-page" "dropin.window=$DROPIN" \
+    checkins.location="Mission locale du Nord Mosellan"
+mkdir -p "$T/feeds-page"
+"$PY" "$BENCH/gen_events.py" "$N_PAGE" 5 "$FIRST_DAY" >"$T/page.tsv"
+"$BUILD/plan_bench" "$T/page.conf" "$T/page.tsv" >"$T/plan_bench-page.log" 2>&1 ||
+    die "plan_bench failed: $(tail -3 "$T/plan_bench-page.log")"
+start_relanced "$T/page.conf"
+# relanced makes the key at its first start and the codes of the
+# appointments to come that have none (plan_bench wrote none)
+wait_for 'test -s "$T/link.key" && [ "$(sqlite3 "$T/page.db" "select count(*) from appointments where code_hash is null and starts_at > $(date +%s)")" = 0 ]' 120 ||
+    die "page: the appointments' codes were not made"
+P_UID=$(sqlite3 "$T/page.db" "select uid from appointments where status = $APPT_CONFIRMED and starts_at > strftime('%s', 'now') + 86400 order by id limit 1")
+P_URL=$RELANCE_URL/r/$("$PY" "$LIB_TESTS/helpers/linkcode.py" "$T/link.key" "$P_UID")
+assert_eq "$(curl -s -o "$T/page.html" -w '%{http_code}' "$P_URL")" 200 "page: GET /r/CODE 200"
+P_BYTES=$(stat -c %s "$T/page.html")
+wrk -t2 -c16 -d10s --latency "$P_URL" >"$T/wrk-page.txt" 2>&1
+wrk -t2 -c16 -d10s --latency "$RELANCE_URL/healthz" >"$T/wrk-page-healthz.txt" 2>&1
+WRKP=$(awk '/^Requests\/sec/ {printf "%.0f", $2}' "$T/wrk-page.txt")
+WRKP_P99=$(awk '$1 == "99%" {print $2}' "$T/wrk-page.txt")
+WRKP_HZ=$(awk '/^Requests\/sec/ {printf "%.0f", $2}' "$T/wrk-page-healthz.txt")
+assert_ne "${WRKP:-}" "" "page: wrk measured req/s"
+assert_no_grep 'Non-2xx' "$T/wrk-page.txt" "page: every answer of the wrk run was a 200"
+note "wrk: page $WRKP req/s (p99 $WRKP_P99, $P_BYTES bytes), /healthz $WRKP_HZ req/s"
+# answers: every student confirms one appointment, a quarter move another
+out=$("$PY" "$BENCH/answers.py" "$RELANCE_URL" "$T/link.key" "$T/page.db" "$N_PAGE" \
+    "$((N_PAGE / 4))" 8 2>"$T/answers.log")
+read -r A_CONF A_CONF_OK A_MOVE A_MOVE_OK A_MOVE_409 <<<"$out"
+sed 's/^/  .. /' "$T/answers.log"
+assert_eq "$A_CONF_OK" "$N_PAGE" "page: every confirmation applied (303)"
+assert_eq "$(sqlite3 "$T/page.db" "select count(*) from appointments where answer = $ANSWER_CONFIRMED")" \
+    "$N_PAGE" "page: every confirmation committed"
+note "answers: $A_CONF confirmations/s; moves (GET + POST) $A_MOVE/s, $A_MOVE_OK moved, $A_MOVE_409 refused (slot taken meanwhile)"
+stop_relanced 30
+row "page GET /r/CODE, cached (req/s)" "$WRKP" "/healthz $WRKP_HZ req/s" \
+    "$(fdiv "$WRKP" "$WRKP_HZ" %.2f)x /healthz (>= 2000), p99 $WRKP_P99" "$(verdict "$WRKP" 2000)"
+row "answers from the page, POST to committed (/s)" "$A_CONF" "-" \
+    "confirm, 8 clients, $N_PAGE answers (>= 500/s)" "$(verdict "$A_CONF" 500)"
+row "  moves from the page, GET + POST (/s)" "$A_MOVE" "-" \
+    "$A_MOVE_OK moved, $A_MOVE_409 slot taken meanwhile" "-"
 fi
 
 # ---------------------------------------------------------------- table

@@ -1,6 +1,7 @@
 #!/bin/bash
 # 12-pure: the policy modules link no I/O library. The undefined symbols
 # (nm -u) of $BUILD/schedule.o, event.o, ical.o, model.o, gsm7.o, phone.o, link.o,
+# ratelimit.o, web_reply_page.o (the students' page HTML),
 # and policy.o once daemon/policy.c exists, name nothing of SQLite (sqlite3_), libcurl
 # (curl_), librdkafka (rd_kafka_) or libmicrohttpd (MHD_). jansson (event.o)
 # libical (ical.o) and nettle (link.o) are allowed: they parse, they do no I/O. A module
@@ -19,7 +20,7 @@ if [ -f "$BUILD/store.o" ]; then
 	assert_ne "$(forbidden "$BUILD/store.o" | head -1)" "" "the check sees sqlite3_ symbols in store.o"
 fi
 
-for m in schedule event ical model gsm7 phone policy link; do
+for m in schedule event ical model gsm7 phone policy link ratelimit web_reply_page; do
 	if [ $m = policy ] && [ ! -f "$TOP/daemon/$m.c" ]; then
 		note "daemon/$m.c does not exist (yet): nothing to check"
 		continue
