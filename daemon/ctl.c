@@ -7,8 +7,8 @@
  *
  * This file: the dispatch of commands, the output and store helpers shared
  * with ctl_report.c (ctl_impl.h), and the commands feed, reminders,
- * dead-letters, retry and cancel. ctl_report.c holds the reports (status,
- * plan, indicators).
+ * dead-letters, retry and cancel. ctl_report.c holds the reports status
+ * and plan, ctl_indicators.c indicators, ctl_replies.c replies.
  *
  * Contract section 6 (administration) and section 7 (relancectl's command
  * line and exit codes).
@@ -587,7 +587,10 @@ ctl_usage(FILE *f)
 		"  reminders --pending|--failed|--skipped\n"
 		"                                  list reminders\n"
 		"  dead-letters [--payload]        list dead-lettered events\n"
-		"  indicators                      follow-up indicators per establishment and programme\n"
+		"  indicators [--csv]              follow-up indicators per establishment and programme\n"
+		"                                  (--csv: for a spreadsheet)\n"
+		"  replies [--since DURATION|DATE] students' messages for their advisers (default:\n"
+		"                                  the last 7 days; 12h, 30d, 2026-09-01)\n"
 		"  retry REMINDER_ID               send a failed, cancelled or skipped reminder\n"
 		"                                  again\n"
 		"  cancel APPOINTMENT_UID          cancel an appointment and its reminders\n"
@@ -606,6 +609,10 @@ dispatch(struct ctx *c, int argc, char **argv)
 		return usage_error(c, "--payload goes with dead-letters");
 	if ((c->o->pending || c->o->failed || c->o->skipped) && strcmp(cmd, "reminders") != 0)
 		return usage_error(c, "--pending, --failed and --skipped go with reminders");
+	if (c->o->csv && (strcmp(cmd, "indicators") != 0 || c->o->json))
+		return usage_error(c, "--csv goes with indicators, without --json");
+	if (c->o->since && strcmp(cmd, "replies") != 0)
+		return usage_error(c, "--since goes with replies");
 	if (strcmp(cmd, "status") == 0 && argc == 1)
 		return ctl_cmd_status(c);
 	if (strcmp(cmd, "plan") == 0 && argc == 2)
@@ -618,12 +625,15 @@ dispatch(struct ctx *c, int argc, char **argv)
 		return cmd_dead_letters(c);
 	if (strcmp(cmd, "indicators") == 0 && argc == 1)
 		return ctl_cmd_indicators(c);
+	if (strcmp(cmd, "replies") == 0 && argc == 1)
+		return ctl_cmd_replies(c);
 	if (strcmp(cmd, "retry") == 0 && argc == 2)
 		return cmd_retry(c, argv[1]);
 	if (strcmp(cmd, "cancel") == 0 && argc == 2)
 		return cmd_cancel(c, argv[1]);
 	static const char *const known[] = {
-		"status", "plan", "reminders", "dead-letters", "indicators", "retry", "cancel"
+		"status", "plan", "reminders", "dead-letters", "indicators", "replies", "retry",
+		"cancel"
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(known); i++)
 		if (strcmp(cmd, known[i]) == 0)

@@ -1,7 +1,8 @@
 /*
- * ctl.h — the commands of relancectl (contract sections 6 and 7): status,
- * plan, feed, feed revoke, reminders, dead-letters, indicators, retry and
- * cancel, each printed as text for people or as one JSON document.
+ * ctl.h — the commands of relancectl (contract sections 6, 7 and 8):
+ * status, plan, feed, feed revoke, reminders, dead-letters, indicators
+ * (also as CSV), replies, retry and cancel, each printed as text for people
+ * or as one JSON document.
  *
  * ctl_main.c parses the command line and loads the configuration; ctl.c
  * opens the store (read-only for reads, a short write transaction for the
@@ -30,6 +31,8 @@ struct ctl_opts {
 	bool pending;      /* reminders --pending */
 	bool failed;       /* reminders --failed */
 	bool skipped;      /* reminders --skipped */
+	bool csv;          /* indicators --csv: CSV for a spreadsheet */
+	const char *since; /* replies --since DURATION|DATE */
 };
 
 /* Runs one command. argv[0] is the command name, argv[1..] its arguments

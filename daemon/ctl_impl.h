@@ -1,8 +1,9 @@
 /*
- * ctl_impl.h — what ctl.c and ctl_report.c share inside relancectl: the
- * command context, the output helpers (text and JSON), opening the store,
- * the reminder rows of plan and reminders, and the report commands. Not
- * for use outside relancectl's files.
+ * ctl_impl.h — what ctl.c and the reports (ctl_report.c, ctl_indicators.c,
+ * ctl_replies.c) share inside relancectl: the command context, the output
+ * helpers (text and JSON), opening the store, the reminder rows of plan
+ * and reminders, and the report commands. Not for use outside relancectl's
+ * files.
  */
 #ifndef RELANCE_CTL_IMPL_H
 #define RELANCE_CTL_IMPL_H
@@ -58,9 +59,11 @@ void ctl_rem_list_free(struct rem_list *l);
 json_t *ctl_rem_json(const struct rem_row *x, bool with_student);
 void ctl_rem_text(FILE *f, const char *indent, const struct rem_row *x);
 
-/* The reports (ctl_report.c): an enum ctl_exit. */
+/* The reports (ctl_report.c, ctl_indicators.c, ctl_replies.c): an enum
+ * ctl_exit. */
 int ctl_cmd_status(struct ctx *c);
 int ctl_cmd_plan(struct ctx *c, const char *student_id);
 int ctl_cmd_indicators(struct ctx *c);
+int ctl_cmd_replies(struct ctx *c);
 
 #endif

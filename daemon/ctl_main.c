@@ -175,6 +175,17 @@ main(int argc, char **argv)
 			o.failed = true;
 		} else if (strcmp(a, "--skipped") == 0) {
 			o.skipped = true;
+		} else if (strcmp(a, "--csv") == 0) {
+			o.csv = true;
+		} else if (strcmp(a, "--since") == 0) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "relancectl: --since needs a duration or a date\n");
+				rc = CTL_USAGE;
+				goto usage;
+			}
+			o.since = argv[++i];
+		} else if (strncmp(a, "--since=", 8) == 0) {
+			o.since = a + 8;
 		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			ctl_usage(stdout);
 			rc = CTL_OK;

@@ -37,6 +37,7 @@
 #define POKE_MS 200
 #define DRAIN_TURN_MS 10        /* dispatch_free: time given to one channel at a time */
 #define STORE_RETRY_SECS 30     /* a reminder whose state could not be read goes again then */
+#define DIGEST_MAX 100          /* students' messages one digest email lists at most */
 
 /* The two channels, each with its own transfers and limit: emails at
  * [retry] concurrency (SMTP relays limit sessions per client), SMS at
@@ -65,6 +66,7 @@ struct dispatch {
 struct job {
 	struct dispatch *d;
 	int64_t rid, appt_id, due_at;
+	int64_t upto;               /* digests: the last student message listed */
 	int channel, kind, attempts;
 	char *student_id;
 	char appt_uid[96];
@@ -152,11 +154,13 @@ job_free(struct job *j)
 	free(j);
 }
 
+/* The kind of a reminder in outcome events and logs: its model name, "_" for "-". */
 static const char *
 kind_name(int kind)
 {
-	return kind == REM_ALERT_ABSENCES ? "alert_absences" :
-	       kind == REM_ALERT_LOST ? "alert_lost" : "reminder";
+	static const char *const names[REM_KIND_N] = { "reminder", "reminder", "alert_absences",
+		"alert_lost", "ack_confirmed", "ack_cancelled", "ack_message", "alert_messages" };
+	return kind > 0 && kind < REM_KIND_N ? names[kind] : "reminder";
 }
 
 static void
@@ -337,7 +341,7 @@ backoff(const struct config *cfg, int attempts)
  */
 static void
 record(struct dispatch *d, int64_t rid, const char *appt_uid, enum send_result res,
-       const char *why, int touch)
+       const char *why, int touch, int64_t upto)
 {
 	struct reminder r = { 0 };
 	int64_t now = clock_now();
@@ -366,6 +370,10 @@ record(struct dispatch *d, int64_t rid, const char *appt_uid, enum send_result r
 			goto fail;
 		if (touch && r.kind == REM_REMINDER &&
 		    store_student_touch_contact(d->st, r.student_id, now))
+			goto fail;
+		/* A digest sent: the messages it listed are mailed. */
+		if (r.kind == REM_ALERT_MESSAGES && upto > 0 &&
+		    store_digest_mailed(d->st, rid, upto, now))
 			goto fail;
 		final = 1;
 	} else if (r.status == REM_CANCELLED) {
@@ -462,7 +470,7 @@ on_done(CURL *e, CURLcode rc, long code, const char *body, size_t len, void *arg
 	else
 		res = sms_classify(d->cfg, rc, code, body, why, sizeof why);
 	record(d, j->rid, j->appt_uid, res, why,
-	       j->channel == CH_EMAIL || d->cfg->sms.gateway != SMS_GATEWAY_KANNEL);
+	       j->channel == CH_EMAIL || d->cfg->sms.gateway != SMS_GATEWAY_KANNEL, j->upto);
 	pause_update(d, j->channel, res, code);
 	job_free(j);
 	if (!d->stopping)
@@ -477,6 +485,8 @@ struct state {
 	struct appt *all;           /* alerts without an appointment: the student's */
 	size_t nall;
 	char *aname, *aemail;       /* the adviser's contact */
+	struct digest_message *msgs; /* digests: the adviser's unmailed messages */
+	size_t nmsgs;
 	int sent_today;
 	int superseded;             /* a later reminder of its appointment and channel is due */
 };
@@ -487,6 +497,7 @@ state_clear(struct state *x)
 	student_clear(&x->s);
 	appt_clear(&x->a);
 	store_appts_free(x->all, x->nall);
+	store_digest_messages_free(x->msgs, x->nmsgs);
 	free(x->aname);
 	free(x->aemail);
 	memset(x, 0, sizeof *x);
@@ -509,6 +520,25 @@ alert_appt(const struct state *x, int64_t now)
 
 enum verdict { V_SEND, V_DONE };
 
+/* A digest of students' messages: its adviser, their contact and the
+ * messages not mailed yet. 0 or -1. */
+static int
+load_digest(struct dispatch *d, const struct reminder *r, struct state *x)
+{
+	char *adviser = NULL;
+	int rc = -1;
+
+	if (store_reminder_adviser(d->st, r->id, &adviser) < 0)
+		return -1;
+	if (adviser == NULL)
+		return 0;       /* no adviser: nothing to list, cancelled */
+	if (store_adviser_contact(d->st, adviser, &x->aname, &x->aemail) >= 0 &&
+	    store_digest_messages(d->st, adviser, DIGEST_MAX, &x->msgs, &x->nmsgs) == 0)
+		rc = 0;
+	free(adviser);
+	return rc;
+}
+
 /* Reads what the verdict on r needs into x: 0, or -1 on a store error. */
 static int
 load_state(struct dispatch *d, const struct reminder *r, int64_t now, struct state *x)
@@ -526,14 +556,19 @@ load_state(struct dispatch *d, const struct reminder *r, int64_t now, struct sta
 	}
 	if (r->kind == REM_REMINDER && !x->have_appt)
 		return 0;       /* cancelled: nothing more to read */
+	if (r->kind == REM_ALERT_MESSAGES)
+		return load_digest(d, r, x);
 	/* After an outage only the latest of the overdue reminders goes. */
 	if (r->kind == REM_REMINDER &&
 	    (x->superseded = store_reminder_superseded(d->st, r, now)) < 0)
 		return -1;
-	if (r->kind != REM_REMINDER && !x->have_appt &&
+	if ((r->kind == REM_ALERT_ABSENCES || r->kind == REM_ALERT_LOST) && !x->have_appt &&
 	    store_appts_of_student(d->st, x->s.id, &x->all, &x->nall))
 		return -1;
-	adviser = r->kind == REM_REMINDER && x->a.adviser_id ? x->a.adviser_id : x->s.adviser_id;
+	/* the adviser of the appointment (reminders, acknowledgements), else
+	 * the student's */
+	adviser = (r->kind == REM_REMINDER || policy_is_ack(r->kind)) && x->a.adviser_id ?
+		  x->a.adviser_id : x->s.adviser_id;
 	if (store_adviser_contact(d->st, adviser, &x->aname, &x->aemail) < 0)
 		return -1;
 	if (r->kind == REM_REMINDER && d->cfg->reminders.max_per_day > 0) {
@@ -602,6 +637,26 @@ write_verdict(struct dispatch *d, const struct reminder *r, const struct policy_
 	}
 }
 
+/* The message of r, which goes, from what load_state() read. */
+static void
+build(struct dispatch *d, const struct reminder *r, struct state *x, int64_t now, struct msg *m)
+{
+	char link[512] = "";
+
+	/* the personal link of the appointment (reminders, acknowledgements) */
+	if ((r->kind == REM_REMINDER || policy_is_ack(r->kind)) && x->have_appt && d->reply)
+		reply_link(d->reply, x->a.uid, link, sizeof link);
+	if (r->kind == REM_REMINDER) {
+		msg_reminder(d->cfg, d->tpl, r, &x->s, &x->a, x->aname, x->aemail, link, now, m);
+	} else if (policy_is_ack(r->kind)) {
+		msg_ack(d->cfg, d->tpl, r, &x->s, x->have_appt ? &x->a : NULL, x->aname, link, m);
+	} else if (r->kind == REM_ALERT_MESSAGES) {
+		msg_digest(d->cfg, d->tpl, x->aname, x->aemail, x->msgs, x->nmsgs, m);
+	} else {
+		msg_alert(d->cfg, d->tpl, r, &x->s, alert_appt(x, now), x->aname, x->aemail, m);
+	}
+}
+
 /*
  * Checks reminder r at now (policy_send_verdict) and builds its message
  * into m: V_SEND, or V_DONE when it was cancelled, deferred or failed here
@@ -631,15 +686,10 @@ prepare(struct dispatch *d, const struct reminder *r, int64_t now, struct msg *m
 	in.sent_today = x.sent_today;
 	in.superseded = x.superseded;
 	in.adviser_email = x.aemail && *x.aemail;
+	in.messages = (int)x.nmsgs;
 	v = policy_send_verdict(d->cfg, &in, now);
-	if (v.action == POLICY_SEND && r->kind == REM_REMINDER) {
-		char link[512] = "";
-		if (d->reply)
-			reply_link(d->reply, x.a.uid, link, sizeof link);
-		msg_reminder(d->cfg, d->tpl, r, &x.s, &x.a, x.aname, x.aemail, link, now, m);
-	}
-	else if (v.action == POLICY_SEND)
-		msg_alert(d->cfg, d->tpl, r, &x.s, alert_appt(&x, now), x.aname, x.aemail, m);
+	if (v.action == POLICY_SEND)
+		build(d, r, &x, now, m);
 	else
 		write_verdict(d, r, &v, now);
 	state_clear(&x);
@@ -660,6 +710,7 @@ start(struct dispatch *d, const struct reminder *r, struct msg *m, const char *a
 	j->channel = r->channel;
 	j->kind = r->kind;
 	j->attempts = r->attempts;
+	j->upto = m->upto;
 	j->student_id = xstrdup(r->student_id);
 	snprintf(j->appt_uid, sizeof j->appt_uid, "%s", appt_uid);
 	if (r->channel == CH_EMAIL) {
@@ -680,12 +731,12 @@ start(struct dispatch *d, const struct reminder *r, struct msg *m, const char *a
 		free(body);
 	}
 	if (e == NULL) {
-		record(d, r->id, appt_uid, SEND_PERMANENT, "cannot build the transfer", 0);
+		record(d, r->id, appt_uid, SEND_PERMANENT, "cannot build the transfer", 0, 0);
 		job_free(j);
 		return;
 	}
 	if (http_submit(d->http[chan_index(r->channel)], e, on_done, j) != 0) {
-		record(d, r->id, appt_uid, SEND_TRANSIENT, "cannot start the transfer", 0);
+		record(d, r->id, appt_uid, SEND_TRANSIENT, "cannot start the transfer", 0, 0);
 		job_free(j);
 	}
 }
@@ -759,7 +810,8 @@ run_channel(struct dispatch *d, size_t ci, int64_t now)
 		if (ps[i].outbox) {
 			int rc = to_outbox(d, ps[i].r, &ps[i].m, ps[i].outbox);
 			record(d, ps[i].r->id, ps[i].appt_uid, rc == 0 ? SEND_OK : SEND_TRANSIENT,
-			       rc == 0 ? "written to the outbox" : "cannot write to the outbox", 1);
+			       rc == 0 ? "written to the outbox" : "cannot write to the outbox", 1,
+			       ps[i].m.upto);
 		} else {
 			start(d, ps[i].r, &ps[i].m, ps[i].appt_uid);
 		}

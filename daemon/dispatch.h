@@ -38,6 +38,14 @@
  *   the channel pauses (chanpause.h), the reminder stays pending with
  *   its attempts unchanged (the attempt row says "refused"); a reload
  *   makes a paused channel try again at once.
+ * - Acknowledgements of students' replies (REM_ACK_*, contract section 8):
+ *   SMS due at once, sent as reminders are (retries, outcome events) but
+ *   outside quiet hours and the daily cap (policy.h), with the personal
+ *   link of the appointment answered.
+ * - Digests of students' messages (REM_ALERT_MESSAGES): one email to the
+ *   adviser listing at most DIGEST_MAX unmailed messages; once sent, those
+ *   it listed are marked mailed (the rows are queued by the periodic job
+ *   of main.c through store_digests_queue(), at most one an hour).
  */
 #ifndef RELANCE_DISPATCH_H
 #define RELANCE_DISPATCH_H
@@ -48,6 +56,7 @@ struct config;
 struct loop;
 struct producer;
 struct reminder;
+struct reply;
 struct store;
 struct templates;
 

@@ -49,6 +49,8 @@
 #define HOLD_BATCH 500
 #define PRUNE_MS (3600 * 1000)   /* dead letters past [store] keep_dead_letters */
 #define PRUNE_BATCH 1000
+#define DIGEST_MS (15 * 1000)    /* students' messages waiting for their adviser's digest */
+#define DIGEST_GAP 3600          /* at most one digest email per adviser per hour */
 
 struct relanced {
 	struct config *cfg;
@@ -66,7 +68,7 @@ struct relanced {
 	struct web_metrics_src metrics;  /* what /healthz and /metrics read */
 	struct web_sms *sms;
 	struct web_reply *page;   /* the students' page, /r/ */
-	struct loop_timer *watchdog, *status, *lost, *remind, *hold, *prune;
+	struct loop_timer *watchdog, *status, *lost, *remind, *hold, *prune, *digest;
 	int64_t watchdog_ms;
 	int exit_code;
 	char config_note[96];    /* which configuration is in force (STATUS=) */
@@ -225,6 +227,32 @@ on_prune(void *arg)
 	else if (n > 0)
 		log_info("%d dead letters past [store] keep_dead_letters deleted", n);
 	loop_timer_set(r->prune, n == PRUNE_BATCH ? 10 : PRUNE_MS);
+}
+
+/* Students' messages for advisers (contract section 8): a digest email is
+ * queued for each adviser with messages not mailed yet whose last digest
+ * is at least DIGEST_GAP old; the dispatcher lists and marks them. */
+static void
+on_digest(void *arg)
+{
+	struct relanced *r = arg;
+	int n = -1;
+
+	if (store_begin_relaxed(r->st) == 0) {
+		n = store_digests_queue(r->st, clock_now(), DIGEST_GAP);
+		if (n < 0 || store_commit(r->st)) {
+			store_rollback(r->st);
+			n = -1;
+		}
+	}
+	if (n < 0)
+		log_err("store: cannot queue the digests of students' messages (%s); retried shortly",
+			store_errmsg(r->st));
+	if (n > 0) {
+		log_info("students' messages: %d adviser digest%s queued", n, n > 1 ? "s" : "");
+		dispatch_poke(r->disp);
+	}
+	loop_timer_set(r->digest, DIGEST_MS);
 }
 
 /* Reminder rows for appointments that came within the horizon, a batch at a
@@ -532,7 +560,7 @@ main(int argc, char **argv)
 
 	r.disp = dispatch_new(r.cfg, r.tpl, r.st, r.loop, r.prod);
 	dispatch_set_reply(r.disp, r.reply);
-	if (r.httpd && (r.sms = web_sms_register(r.httpd, r.cfg, r.st, r.disp)) == NULL) {
+	if (r.httpd && (r.sms = web_sms_register(r.httpd, r.cfg, r.st, r.disp, r.reply)) == NULL) {
 		log_err("http: cannot register the SMS receipt routes");
 		r.exit_code = 3;
 		goto out;
@@ -544,6 +572,7 @@ main(int argc, char **argv)
 	}
 	r.metrics.disp = r.disp;   /* /metrics reads r.metrics from now on */
 	r.metrics.sms = r.sms;
+	r.metrics.reply = r.reply;
 	r.metrics.page = r.page;
 
 	r.watchdog_ms = sdnotify_watchdog_ms();
@@ -561,6 +590,8 @@ main(int argc, char **argv)
 	loop_timer_set(r.hold, HOLD_FIRST_MS);
 	r.prune = loop_timer_new(r.loop, on_prune, &r);
 	loop_timer_set(r.prune, HOLD_FIRST_MS);
+	r.digest = loop_timer_new(r.loop, on_digest, &r);
+	loop_timer_set(r.digest, DIGEST_MS);
 	loop_before_sleep(r.loop, before_sleep, &r);
 
 	log_info("relanced started: store %s, brokers %s, group %s", r.cfg->store.path,
@@ -588,6 +619,7 @@ out:
 	loop_timer_free(r.remind);
 	loop_timer_free(r.hold);
 	loop_timer_free(r.prune);
+	loop_timer_free(r.digest);
 	reply_free(r.reply);
 	plan_free(r.pl);
 	store_close(r.st);

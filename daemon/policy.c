@@ -2,7 +2,7 @@
  * policy.c — the decisions of relance as pure functions (policy.h): the
  * send-time verdict on a reminder (consent, stopped student, appointment
  * cancelled or started, quiet hours, daily cap, superseded reminders,
- * alerts that cannot go), the attendance transitions (new status,
+ * alerts that cannot go, acknowledgements of replies), the attendance transitions (new status,
  * replacement, absences alert), the reminders an appointment gets, the
  * cancel rule, which expression of consent wins, the plausible
  * last_exam_on, and the moves of a new exam.completed (pairing, write
@@ -67,6 +67,25 @@ alert_verdict(const struct policy_send_input *in)
 	return verdict(POLICY_SEND, 0, NULL);
 }
 
+int
+policy_is_ack(int kind)
+{
+	return kind == REM_ACK_CONFIRMED || kind == REM_ACK_CANCELLED || kind == REM_ACK_MESSAGE;
+}
+
+/* The acknowledgement of a student's reply: by SMS, with consent, now. */
+static struct policy_verdict
+ack_verdict(const struct policy_send_input *in, int64_t now)
+{
+	if (in->r->channel != CH_SMS)
+		return verdict(POLICY_FAIL, 0, "acknowledgements go by SMS");
+	if (in->s->phone == NULL || !in->s->consent_sms)
+		return verdict(POLICY_CANCEL, 0, "no SMS consent or phone");
+	if (now - in->r->due_at > POLICY_ACK_MAX_LATE)
+		return verdict(POLICY_CANCEL, 0, "acknowledgement too late");
+	return verdict(POLICY_SEND, 0, NULL);
+}
+
 /* Quiet hours: to their end when that is still before the appointment. */
 static struct policy_verdict
 quiet_verdict(const struct config *cfg, int64_t starts_at, int64_t now)
@@ -102,6 +121,10 @@ policy_send_verdict(const struct config *cfg, const struct policy_send_input *in
 								     : "channel off: no [smtp] url");
 	if (s == NULL)
 		return verdict(POLICY_CANCEL, 0, "unknown student");
+	if (policy_is_ack(r->kind))
+		return ack_verdict(in, now);
+	if (r->kind == REM_ALERT_MESSAGES && in->messages <= 0)
+		return verdict(POLICY_CANCEL, 0, "no student message left to mail");
 	if (r->kind != REM_REMINDER)
 		return alert_verdict(in);
 	if (a == NULL || a->status != APPT_CONFIRMED)

@@ -56,11 +56,27 @@ struct policy_send_input {
 				     * channel is due too (after an outage, or several
 				     * moved to the end of the same quiet hours): only
 				     * the latest goes (contract section 2) */
+	int messages;               /* REM_ALERT_MESSAGES: students' messages not
+				     * mailed yet to the adviser */
 };
 
-/* The verdict on in->r at now. */
+/* An acknowledgement of a reply (REM_ACK_*) later than this after the
+ * reply is not sent: it would answer nothing the student remembers. */
+#define POLICY_ACK_MAX_LATE (6 * 3600)
+
+/*
+ * The verdict on in->r at now. Student reminders: every rule of section 2
+ * and 4. Acknowledgements of a reply (REM_ACK_*, SMS): the student just
+ * wrote, so quiet hours, the daily cap, the appointment's state and a
+ * stopped follow-up do not hold them; SMS consent (a STOP) and a phone
+ * do, and one more than POLICY_ACK_MAX_LATE late is cancelled. Adviser
+ * alerts: by email to an adviser with an address; a digest of students'
+ * messages with none left to mail is cancelled.
+ */
 struct policy_verdict policy_send_verdict(const struct config *cfg,
 					  const struct policy_send_input *in, int64_t now);
+/* 1 for the kinds of acknowledgements of a reply (REM_ACK_*), else 0. */
+int policy_is_ack(int kind);
 /* The local day of now as [*from, *to), for the daily cap's count. */
 void policy_today(int64_t now, int64_t *from, int64_t *to);
 const char *policy_action_name(enum policy_action a);

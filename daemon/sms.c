@@ -1,12 +1,13 @@
 /*
  * sms.c — SMS gateways (sms.h): Kannel sendsms (GET with charset=UTF-8,
  * coding=0 for GSM 03.38 texts, else 2; dlr-mask=19 and a dlr-url naming
- * the reminder with its secret), a JSON webhook, the file:// outbox, and the STOP reply
- * rule. Contract section 4. Answers of sendsms as in RECIPES.md: 202
- * "0: Accepted" and "3: Queued" are success, 503/429/5xx transient, other
- * 4xx (403 "Not routable", authorization) permanent. What the gateway
- * answered is kept only as its status code and a redacted first line
- * (reason_redact(), util.h).
+ * the reminder with its secret), a JSON webhook, the file:// outbox, and
+ * the keywords of students' replies (STOP; yes and no of contract section
+ * 8), all read after one normalisation. Contract section 4. Answers of
+ * sendsms as in RECIPES.md: 202 "0: Accepted" and "3: Queued" are success,
+ * 503/429/5xx transient, other 4xx (403 "Not routable", authorization)
+ * permanent. What the gateway answered is kept only as its status code and
+ * a redacted first line (reason_redact(), util.h).
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -77,34 +78,108 @@ sms_is_gsm(const char *text)
 	return gsm7_septets(text) >= 0;
 }
 
+/* Base letters of U+00C0..U+00FF, upper case (' ': not a letter). */
+static const char latin1_base[] =
+	"AAAAAAACEEEEIIIIDNOOOOO OUUUUYTSAAAAAAACEEEEIIIIDNOOOOO OUUUUYTY";
+_Static_assert(sizeof latin1_base == 0x100 - 0xc0 + 1, "one letter per code point");
+
+/* The upper-case ASCII letters code point cp folds to (at most 2, in
+ * out), or 0 when it is no letter or digit: a separator. */
+static size_t
+fold_cp(unsigned cp, char out[3])
+{
+	if (cp < 0x80) {
+		if (!isalnum((int)cp))
+			return 0;
+		out[0] = (char)toupper((int)cp);
+		return 1;
+	}
+	if (cp == 0x152 || cp == 0x153) {   /* Œ œ */
+		out[0] = 'O';
+		out[1] = 'E';
+		return 2;
+	}
+	if (cp >= 0xc0 && cp <= 0xff && latin1_base[cp - 0xc0] != ' ') {
+		out[0] = latin1_base[cp - 0xc0];
+		return 1;
+	}
+	if (cp >= 0x100 && cp <= 0x17f) {
+		/* Latin Extended-A: gsm7.c's base letter of each. */
+		char utf8[3] = { (char)(0xc0 | cp >> 6), (char)(0x80 | (cp & 0x3f)), '\0' };
+		char *t = gsm7_transliterate(utf8);
+		size_t n = 0;
+		for (size_t i = 0; t[i] && n < 2; i++)
+			if (isalpha((unsigned char)t[i]))
+				out[n++] = (char)toupper((unsigned char)t[i]);
+		free(t);
+		return n;
+	}
+	return 0;
+}
+
+int
+sms_normalise(const char *text, char *out, size_t outlen)
+{
+	size_t n = 0;
+	const char *p = text ? text : "";
+
+	if (outlen == 0)
+		return -1;
+	while (*p) {
+		char f[3];
+		unsigned cp;
+		size_t k;
+
+		p += gsm7_utf8_next(p, &cp);
+		k = fold_cp(cp, f);
+		if (k == 0) {
+			/* one space between words, none before the first */
+			if (n > 0 && out[n - 1] != ' ') {
+				if (n + 1 >= outlen)
+					return -1;
+				out[n++] = ' ';
+			}
+			continue;
+		}
+		/* Combining accents (U+0300..U+036F) follow their letter: dropped. */
+		if (n + k >= outlen)
+			return -1;
+		memcpy(out + n, f, k);
+		n += k;
+	}
+	while (n > 0 && out[n - 1] == ' ')
+		n--;
+	out[n] = '\0';
+	return (int)n;
+}
+
+enum sms_reply
+sms_reply_kind(const char *text)
+{
+	static const struct {
+		const char *word;
+		enum sms_reply kind;
+	} words[] = {
+		{ "STOP", SMS_REPLY_STOP }, { "ARRET", SMS_REPLY_STOP }, { "STOP SMS", SMS_REPLY_STOP },
+		{ "OUI", SMS_REPLY_YES }, { "YES", SMS_REPLY_YES }, { "OK", SMS_REPLY_YES },
+		{ "C", SMS_REPLY_YES },
+		{ "NON", SMS_REPLY_NO }, { "NO", SMS_REPLY_NO }, { "ANNULER", SMS_REPLY_NO },
+		{ "CANCEL", SMS_REPLY_NO },
+	};
+	char w[32];
+
+	if (sms_normalise(text, w, sizeof w) <= 0)
+		return SMS_REPLY_OTHER;
+	for (size_t i = 0; i < ARRAY_SIZE(words); i++)
+		if (strcmp(w, words[i].word) == 0)
+			return words[i].kind;
+	return SMS_REPLY_OTHER;
+}
+
 int
 sms_is_stop(const char *text)
 {
-	char w[32];
-	size_t n = 0;
-	const unsigned char *p = (const unsigned char *)(text ? text : "");
-
-	/* Keep letters (ASCII upper-cased, Ê/ê folded to E) and single spaces
-	 * between words; drop punctuation and spaces around. */
-	while (*p && n < sizeof w - 2) {
-		if (isalpha(*p)) {
-			w[n++] = (char)toupper(*p);
-			p++;
-		} else if ((p[0] == 0xc3 && (p[1] == 0x8a || p[1] == 0xaa))) {
-			w[n++] = 'E';
-			p += 2;
-		} else {
-			if (n > 0 && w[n - 1] != ' ')
-				w[n++] = ' ';
-			p++;
-		}
-	}
-	if (*p)
-		return 0;
-	while (n > 0 && w[n - 1] == ' ')
-		n--;
-	w[n] = '\0';
-	return strcmp(w, "STOP") == 0 || strcmp(w, "ARRET") == 0 || strcmp(w, "STOP SMS") == 0;
+	return sms_reply_kind(text) == SMS_REPLY_STOP;
 }
 
 static void

@@ -3,7 +3,8 @@
  * sendsms interface (GET, charset=UTF-8, UCS-2 when GSM 03.38 lacks a
  * character, dlr-mask + dlr-url back to relanced) or a generic JSON
  * webhook (POST of a body rendered from a template, configured headers,
- * bearer token), plus the file:// outbox; STOP replies recognition.
+ * bearer token), plus the file:// outbox; the keywords of students' replies
+ * (STOP, yes, no: one normalisation).
  */
 #ifndef RELANCE_SMS_H
 #define RELANCE_SMS_H
@@ -56,8 +57,23 @@ enum send_result sms_classify(const struct config *cfg, CURLcode rc, long code, 
 /* 1 if every character of the UTF-8 text is in GSM 03.38 (basic set or
  * extension table), 0 if it needs UCS-2. */
 int sms_is_gsm(const char *text);
-/* 1 if text is a STOP reply (STOP, ARRET, ARRÊT, STOP SMS; any case;
- * surrounding spaces and punctuation ignored). */
+/*
+ * Replies of students (contract sections 4 and 8), read after one
+ * normalisation: letters and digits only, upper case, accents and
+ * ligatures folded (é → E, Œ → OE), every run of anything else (spaces,
+ * punctuation, emoji) one space, none at either end. sms_normalise()
+ * writes that form of text (NULL: "") to out: its length, or -1 when it
+ * does not fit outlen (then it is no keyword).
+ */
+int sms_normalise(const char *text, char *out, size_t outlen);
+enum sms_reply {
+	SMS_REPLY_OTHER,            /* anything else: a message for the adviser */
+	SMS_REPLY_STOP,             /* STOP, ARRET, ARRÊT, STOP SMS */
+	SMS_REPLY_YES,              /* OUI, YES, OK, C: confirms */
+	SMS_REPLY_NO,               /* NON, NO, ANNULER, CANCEL: cancels */
+};
+enum sms_reply sms_reply_kind(const char *text);
+/* 1 if text is a STOP reply (sms_reply_kind() == SMS_REPLY_STOP). */
 int sms_is_stop(const char *text);
 /* Writes DIR/<id>.json with to, from and text. 0 or -1. */
 int sms_outbox_write(const char *dir, int64_t id, const char *sender, const char *to,

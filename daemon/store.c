@@ -144,6 +144,12 @@ static const char *const migrations[] = {
 	"CREATE INDEX student_messages_unmailed ON student_messages(adviser_id, received_at)"
 	" WHERE mailed_at IS NULL;"
 	"CREATE INDEX student_messages_received ON student_messages(received_at);",
+	/* 9: the adviser a digest of students' messages (REM_ALERT_MESSAGES)
+	 * goes to: one row per adviser and hour, its student_id the student
+	 * of the oldest message listed (reminders.student_id is NOT NULL) */
+	"ALTER TABLE reminders ADD COLUMN adviser_id TEXT;"
+	"CREATE INDEX reminders_adviser ON reminders(adviser_id, due_at)"
+	" WHERE adviser_id IS NOT NULL;",
 };
 /* ---- statement registry -------------------------------------------------------- */
 

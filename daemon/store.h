@@ -308,10 +308,24 @@ struct indicators {
 	int64_t dropins_attended, dropins_missed, dropins_excused, dropins_planned;
 	int64_t situation[SITUATION_N]; /* by enum situation, [SIT_NONE] none recorded */
 	int64_t workshops_present, workshops_recorded;
+	/* students' answers on check-ins and drop-ins (contract section 8):
+	 * answerable = not cancelled by relance (cancelled by the student
+	 * included); of them confirmed, cancelled by the student, moved; the
+	 * attended and missed ones confirmed or moved, and with no answer */
+	int64_t answerable, confirmed, cancelled, moved;
+	int64_t confirmed_attended, confirmed_missed, unconfirmed_attended, unconfirmed_missed;
 };
 /* final_index: plan_index of the last check-in (the +180-day one). */
 int store_ctl_each_indicators(struct store *st, int final_index,
 			      void (*fn)(const struct indicators *in, void *arg), void *arg);
+/* Students' messages for advisers received at or after since, oldest
+ * first, with the UID of the appointment each is about ("" for none); m
+ * and uid are valid during the call only. */
+struct student_message;
+int store_ctl_each_reply(struct store *st, int64_t since,
+			 void (*fn)(const struct student_message *m, const char *appt_uid,
+				    void *arg),
+			 void *arg);
 /* Replaces the feed token of an adviser, student or establishment (kind:
  * enum store_feed_kind) by a new one (written to out): 1, 0 no such id (or
  * kind), -1 error. */
@@ -352,6 +366,33 @@ int store_adviser_contact(struct store *st, const char *id, char **name, char **
 /* Is there a reminder of the appointment on channel with that due time,
  * not cancelled? 1, 0, -1. */
 int store_reminder_twin(struct store *st, int64_t appointment_id, int channel, int64_t due_at);
+/*
+ * Digests of students' messages for their advisers (contract section 8):
+ * store_digests_queue() adds, due at now, one REM_ALERT_MESSAGES email row
+ * (reminders.adviser_id set) for each adviser with an email address and
+ * messages not mailed yet, unless one of theirs is pending or being sent,
+ * or was due, sent or failed less than gap seconds ago: how many, or -1.
+ * store_reminder_adviser(): the adviser of such a row (malloc'd in *out,
+ * NULL for none): 1, 0 no such reminder, -1.
+ */
+int store_digests_queue(struct store *st, int64_t now, int64_t gap);
+int store_reminder_adviser(struct store *st, int64_t reminder_id, char **out);
+/* One message of a digest (strings malloc'd). */
+struct digest_message {
+	int64_t id;
+	char *given_name, *family_name;     /* the student's (NULL when unknown) */
+	int64_t appt_starts_at;             /* the appointment it is about, 0: none */
+	int64_t received_at;
+	char *text;
+};
+/* The adviser's messages not mailed yet, oldest first, at most limit (free
+ * with store_digest_messages_free): 0 or -1. */
+int store_digest_messages(struct store *st, const char *adviser_id, int limit,
+			  struct digest_message **out, size_t *n);
+void store_digest_messages_free(struct digest_message *v, size_t n);
+/* The digest reminder_id was sent at now: its adviser's messages up to id
+ * upto (those it listed) are mailed. 0 or -1. */
+int store_digest_mailed(struct store *st, int64_t reminder_id, int64_t upto, int64_t now);
 /* Is there a later student reminder than r (same appointment and channel,
  * due after r, or at the same time with a larger id) that is due at now
  * and not sent yet (pending or being sent)? 1, 0, -1. */

@@ -1,7 +1,7 @@
 /*
  * store_admin.c — the store's side of relancectl (ctl.c): the read side on
  * a read-only connection (counts, counters, database size, reminders, dead
- * letters, indicators) and its two writing actions, feed revocation and
+ * letters, indicators, students' messages) and its two writing actions, feed revocation and
  * the retry of a reminder, with the change counter kept in step.
  */
 #include <stdio.h>
@@ -140,6 +140,9 @@ indicators_from_row(sqlite3_stmt *s, struct indicators *in)
 		&in->situation[SIT_NONE], &in->situation[SIT_EMPLOYED], &in->situation[SIT_TRAINING],
 		&in->situation[SIT_SEEKING], &in->situation[SIT_UNKNOWN],
 		&in->workshops_present, &in->workshops_recorded,
+		&in->answerable, &in->confirmed, &in->cancelled, &in->moved,
+		&in->confirmed_attended, &in->confirmed_missed, &in->unconfirmed_attended,
+		&in->unconfirmed_missed,
 	};
 	memset(in, 0, sizeof *in);
 	in->uai = col_str(s, 0);
@@ -160,6 +163,27 @@ store_ctl_each_indicators(struct store *st, int final_index,
 		struct indicators in;
 		indicators_from_row(s, &in);
 		fn(&in, arg);
+	}
+	return rc;
+}
+
+int
+store_ctl_each_reply(struct store *st, int64_t since,
+		     void (*fn)(const struct student_message *, const char *, void *), void *arg)
+{
+	sqlite3_stmt *s = stmt_bind(st, ST_CTL_REPLIES, "l", since);
+	int rc;
+
+	while ((rc = next_row(st, s, "students' messages")) > 0) {
+		struct student_message m = {
+			.id = sqlite3_column_int64(s, 0), .student_id = col_str(s, 1),
+			.adviser_id = col_str(s, 2), .appointment_id = sqlite3_column_int64(s, 3),
+			.via = sqlite3_column_int(s, 4), .text = col_str(s, 5),
+			.received_at = sqlite3_column_int64(s, 6),
+			.mailed_at = sqlite3_column_int64(s, 7),
+		};
+		if (m.student_id != NULL && m.text != NULL)
+			fn(&m, col_str(s, 8), arg);
 	}
 	return rc;
 }

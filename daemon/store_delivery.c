@@ -1,8 +1,9 @@
 /*
  * store_delivery.c — the store's side of delivery (dispatch.c, sms.c,
  * smtp.c): due reminders by channel, their outcome and attempts, the daily
- * cap, adviser contacts, reminder twins; then the HTTP receipts (httpd.c:
- * delivery reports and STOP replies), which change a student's consent.
+ * cap, adviser contacts, reminder twins, the digests of students' messages
+ * for advisers; then the HTTP receipts (httpd.c: delivery reports and STOP
+ * replies), which change a student's consent.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -152,6 +153,72 @@ store_reminder_superseded(struct store *st, const struct reminder *r, int64_t no
 	return one_row(st, stmt_bind(st, ST_REM_SUPERSEDED, "lilll", r->appointment_id, r->channel,
 				     r->id, r->due_at, now),
 		       NULL, NULL, "later reminder");
+}
+
+/* ---- digests of students' messages --------------------------------------------------- */
+
+int
+store_digests_queue(struct store *st, int64_t now, int64_t gap)
+{
+	if (exec_bound(st, ST_DIGEST_QUEUE, "queue message digests", "ll", now, gap))
+		return -1;
+	return sqlite3_changes(st->db);
+}
+
+static void
+text_from_row(sqlite3_stmt *s, void *p)
+{
+	*(char **)p = col_text(s, 0);
+}
+
+int
+store_reminder_adviser(struct store *st, int64_t reminder_id, char **out)
+{
+	*out = NULL;
+	return one_row(st, stmt_bind(st, ST_REM_ADVISER, "l", reminder_id), text_from_row, out,
+		       "reminder adviser");
+}
+
+static void
+digest_from_row(sqlite3_stmt *s, void *p)
+{
+	struct digest_message *m = p;
+	row_get(s, "lttllt", &m->id, &m->given_name, &m->family_name, &m->appt_starts_at,
+		&m->received_at, &m->text);
+}
+
+int
+store_digest_messages(struct store *st, const char *adviser_id, int limit,
+		      struct digest_message **out, size_t *n)
+{
+	void *v = NULL;
+	int rc = rows_collect(st, stmt_bind(st, ST_DIGEST_MESSAGES, "si", adviser_id, limit),
+			      sizeof **out, digest_from_row, &v, n, "digest messages");
+
+	*out = v;
+	if (rc != 0) {
+		store_digest_messages_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
+void
+store_digest_messages_free(struct digest_message *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].given_name);
+		free(v[i].family_name);
+		free(v[i].text);
+	}
+	free(v);
+}
+
+int
+store_digest_mailed(struct store *st, int64_t reminder_id, int64_t upto, int64_t now)
+{
+	return exec_bound(st, ST_DIGEST_MAILED, "messages mailed", "lll", now, reminder_id, upto);
 }
 
 /* ---- HTTP receipts (delivery reports, STOP replies) ------------------------------------ */

@@ -177,7 +177,12 @@
 		" WHERE status = {REM_PENDING} AND channel = ? AND next_at <= ?")
 
 /* Per (uai, programme): students, check-ins and drop-ins by outcome,
- * situations at the final check-in, workshops. */
+ * situations at the final check-in, workshops; students' answers
+ * (contract section 8) on check-ins and drop-ins not cancelled by relance
+ * (an, those cancelled by the student included): confirmed, cancelled by
+ * the student, moved; and the outcome of those answered (confirmed or
+ * moved: cfa, cfm) and not (ufa, ufm). */
+#define CTL_ANSWERED "kind IN ({KIND_CHECKIN}, {KIND_DROPIN}) AND"
 #define CTL_INDICATORS_SQL \
 	"WITH a AS (SELECT student_id," \
 	"  sum(kind = {KIND_CHECKIN} AND status = {APPT_ATTENDED}) ca," \
@@ -188,7 +193,17 @@
 	"  sum(kind = {KIND_DROPIN} AND status = {APPT_MISSED}) dm," \
 	"  sum(kind = {KIND_DROPIN} AND status = {APPT_EXCUSED}) de," \
 	"  sum(kind = {KIND_DROPIN} AND status = {APPT_CONFIRMED}) dp," \
-	"  max(CASE WHEN kind = {KIND_CHECKIN} AND plan_index = ?1 THEN situation ELSE 0 END) sit" \
+	"  max(CASE WHEN kind = {KIND_CHECKIN} AND plan_index = ?1 THEN situation ELSE 0 END) sit," \
+	"  sum(" CTL_ANSWERED " (status <> {APPT_CANCELLED} OR answer = {ANSWER_CANCELLED})) an," \
+	"  sum(" CTL_ANSWERED " answer = {ANSWER_CONFIRMED}) ac," \
+	"  sum(" CTL_ANSWERED " answer = {ANSWER_CANCELLED} AND status = {APPT_CANCELLED}) ax," \
+	"  sum(" CTL_ANSWERED " moves > 0) am," \
+	"  sum(" CTL_ANSWERED " (answer = {ANSWER_CONFIRMED} OR moves > 0)" \
+	"   AND status = {APPT_ATTENDED}) cfa," \
+	"  sum(" CTL_ANSWERED " (answer = {ANSWER_CONFIRMED} OR moves > 0)" \
+	"   AND status = {APPT_MISSED}) cfm," \
+	"  sum(" CTL_ANSWERED " answer = {ANSWER_NONE} AND moves = 0 AND status = {APPT_ATTENDED}) ufa," \
+	"  sum(" CTL_ANSWERED " answer = {ANSWER_NONE} AND moves = 0 AND status = {APPT_MISSED}) ufm" \
 	"  FROM appointments GROUP BY student_id)," \
 	" w AS (SELECT student_id, sum(status = {ATT_PRESENT}) wp, count(*) wr FROM attendance" \
 	"  WHERE kind = {KIND_WORKSHOP} GROUP BY student_id)" \
@@ -198,7 +213,9 @@
 	"  total(a.da), total(a.dm), total(a.de), total(a.dp)," \
 	"  sum(coalesce(a.sit, 0) NOT BETWEEN {SIT_EMPLOYED} AND {SIT_UNKNOWN})," \
 	"  sum(a.sit = {SIT_EMPLOYED}), sum(a.sit = {SIT_TRAINING})," \
-	"  sum(a.sit = {SIT_SEEKING}), sum(a.sit = {SIT_UNKNOWN}), total(w.wp), total(w.wr)" \
+	"  sum(a.sit = {SIT_SEEKING}), sum(a.sit = {SIT_UNKNOWN}), total(w.wp), total(w.wr)," \
+	"  total(a.an), total(a.ac), total(a.ax), total(a.am), total(a.cfa), total(a.cfm)," \
+	"  total(a.ufa), total(a.ufm)" \
 	" FROM students s LEFT JOIN a ON a.student_id = s.id" \
 	" LEFT JOIN w ON w.student_id = s.id LEFT JOIN establishments e ON e.uai = s.uai" \
 	" GROUP BY s.uai, coalesce(s.programme_code, '') ORDER BY 1, 3"
@@ -225,6 +242,10 @@
 	X(ST_CTL_DEAD, "SELECT id, topic, partition, offset, reason, payload, received_at" \
 		" FROM dead_letters ORDER BY id") \
 	X(ST_CTL_INDICATORS, CTL_INDICATORS_SQL) \
+	X(ST_CTL_REPLIES, "SELECT m.id, m.student_id, m.adviser_id, coalesce(m.appointment_id, 0)," \
+		" m.via, m.text, m.received_at, coalesce(m.mailed_at, 0), coalesce(a.uid, '')" \
+		" FROM student_messages m LEFT JOIN appointments a ON a.id = m.appointment_id" \
+		" WHERE m.received_at >= ? ORDER BY m.received_at, m.id") \
 	X(ST_CTL_REVOKE_ADVISER, "UPDATE advisers SET feed_token = ?1 WHERE id = ?2") \
 	X(ST_CTL_REVOKE_STUDENT, "UPDATE students SET feed_token = ?1 WHERE id = ?2") \
 	X(ST_CTL_REVOKE_ESTAB, "UPDATE establishments SET feed_token = ?1 WHERE uai = ?2") \
@@ -261,7 +282,29 @@
 	X(ST_CONSENT_SMS, "UPDATE students SET consent_sms = ?, consent_sms_at = ?," \
 		" consent_sms_by = ?, updated_at = ? WHERE id = ?") \
 	X(ST_CONSENT_EMAIL, "UPDATE students SET consent_email = ?, consent_email_at = ?," \
-		" consent_email_by = ?, updated_at = ? WHERE id = ?")
+		" consent_email_by = ?, updated_at = ? WHERE id = ?") \
+	/* Digests of students' messages (contract section 8): a row due now \
+	 * (?1) for each adviser with an email address and unmailed messages, \
+	 * unless a digest of theirs is waiting or went (or failed) less than \
+	 * ?2 seconds ago. */ \
+	X(ST_DIGEST_QUEUE, "INSERT INTO reminders(appointment_id, student_id, channel, kind, due_at," \
+		" next_at, status, created_at, adviser_id) SELECT NULL, (SELECT m2.student_id" \
+		" FROM student_messages m2 WHERE m2.adviser_id = m.adviser_id AND m2.mailed_at IS NULL" \
+		" ORDER BY m2.id LIMIT 1), {CH_EMAIL}, {REM_ALERT_MESSAGES}, ?1, ?1, {REM_PENDING}, ?1," \
+		" m.adviser_id FROM (SELECT DISTINCT adviser_id FROM student_messages" \
+		" WHERE mailed_at IS NULL AND adviser_id IS NOT NULL) m" \
+		" JOIN advisers v ON v.id = m.adviser_id AND coalesce(v.email, '') <> ''" \
+		" WHERE NOT EXISTS(SELECT 1 FROM reminders r WHERE r.adviser_id = m.adviser_id" \
+		" AND r.kind = {REM_ALERT_MESSAGES} AND (r.status IN ({REM_PENDING}, {REM_SENDING})" \
+		" OR max(r.due_at, r.next_at, coalesce(r.sent_at, 0)) > ?1 - ?2))") \
+	X(ST_REM_ADVISER, "SELECT adviser_id FROM reminders WHERE id = ?") \
+	X(ST_DIGEST_MESSAGES, "SELECT m.id, s.given_name, s.family_name, coalesce(a.starts_at, 0)," \
+		" m.received_at, m.text FROM student_messages m" \
+		" LEFT JOIN students s ON s.id = m.student_id" \
+		" LEFT JOIN appointments a ON a.id = m.appointment_id" \
+		" WHERE m.adviser_id = ?1 AND m.mailed_at IS NULL ORDER BY m.id LIMIT ?2") \
+	X(ST_DIGEST_MAILED, "UPDATE student_messages SET mailed_at = ?1 WHERE adviser_id =" \
+		" (SELECT adviser_id FROM reminders WHERE id = ?2) AND mailed_at IS NULL AND id <= ?3")
 
 /* store_hold.c: events held until their student is known (contract 1.4).
  * The key of the message is NULL when it had none (?10 = 0). */

@@ -27,6 +27,10 @@ static const char *const files[TPL_COUNT] = {
 	[TPL_ALERT_ABSENCES] = "alert-absences.email",
 	[TPL_ALERT_LOST] = "alert-lost.email",
 	[TPL_SMS_WEBHOOK] = "webhook.json",
+	[TPL_SMS_ACK_CONFIRMED] = "ack-confirmed.sms",
+	[TPL_SMS_ACK_CANCELLED] = "ack-cancelled.sms",
+	[TPL_SMS_ACK_MESSAGE] = "ack-message.sms",
+	[TPL_ALERT_MESSAGES] = "alert-messages.email",
 };
 
 static const char *const reminder_vars[] = {
@@ -39,6 +43,12 @@ static const char *const alert_vars[] = {
 	"lost_after", "establishment", "programme", NULL
 };
 static const char *const webhook_vars[] = { "to", "text", "sender", "reminder_id", NULL };
+/* Acknowledgements: the appointment answered (none for a message without
+ * one: its placeholders render empty) and its personal link. */
+static const char *const ack_vars[] = {
+	"given_name", "date", "time", "weekday", "location", "adviser_name", "kind", "link", NULL
+};
+static const char *const digest_vars[] = { "adviser_name", "count", "messages", NULL };
 
 static const char *const *const known[TPL_COUNT] = {
 	[TPL_SMS_REMINDER] = reminder_vars,
@@ -46,6 +56,10 @@ static const char *const *const known[TPL_COUNT] = {
 	[TPL_ALERT_ABSENCES] = alert_vars,
 	[TPL_ALERT_LOST] = alert_vars,
 	[TPL_SMS_WEBHOOK] = webhook_vars,
+	[TPL_SMS_ACK_CONFIRMED] = ack_vars,
+	[TPL_SMS_ACK_CANCELLED] = ack_vars,
+	[TPL_SMS_ACK_MESSAGE] = ack_vars,
+	[TPL_ALERT_MESSAGES] = digest_vars,
 };
 
 struct tpl {
@@ -60,7 +74,8 @@ struct templates {
 static int
 is_email(enum tpl_id id)
 {
-	return id == TPL_EMAIL_REMINDER || id == TPL_ALERT_ABSENCES || id == TPL_ALERT_LOST;
+	return id == TPL_EMAIL_REMINDER || id == TPL_ALERT_ABSENCES || id == TPL_ALERT_LOST ||
+	       id == TPL_ALERT_MESSAGES;
 }
 
 static int
@@ -494,7 +509,14 @@ char *
 template_render_sms(const struct templates *t, const char *locale, const struct tpl_var *vars,
 		    size_t nvars, int gsm7)
 {
-	const char *body = t->t[TPL_SMS_REMINDER][locale_index(locale)].body, *o;
+	return template_render_sms_id(t, TPL_SMS_REMINDER, locale, vars, nvars, gsm7);
+}
+
+char *
+template_render_sms_id(const struct templates *t, enum tpl_id id, const char *locale,
+		       const struct tpl_var *vars, size_t nvars, int gsm7)
+{
+	const char *body = t->t[id][locale_index(locale)].body, *o;
 	struct tpl_var *v;
 	char **own, *text;
 	int keep = 0;

@@ -1,6 +1,7 @@
 /*
  * template.h — message templates of relanced: SMS and email reminders in
- * French and English, adviser alerts (two absences, lost student) and the
+ * French and English, the SMS acknowledgements of students' replies,
+ * adviser alerts (two absences, lost student, students' messages) and the
  * JSON body of the SMS webhook, loaded from [templates] dir
  * (conf/templates/README lists the files and placeholders).
  *
@@ -27,6 +28,11 @@ enum tpl_id {
 	TPL_ALERT_ABSENCES,         /* <locale>/alert-absences.email */
 	TPL_ALERT_LOST,             /* <locale>/alert-lost.email */
 	TPL_SMS_WEBHOOK,            /* webhook.json (no locale; values JSON-escaped) */
+	TPL_SMS_ACK_CONFIRMED,      /* <locale>/ack-confirmed.sms: a student's "yes" */
+	TPL_SMS_ACK_CANCELLED,      /* <locale>/ack-cancelled.sms: a student's "no" */
+	TPL_SMS_ACK_MESSAGE,        /* <locale>/ack-message.sms: any other reply */
+	TPL_ALERT_MESSAGES,         /* <locale>/alert-messages.email: students' messages
+				     * to an adviser, [calendar] adviser_locale */
 	TPL_COUNT
 };
 
@@ -66,6 +72,10 @@ char *template_render(const struct templates *t, enum tpl_id id, const char *loc
  */
 char *template_render_sms(const struct templates *t, const char *locale,
 			  const struct tpl_var *vars, size_t nvars, int gsm7);
+/* The same for the SMS template id (TPL_SMS_REMINDER or TPL_SMS_ACK_*):
+ * the link ({link}) is never shortened either. */
+char *template_render_sms_id(const struct templates *t, enum tpl_id id, const char *locale,
+			     const struct tpl_var *vars, size_t nvars, int gsm7);
 
 /* File name of a template, relative to the directory ("fr/reminder.sms"). */
 const char *template_file(enum tpl_id id, const char *locale);

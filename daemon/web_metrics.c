@@ -14,7 +14,12 @@
  *                  callbacks' counters since start, the age of the oldest
  *                  due reminder per channel, the students' page's
  *                  counters (views, answers, refusals, failed lookups,
- *                  rate-limited requests). Counter names end in _total.
+ *                  rate-limited requests), students' answers by kind and
+ *                  origin, SMS replies not understood or from unknown
+ *                  numbers, and the answer indicators per establishment and
+ *                  programme (gauges, read from the store at most once a
+ *                  minute, for at most INDICATOR_GROUPS pairs). Counter
+ *                  names end in _total.
  *
  * Every metric of relanced is formatted here; the modules only count.
  */
@@ -29,6 +34,7 @@
 #include "httpd.h"
 #include "model.h"
 #include "plan.h"
+#include "reply.h"
 #include "store.h"
 #include "util.h"
 #include "web_metrics.h"
@@ -324,6 +330,159 @@ sending(FILE *out, const struct web_metrics_src *src)
 	}
 }
 
+/* ---- /metrics: students' answers (contract section 8) ------------------------------ */
+
+static void
+answers(FILE *out, const struct web_metrics_src *src)
+{
+	static const int as[] = { ANSWER_CONFIRMED, ANSWER_CANCELLED, ANSWER_MOVED, ANSWER_MESSAGE };
+	const struct reply_stats *rs = src->reply ? reply_stats(src->reply) : NULL;
+	const struct web_sms_stats *ws = src->sms ? web_sms_stats(src->sms) : NULL;
+
+	fputs("# HELP relance_answers_total Students' answers applied since start, by answer and"
+	      " where they came from (a message is a reply kept for the adviser).\n"
+	      "# TYPE relance_answers_total counter\n", out);
+	for (size_t i = 0; i < ARRAY_SIZE(as); i++) {
+		uint64_t all = rs ? rs->answers[as[i]] : 0, sms = ws ? ws->answers[as[i]] : 0;
+		fprintf(out, "relance_answers_total{answer=\"%s\",via=\"sms\"} %llu\n"
+			     "relance_answers_total{answer=\"%s\",via=\"web\"} %llu\n",
+			answer_name(as[i]), (unsigned long long)sms, answer_name(as[i]),
+			(unsigned long long)(all > sms ? all - sms : 0));
+	}
+	fprintf(out, "# HELP relance_answers_refused_total Answers refused since start (moves used"
+		     " up, slot taken, appointment cancelled or started).\n"
+		     "# TYPE relance_answers_refused_total counter\n"
+		     "relance_answers_refused_total %llu\n"
+		     "# HELP relance_sms_replies_total SMS replies of students since start that were"
+		     " no keyword (kept for the adviser: not_understood) or came from a number of"
+		     " no student (unknown_number).\n"
+		     "# TYPE relance_sms_replies_total counter\n"
+		     "relance_sms_replies_total{result=\"not_understood\"} %llu\n"
+		     "relance_sms_replies_total{result=\"unknown_number\"} %llu\n",
+		(unsigned long long)(rs ? rs->refused : 0),
+		(unsigned long long)(ws ? ws->not_understood : 0),
+		(unsigned long long)(ws ? ws->unknown_number : 0));
+}
+
+/* The indicators of section 8 per establishment and programme as gauges:
+ * the appointments students could answer, the share confirmed, cancelled
+ * and moved, and the attendance rate of the answered (confirmed or moved)
+ * and unanswered ones (left out while nothing is recorded). Read from the
+ * store at most every INDICATOR_MS (a scan of the appointments), at most
+ * INDICATOR_GROUPS pairs (relancectl indicators has them all). */
+#define INDICATOR_MS (60 * 1000)
+#define INDICATOR_GROUPS 500
+
+struct ind_cache {
+	int64_t at;                 /* mono ms of the last read, 0: never */
+	char *text;                 /* the samples, after their HELP and TYPE */
+	size_t groups;
+	FILE *f[3];                 /* while reading: one stream per metric */
+	char *buf[3];
+	size_t len[3];
+};
+static struct ind_cache ind_cache;
+
+static void
+ind_labels(FILE *f, const char *name, const struct indicators *in)
+{
+	fputs(name, f);
+	fputs("{uai=\"", f);
+	label_escaped(f, in->uai);
+	fputs("\",programme=\"", f);
+	label_escaped(f, in->programme_code);
+	fputc('"', f);
+}
+
+static void
+ind_row(const struct indicators *in, void *arg)
+{
+	struct ind_cache *c = arg;
+	const int64_t shares[3] = { in->confirmed, in->cancelled, in->moved };
+	const char *const names[3] = { "confirmed", "cancelled", "moved" };
+	const int64_t att[2][2] = { { in->confirmed_attended, in->confirmed_missed },
+				    { in->unconfirmed_attended, in->unconfirmed_missed } };
+
+	if (++c->groups > INDICATOR_GROUPS)
+		return;
+	ind_labels(c->f[0], "relance_indicator_appointments", in);
+	fprintf(c->f[0], "} %lld\n", (long long)in->answerable);
+	for (int i = 0; i < 3 && in->answerable > 0; i++) {
+		ind_labels(c->f[1], "relance_indicator_answer_share", in);
+		fprintf(c->f[1], ",answer=\"%s\"} %.4f\n", names[i],
+			(double)shares[i] / (double)in->answerable);
+	}
+	for (int i = 0; i < 2; i++) {
+		if (att[i][0] + att[i][1] == 0)
+			continue;
+		ind_labels(c->f[2], "relance_indicator_attendance_rate", in);
+		fprintf(c->f[2], ",answered=\"%s\"} %.4f\n", i ? "no" : "yes",
+			(double)att[i][0] / (double)(att[i][0] + att[i][1]));
+	}
+}
+
+/* Reads the indicators into the cache: 0 or -1 (the cache kept). */
+static int
+ind_read(struct store *st)
+{
+	static const char *const head[3] = {
+		"# HELP relance_indicator_appointments Check-ins and drop-ins students could answer"
+		" (not cancelled by relance), by establishment and programme.\n"
+		"# TYPE relance_indicator_appointments gauge\n",
+		"# HELP relance_indicator_answer_share Share of those appointments confirmed,"
+		" cancelled or moved by the student.\n"
+		"# TYPE relance_indicator_answer_share gauge\n",
+		"# HELP relance_indicator_attendance_rate Attendance rate of past appointments"
+		" answered (confirmed or moved: yes) and not (no).\n"
+		"# TYPE relance_indicator_attendance_rate gauge\n",
+	};
+	struct ind_cache *c = &ind_cache;
+	struct strbuf b = { 0 };
+	int rc;
+
+	c->groups = 0;
+	rc = 0;
+	for (int i = 0; i < 3; i++)
+		if ((c->f[i] = open_memstream(&c->buf[i], &c->len[i])) == NULL)
+			rc = -1;
+	if (rc == 0)
+		rc = store_ctl_each_indicators(st, -1, ind_row, c);
+	strbuf_add(&b, "", 0);
+	for (int i = 0; i < 3; i++) {
+		/* a metric with no sample (no attendance yet) is left out */
+		if (c->f[i] && fclose(c->f[i]) == 0 && rc == 0 && c->len[i] > 0) {
+			strbuf_add(&b, head[i], strlen(head[i]));
+			strbuf_add(&b, c->buf[i], c->len[i]);
+		}
+		free(c->buf[i]);
+		c->f[i] = NULL;
+		c->buf[i] = NULL;
+	}
+	if (rc != 0) {
+		free(b.p);
+		return -1;
+	}
+	if (c->groups > INDICATOR_GROUPS) {
+		const char *note = "# relance_indicator_*: the first 500 establishment-programme"
+				   " pairs only (relancectl indicators lists them all)\n";
+		strbuf_add(&b, note, strlen(note));
+	}
+	free(c->text);
+	c->text = b.p;
+	c->at = clock_mono_ms();
+	return 0;
+}
+
+static void
+indicators(FILE *out, struct store *st)
+{
+	if ((ind_cache.at == 0 || clock_mono_ms() - ind_cache.at >= INDICATOR_MS) &&
+	    ind_read(st) != 0)
+		fputs("# indicators unavailable (store error)\n", out);
+	if (ind_cache.text)
+		fputs(ind_cache.text, out);
+}
+
 /* ---- /metrics: the students' page ------------------------------------------------- */
 
 static void
@@ -412,6 +571,8 @@ on_metrics(const struct httpd_request *req, struct httpd_response *resp, void *a
 	if (src->cons && src->pl)
 		counters(m.out, consumer_stats(src->cons), plan_stats(src->pl));
 	sending(m.out, src);
+	answers(m.out, src);
+	indicators(m.out, src->st);
 	page_counters(m.out, src->page);
 	if (fclose(m.out) != 0) {
 		free(buf);

@@ -10,6 +10,7 @@ struct dispatch;
 struct feed;
 struct httpd;
 struct planner;
+struct reply;
 struct store;
 struct web_reply;
 struct web_sms;
@@ -25,6 +26,7 @@ struct web_metrics_src {
 	struct planner *pl;
 	struct dispatch *disp;
 	const struct web_sms *sms;
+	const struct reply *reply;  /* students' answers (may be NULL) */
 	const struct web_reply *page;    /* the students' page (web_reply.h) */
 };
 

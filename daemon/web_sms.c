@@ -8,13 +8,19 @@
  *       as a contact, "undelivered" (2, 16) fails a sent reminder (email
  *       fallback and outcome event through dispatch.h)
  *   /sms/kannel/incoming?from=<phone>&text=<text>
- *       an incoming SMS: a STOP reply withdraws the SMS consent of every
- *       student with that number (in any form: phone.h) and cancels their
- *       pending SMS; anything else is counted and ignored
+ *       an incoming SMS, read by sms_reply_kind() (sms.h): a STOP reply
+ *       withdraws the SMS consent of every student with that number (in
+ *       any form: phone.h) and cancels their pending SMS; OUI / YES / OK /
+ *       C confirms and NON / NO / ANNULER / CANCEL cancels the next
+ *       appointment among those students, anything else is kept as a
+ *       message for the adviser (contract section 8: reply_sms(), which
+ *       queues the acknowledgement); from a number of no student, only
+ *       counted
  *
  * GET or POST; only from [sms] allow_from (default the loopback: 403
  * otherwise); 400 when an argument is missing or malformed, 404 for a
- * report about no SMS reminder, 500 when the store fails.
+ * report about no SMS reminder, 500 when the store fails (Kannel tries
+ * again: nothing was changed).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -27,6 +33,7 @@
 #include "log.h"
 #include "model.h"
 #include "phone.h"
+#include "reply.h"
 #include "sms.h"
 #include "store.h"
 #include "util.h"
@@ -36,6 +43,7 @@ struct web_sms {
 	const struct config *cfg;
 	struct store *st;
 	struct dispatch *d;
+	struct reply *rep;
 	struct web_sms_stats stats;
 };
 
@@ -240,22 +248,72 @@ out:
 	return rc;
 }
 
+/*
+ * A student's answer a (ANSWER_CONFIRMED, _CANCELLED or _MESSAGE) from
+ * phone: reply_sms() with the students of the number, in its own store
+ * transaction (a number of no student is only counted: no answer, no
+ * acknowledgement). 0, or -1 on a store error (nothing changed).
+ */
+static int
+answer_reply(struct web_sms *w, const char *phone, enum answer a, const char *text, int64_t now)
+{
+	char e164[PHONE_E164_MAX], **ids = NULL;
+	uint64_t before[ANSWER_N];
+	const char *to = NULL;
+	size_t n = 0;
+	int rc = -1;
+	enum reply_result res;
+
+	if (phone_e164(phone, w->cfg->sms.country, e164) == 0 &&
+	    store_students_by_phone(w->st, e164, &ids, &n) != 0)
+		return -1;
+	if (n == 0 || w->rep == NULL) {
+		w->stats.unknown_number++;
+		log_info("SMS reply from a number that belongs to no student: not kept");
+		rc = store_counter_add(w->st, "sms_reply_unknown", 1);
+		goto out;
+	}
+	memcpy(before, reply_stats(w->rep)->answers, sizeof before);
+	res = reply_sms(w->rep, ids, n, a, text, now, &to);
+	if (res == REPLY_ERROR)
+		goto out;
+	/* What it became: a yes or no with nothing to answer is a message. */
+	for (int k = 0; k < ANSWER_N; k++)
+		if (reply_stats(w->rep)->answers[k] != before[k]) {
+			w->stats.answers[k] += reply_stats(w->rep)->answers[k] - before[k];
+			log_info("student %s: SMS reply taken as %s%s", to ? to : "?", answer_name(k),
+				 k != (int)a ? " (nothing to answer)" : "");
+		}
+	if (res == REPLY_ALREADY)
+		log_info("student %s: SMS reply %s again: acknowledged, nothing changed",
+			 to ? to : "?", answer_name(a));
+	rc = 0;
+out:
+	store_ids_free(ids, n);
+	return rc;
+}
+
 static int
 on_incoming(const struct httpd_request *req, struct httpd_response *resp, void *arg)
 {
 	struct web_sms *w = arg;
 	const char *from = httpd_arg(req, "from"), *text = httpd_arg(req, "text");
+	enum sms_reply kind;
 
 	if (!callback_ok(w, req, resp, from, text, "from and text required\n"))
 		return 0;
 	w->stats.incoming++;
-	if (!sms_is_stop(text)) {
-		log_debug("incoming SMS that is not a STOP reply: ignored");
-		if (store_counter_add(w->st, "sms_incoming_other", 1) != 0)
-			return -1;  /* answered 500; nothing else was changed */
-	} else {
+	kind = sms_reply_kind(text);
+	if (kind == SMS_REPLY_STOP) {
 		w->stats.stop_replies++;
 		if (stop_reply(w, from, clock_now()) != 0)
+			return -1;  /* answered 500; nothing was changed */
+	} else {
+		if (kind == SMS_REPLY_OTHER)
+			w->stats.not_understood++;
+		if (answer_reply(w, from, kind == SMS_REPLY_YES ? ANSWER_CONFIRMED :
+				 kind == SMS_REPLY_NO ? ANSWER_CANCELLED : ANSWER_MESSAGE, text,
+				 clock_now()) != 0)
 			return -1;
 	}
 	respond(resp, 200, "");
@@ -263,13 +321,15 @@ on_incoming(const struct httpd_request *req, struct httpd_response *resp, void *
 }
 
 struct web_sms *
-web_sms_register(struct httpd *h, const struct config *cfg, struct store *st, struct dispatch *d)
+web_sms_register(struct httpd *h, const struct config *cfg, struct store *st, struct dispatch *d,
+		 struct reply *rep)
 {
 	struct web_sms *w = xcalloc(1, sizeof *w);
 
 	w->cfg = cfg;
 	w->st = st;
 	w->d = d;
+	w->rep = rep;
 	if (httpd_route(h, "/sms/kannel/dlr", 1, on_dlr, w) ||
 	    httpd_route(h, "/sms/kannel/incoming", 1, on_incoming, w)) {
 		free(w);

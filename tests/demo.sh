@@ -166,8 +166,76 @@ if [ -n "$SMS" ]; then
 	"$PY" -c 'import json, sys; d = json.load(open(sys.argv[1])); print("to %s from %s:\n%s" % (d["to"], d["from"], d["text"]))' "$SMS" | show
 fi
 
+# ------------------------------------------------------------------ answers
+step "9. Students answer (contract section 8)"
+RELANCE_URL=http://127.0.0.1:$HTTP_PORT
+# One student confirms their next appointment by SMS. The demo has no SMS
+# gateway: the reply comes as Kannel would pass it on, from the loopback.
+YES=$(sql "select s.id || ' ' || s.phone from students s join appointments a on a.student_id = s.id
+	where s.phone is not null and s.consent_sms = 1 and s.stopped = 0 and s.id <> '$STUDENT'
+	and a.status = $APPT_CONFIRMED order by a.starts_at, s.id limit 1")
+YES_ID=${YES% *} YES_PHONE=${YES#* }
+say "student $YES_ID replies \"Oui\" to a reminder (Kannel passes incoming SMS on to relanced):"
+printf '   %s$ curl "%s/sms/kannel/incoming?from=%s&text=Oui"%s\n' "$D" "$RELANCE_URL" "$YES_PHONE" "$N"
+curl -s -o /dev/null -w '   HTTP %{http_code}\n' -G "$RELANCE_URL/sms/kannel/incoming" \
+    --data-urlencode "from=$YES_PHONE" --data-urlencode "to=AvenirPro" --data-urlencode "text=Oui"
+wait_for "[ \"\$(sql \"select count(*) from appointments where student_id = '$YES_ID' and answer = $ANSWER_CONFIRMED\")\" = 1 ]" 10 ||
+    die_demo "the SMS answer was not applied"
+wait_for "[ \"\$(sql \"select count(*) from reminders where student_id = '$YES_ID' and kind = $REM_ACK_CONFIRMED and status = $REM_SENT\")\" = 1 ]" 10
+ACK=$(sql "select id from reminders where student_id = '$YES_ID' and kind = $REM_ACK_CONFIRMED")
+if [ -n "$ACK" ] && [ -s "$DEMO_DIR/outbox/sms/$ACK.json" ]; then
+	say "the acknowledgement (${DEMO_DIR#$TOP/}/outbox/sms/$ACK.json), one SMS with the link to move it:"
+	"$PY" -c 'import json, sys; d = json.load(open(sys.argv[1])); print("to %s: %s" % (d["to"], d["text"]))' \
+	    "$DEMO_DIR/outbox/sms/$ACK.json" | show
+fi
+say "what an adviser sees:"
+ctl plan "$YES_ID" | grep -B1 "answer confirmed" | head -n 2
+
+# Another student moves their first check-in through their personal page:
+# the link of their reminders (computed here from the key, as relanced does).
+MOVE=$(sql "select a.student_id || ' ' || a.uid from appointments a where a.kind = $KIND_CHECKIN
+	and a.status = $APPT_CONFIRMED and a.student_id not in ('$YES_ID', '$STUDENT')
+	order by a.starts_at, a.student_id limit 1")
+MOVE_ID=${MOVE% *} MOVE_UID=${MOVE#* }
+CODE=$("$PY" "$LIB_TESTS/helpers/linkcode.py" "$DEMO_DIR/link.key" "$MOVE_UID")
+PAGE=$RELANCE_URL/r/$CODE
+say "student $MOVE_ID opens the personal page and moves the first check-in to the second slot offered:"
+printf '   %s$ curl %s%s\n' "$D" "$PAGE" "$N"
+curl -s "$PAGE" >"$T/page.html"
+"$PY" -c '
+import html, re, sys
+page = open(sys.argv[1], encoding="utf-8").read()
+page = re.sub(r"(?s)<(head|style)\b.*?</\1>", "", page)
+for line in html.unescape(re.sub(r"<[^>]+>", "\n", page)).splitlines():
+    line = re.sub(r"\s+", " ", line).strip()
+    if line:
+        print("| " + line)' "$T/page.html" >"$T/page.txt"
+head -n 14 "$T/page.txt" | show
+TOKEN=$(grep -o 'name="token" value="[^"]*"' "$T/page.html" | head -n1 | sed 's/.*value="//; s/"$//')
+SLOT=$(grep -o 'name="slot" value="[0-9]*"' "$T/page.html" | sed -n 2p | sed 's/.*value="//; s/"$//')
+[ -n "$TOKEN" ] && [ -n "$SLOT" ] || die_demo "the page offers no slot to move to"
+printf '   %s$ curl -d "token=%s&action=move&slot=%s" %s%s\n' "$D" "$TOKEN" "$SLOT" "$PAGE" "$N"
+curl -s -o /dev/null -w '   HTTP %{http_code}, Location: %{redirect_url}\n' \
+    --data-raw "token=$TOKEN&action=move&slot=$SLOT" "$PAGE"
+wait_for "[ \"\$(sql \"select moves from appointments where uid = '$MOVE_UID'\")\" = 1 ]" 10 ||
+    die_demo "the move was not applied"
+say "what an adviser sees: the same appointment (UID) at the new time, one move:"
+ctl plan "$MOVE_ID" | grep -A2 "$MOVE_UID" | head -n 3
+say "and what the mission locale's own system reads on avenirpro.relance.replies:"
+printf '   %s$ kcat -C -t avenirpro.relance.replies%s\n' "$D" "$N"
+wait_for '[ "$(consume_count avenirpro.relance.replies)" -ge 2 ]' 10
+consume_all avenirpro.relance.replies | cut -f2 | "$PY" -c '
+import json, sys
+for line in sys.stdin:
+    e = json.loads(line)
+    d = e["data"]
+    was = "  (was %s)" % d["previous_starts_at"] if d.get("previous_starts_at") else ""
+    print("%s  %s  via %s  %s%s" % (e["type"], e["subject"], d["via"], d.get("starts_at"), was))' | show
+say "and in the indicators:"
+ctl indicators | grep -E "answers:|attendance:" | head -n 2
+
 # ------------------------------------------------------------------ the end
-step "9. Stopping"
+step "10. Stopping"
 stop_relanced 20
 rc=$?
 cp "$T/relanced.log" "$DEMO_DIR/relanced.log"

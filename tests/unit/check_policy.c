@@ -141,6 +141,75 @@ START_TEST(test_alerts)
 }
 END_TEST
 
+/* Acknowledgements of a student's reply: sent in quiet hours and over
+ * the daily cap, whatever the appointment (a cancelled one is what a
+ * "NON" acknowledges) or the follow-up; never without SMS consent. */
+START_TEST(test_acks)
+{
+	int64_t now = T("2026-07-09T23:00:00+02:00");   /* quiet hours */
+	struct policy_send_input in = { .r = &R, .s = &S, .a = &A, .sent_today = 99 };
+	static const int kinds[] = { REM_ACK_CONFIRMED, REM_ACK_CANCELLED, REM_ACK_MESSAGE };
+
+	for (size_t i = 0; i < 3; i++) {
+		R.kind = kinds[i];
+		R.channel = CH_SMS;
+		R.due_at = now - 60;
+		S.consent_sms = 1;
+		S.stopped = 0;
+		A.status = APPT_CONFIRMED;
+		in.a = &A;
+		expect(policy_send_verdict(&C, &in, now), POLICY_SEND, 0, NULL);
+		/* over the cap in the day too */
+		expect(policy_send_verdict(&C, &in, T("2026-07-09T10:00:00+02:00")), POLICY_SEND, 0,
+		       NULL);
+		A.status = APPT_CANCELLED;
+		expect(policy_send_verdict(&C, &in, now), POLICY_SEND, 0, NULL);
+		in.a = NULL;            /* a message with no appointment */
+		expect(policy_send_verdict(&C, &in, now), POLICY_SEND, 0, NULL);
+		S.stopped = 1;
+		expect(policy_send_verdict(&C, &in, now), POLICY_SEND, 0, NULL);
+		/* after a STOP: not sent */
+		S.consent_sms = 0;
+		expect(policy_send_verdict(&C, &in, now), POLICY_CANCEL, 0, "no SMS consent or phone");
+		S.consent_sms = 1;
+		S.phone = NULL;
+		expect(policy_send_verdict(&C, &in, now), POLICY_CANCEL, 0, "no SMS consent or phone");
+		S.phone = (char *)"+33612345678";
+		/* hours late (an outage): not sent */
+		R.due_at = now - POLICY_ACK_MAX_LATE - 1;
+		expect(policy_send_verdict(&C, &in, now), POLICY_CANCEL, 0, "acknowledgement too late");
+		R.due_at = now - POLICY_ACK_MAX_LATE;
+		expect(policy_send_verdict(&C, &in, now), POLICY_SEND, 0, NULL);
+		R.channel = CH_EMAIL;
+		expect(policy_send_verdict(&C, &in, now), POLICY_FAIL, 0, "acknowledgements go by SMS");
+		/* the channel off: cancelled as any SMS */
+		R.channel = CH_SMS;
+		C.sms.url = NULL;
+		expect(policy_send_verdict(&C, &in, now), POLICY_CANCEL, 0, "channel off: no [sms] url");
+		C.sms.url = (char *)"http://127.0.0.1:13013/cgi-bin/sendsms";
+	}
+}
+END_TEST
+
+/* A digest of students' messages goes as the other alerts, when there is
+ * still a message to mail. */
+START_TEST(test_message_digest)
+{
+	int64_t now = T("2026-07-09T23:00:00+02:00");
+	struct policy_send_input in = { .r = &R, .s = &S, .a = NULL, .adviser_email = 1,
+					 .messages = 2 };
+
+	R.kind = REM_ALERT_MESSAGES;
+	R.channel = CH_EMAIL;
+	expect(policy_send_verdict(&C, &in, now), POLICY_SEND, 0, NULL);
+	in.adviser_email = 0;
+	expect(policy_send_verdict(&C, &in, now), POLICY_FAIL, 0, "adviser has no email address");
+	in.messages = 0;
+	expect(policy_send_verdict(&C, &in, now), POLICY_CANCEL, 0,
+	       "no student message left to mail");
+}
+END_TEST
+
 START_TEST(test_appointment_gone)
 {
 	int64_t now = T("2026-07-09T10:00:00+02:00");
@@ -905,6 +974,8 @@ policy_suite(void)
 	tcase_add_test(tc, test_send);
 	tcase_add_test(tc, test_unknown_student);
 	tcase_add_test(tc, test_alerts);
+	tcase_add_test(tc, test_acks);
+	tcase_add_test(tc, test_message_digest);
 	tcase_add_test(tc, test_appointment_gone);
 	tcase_add_test(tc, test_appointment_started);
 	tcase_add_test(tc, test_stopped);

@@ -234,6 +234,45 @@ START_TEST(stop_and_gsm)
 }
 END_TEST
 
+START_TEST(reply_keywords)
+{
+	char w[64];
+
+	/* one normaliser: case, accents, ligatures, spaces, punctuation */
+	ck_assert_int_eq(sms_normalise("  Non ! ", w, sizeof w), 3);
+	ck_assert_str_eq(w, "NON");
+	ck_assert_int_eq(sms_normalise("oui.", w, sizeof w), 3);
+	ck_assert_str_eq(w, "OUI");
+	sms_normalise("Ça   marche, ŒUVRE Ärger ĥ", w, sizeof w);
+	ck_assert_str_eq(w, "CA MARCHE OEUVRE ARGER H");
+	sms_normalise("Oui\u0301 \xf0\x9f\x91\x8d !", w, sizeof w);  /* combining accent, emoji */
+	ck_assert_str_eq(w, "OUI");
+	ck_assert_int_eq(sms_normalise("", w, sizeof w), 0);
+	ck_assert_int_eq(sms_normalise(NULL, w, sizeof w), 0);
+	ck_assert_int_eq(sms_normalise("je ne pourrai pas venir mardi", w, 8), -1);
+
+	ck_assert_int_eq(sms_reply_kind("OUI"), SMS_REPLY_YES);
+	ck_assert_int_eq(sms_reply_kind("oui."), SMS_REPLY_YES);
+	ck_assert_int_eq(sms_reply_kind("Yes!"), SMS_REPLY_YES);
+	ck_assert_int_eq(sms_reply_kind("ok"), SMS_REPLY_YES);
+	ck_assert_int_eq(sms_reply_kind(" c "), SMS_REPLY_YES);
+	ck_assert_int_eq(sms_reply_kind("«Oui»"), SMS_REPLY_YES);
+	ck_assert_int_eq(sms_reply_kind(" Non ! "), SMS_REPLY_NO);
+	ck_assert_int_eq(sms_reply_kind("annuler"), SMS_REPLY_NO);
+	ck_assert_int_eq(sms_reply_kind("ANNULÉ"), SMS_REPLY_OTHER);
+	ck_assert_int_eq(sms_reply_kind("Cancel."), SMS_REPLY_NO);
+	ck_assert_int_eq(sms_reply_kind("no"), SMS_REPLY_NO);
+	ck_assert_int_eq(sms_reply_kind("Arrêt"), SMS_REPLY_STOP);
+	ck_assert_int_eq(sms_reply_kind("oui mais plus tard"), SMS_REPLY_OTHER);
+	ck_assert_int_eq(sms_reply_kind("c'est ok"), SMS_REPLY_OTHER);
+	ck_assert_int_eq(sms_reply_kind("OK2"), SMS_REPLY_OTHER);
+	ck_assert_int_eq(sms_reply_kind("..."), SMS_REPLY_OTHER);
+	ck_assert_int_eq(sms_reply_kind(""), SMS_REPLY_OTHER);
+	ck_assert_int_eq(sms_reply_kind(NULL), SMS_REPLY_OTHER);
+	ck_assert(!sms_is_stop("oui"));
+}
+END_TEST
+
 int
 main(void)
 {
@@ -249,6 +288,7 @@ main(void)
 	tcase_add_test(tc, addr_spec);
 	tcase_add_test(tc, classify);
 	tcase_add_test(tc, stop_and_gsm);
+	tcase_add_test(tc, reply_keywords);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -70,6 +70,16 @@ make_dir(void)
 		p = xasprintf("%s/alert-lost.email", l);
 		put(dir, p, "Subject: {student_name} lost\n\n{days} days\n");
 		free(p);
+		p = xasprintf("%s/alert-messages.email", l);
+		put(dir, p, "Subject: {count} messages\n\n{messages}\n");
+		free(p);
+		static const char *const acks[] = { "ack-confirmed.sms", "ack-cancelled.sms",
+						    "ack-message.sms" };
+		for (int k = 0; k < 3; k++) {
+			p = xasprintf("%s/%s", l, acks[k]);
+			put(dir, p, "Noted {date}.{[ {link}]}\n");
+			free(p);
+		}
 	}
 	put(dir, "webhook.json", "{\"to\": \"{to}\", \"text\": \"{text}\", \"n\": {reminder_id}}\n");
 	return dir;
@@ -485,6 +495,111 @@ START_TEST(sms_check_at_load)
 }
 END_TEST
 
+/* The shipped acknowledgements: one GSM 03.38 segment with the link
+ * (base_url of 40 characters), the longest names, date and place, both
+ * locales; the time and date where they belong; no link when there is no
+ * appointment. */
+START_TEST(shipped_acks_fit_with_link)
+{
+	struct config *cfg = config_default();
+	struct templates *t = template_load(TOP "/conf/templates", collect, NULL);
+	static const int kinds[] = { REM_ACK_CONFIRMED, REM_ACK_CANCELLED, REM_ACK_MESSAGE };
+	const char *link = "https://rdv.mission-locale-fensch.fr/r/AbCdEfGhIjKlMnOpQrSt_-";
+	char given[sizeof long_given], family[sizeof long_family];
+	struct student s = { .id = "S1", .given_name = given, .family_name = family,
+			     .phone = "+33612345678" };
+	struct appt a = { .kind = KIND_CHECKIN, .starts_at = 1790000000 };
+	struct reminder r = { .id = 9 };
+	struct msg m = { 0 };
+
+	ck_assert_ptr_nonnull(t);
+	ck_assert_int_eq(tz_set("Europe/Paris"), 0);
+	memcpy(given, long_given, sizeof given);
+	memcpy(family, long_family, sizeof family);
+	free(cfg->calendar.base_url);
+	cfg->calendar.base_url = xstrdup("https://rdv.mission-locale-fensch.fr");
+	ck_assert_int_eq(msg_check_sms(cfg, t), 0);
+	free(cfg->checkins.location);
+	cfg->checkins.location = xstrdup("Mission locale du Val de Fensch, 12 rue de l'Hôtel-de-Ville, bât. A");
+	for (int l = 0; l < 2; l++)
+		for (int k = 0; k < 3; k++) {
+			snprintf(s.locale, sizeof s.locale, "%s", l ? "en" : "fr");
+			r.kind = kinds[k];
+			msg_ack(cfg, t, &r, &s, &a, long_adviser, link, &m);
+			ck_assert_str_eq(m.to, "+33612345678");
+			ck_assert_msg(gsm7_septets(m.text) > 0 && gsm7_septets(m.text) <= 160,
+				      "%d septets: %s", gsm7_septets(m.text), m.text);
+			if (kinds[k] != REM_ACK_CANCELLED)
+				ck_assert_msg(strstr(m.text, link) != NULL, "no link: %s", m.text);
+			else
+				ck_assert_msg(strstr(m.text, l ? "cancelled" : "annulé") != NULL &&
+					      strstr(m.text, l ? "at 16:13" : "à 16h13") != NULL,
+					      "%s", m.text);
+			msg_clear(&m);
+			/* a message with no appointment to come: no date, no link */
+			if (kinds[k] == REM_ACK_MESSAGE) {
+				msg_ack(cfg, t, &r, &s, NULL, "Amélie Comelli", NULL, &m);
+				ck_assert_str_eq(m.text, l ? "Thank you, your message is passed on"
+						 " to Amélie Comelli." : "Merci, votre message est "
+						 "transmis à Amélie Comelli.");
+				msg_clear(&m);
+			}
+		}
+	/* a base_url too long for the link: the check says so */
+	free(cfg->checkins.location);
+	cfg->checkins.location = xstrdup("Salle Émeraude");
+	free(cfg->calendar.base_url);
+	cfg->calendar.base_url = xstrdup("https://rendez-vous.mission-locale-du-val-de-fensch."
+					 "example.fr/avenir-pro/eleves");
+	ck_assert_int_ge(msg_check_sms(cfg, t), 2);
+	template_free(t);
+	config_free(cfg);
+}
+END_TEST
+
+/* The digest of students' messages: given name and family initial, the
+ * appointment's day, when it came, the text without its controls, in
+ * [calendar] adviser_locale; upto is the last message listed. */
+START_TEST(digest_lists_messages)
+{
+	struct config *cfg = config_default();
+	struct templates *t = template_load(TOP "/conf/templates", collect, NULL);
+	struct digest_message v[] = {
+		{ .id = 4, .given_name = "Zoé", .family_name = "Élisabeth-Martin",
+		  .appt_starts_at = 1790000000, .received_at = 1789900000,
+		  .text = "je serai en retard\r\n\x1b[31mde 10 min\u202e" },
+		{ .id = 7, .given_name = "Léo", .family_name = NULL, .received_at = 1789950000,
+		  .text = "Bonjour\nmerci" },
+	};
+	struct msg m = { 0 };
+
+	ck_assert_ptr_nonnull(t);
+	ck_assert_int_eq(tz_set("Europe/Paris"), 0);
+	msg_digest(cfg, t, "Amélie Comelli", "a@example.org", v, 2, &m);
+	ck_assert_str_eq(m.to, "a@example.org");
+	ck_assert_ptr_null(m.cc);
+	ck_assert_int_eq(m.upto, 7);
+	ck_assert_str_eq(m.subject, "Avenir Pro : messages de vos élèves (2)");
+	ck_assert_msg(strstr(m.text, "Bonjour Amélie Comelli,\n") != NULL, "%s", m.text);
+	ck_assert_msg(strstr(m.text, "- Zoé É. (rendez-vous du lundi 21/09/2026 à 16h13), reçu le "
+			     "dimanche 20/09/2026 à 12h26 :\n  je serai en retard\n  [31mde 10 min\n\n"
+			     "- Léo, reçu le lundi 21/09/2026 à 02h20 :\n  Bonjour\n  merci\n") != NULL,
+		      "%s", m.text);
+	ck_assert_ptr_null(strstr(m.text, "Martin"));
+	msg_clear(&m);
+	snprintf(cfg->calendar.adviser_locale, sizeof cfg->calendar.adviser_locale, "en");
+	msg_digest(cfg, t, NULL, "a@example.org", v, 1, &m);
+	ck_assert_str_eq(m.subject, "Avenir Pro: messages from your students (1)");
+	ck_assert_msg(strstr(m.text, "Hello,\n") != NULL, "%s", m.text);
+	ck_assert_msg(strstr(m.text, "- Zoé É. (appointment on Monday 21 Sep 2026 at 16:13), "
+			     "received on Sunday 20 Sep 2026 at 12:26:\n") != NULL, "%s", m.text);
+	ck_assert_int_eq(m.upto, 4);
+	msg_clear(&m);
+	template_free(t);
+	config_free(cfg);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -505,6 +620,8 @@ main(void)
 	tcase_add_test(tc, optional_parts);
 	tcase_add_test(tc, alerts_numbers_from_configuration);
 	tcase_add_test(tc, sms_check_at_load);
+	tcase_add_test(tc, shipped_acks_fit_with_link);
+	tcase_add_test(tc, digest_lists_messages);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
