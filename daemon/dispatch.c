@@ -17,6 +17,7 @@
 #include "config.h"
 #include "dispatch.h"
 #include "dispatch_msg.h"
+#include "dispatch_state.h"
 #include "event.h"
 #include "http.h"
 #include "ical.h"
@@ -37,7 +38,6 @@
 #define POKE_MS 200
 #define DRAIN_TURN_MS 10        /* dispatch_free: time given to one channel at a time */
 #define STORE_RETRY_SECS 30     /* a reminder whose state could not be read goes again then */
-#define DIGEST_MAX 100          /* students' messages one digest email lists at most */
 
 /* The two channels, each with its own transfers and limit: emails at
  * [retry] concurrency (SMTP relays limit sessions per client), SMS at
@@ -477,109 +477,9 @@ on_done(CURL *e, CURLcode rc, long code, const char *body, size_t len, void *arg
 		loop_timer_set(d->timer, 0);
 }
 
-/* What prepare() reads for one reminder before asking the policy. */
-struct state {
-	struct student s;
-	struct appt a;
-	int have_student, have_appt;
-	struct appt *all;           /* alerts without an appointment: the student's */
-	size_t nall;
-	char *aname, *aemail;       /* the adviser's contact */
-	struct digest_message *msgs; /* digests: the adviser's unmailed messages */
-	size_t nmsgs;
-	int sent_today;
-	int superseded;             /* a later reminder of its appointment and channel is due */
-};
-
-static void
-state_clear(struct state *x)
-{
-	student_clear(&x->s);
-	appt_clear(&x->a);
-	store_appts_free(x->all, x->nall);
-	store_digest_messages_free(x->msgs, x->nmsgs);
-	free(x->aname);
-	free(x->aemail);
-	memset(x, 0, sizeof *x);
-}
-
-/* The appointment an alert is about: its own, else the student's next one
- * (NULL when none). */
-static const struct appt *
-alert_appt(const struct state *x, int64_t now)
-{
-	if (x->have_appt)
-		return &x->a;
-	for (size_t i = 0; i < x->nall; i++)
-		if (x->all[i].status == APPT_CONFIRMED && x->all[i].starts_at > now)
-			return &x->all[i];
-	return NULL;
-}
-
 /* ---- one reminder at send time ------------------------------------------------------------ */
 
 enum verdict { V_SEND, V_DONE };
-
-/* A digest of students' messages: its adviser, their contact and the
- * messages not mailed yet. 0 or -1. */
-static int
-load_digest(struct dispatch *d, const struct reminder *r, struct state *x)
-{
-	char *adviser = NULL;
-	int rc = -1;
-
-	if (store_reminder_adviser(d->st, r->id, &adviser) < 0)
-		return -1;
-	if (adviser == NULL)
-		return 0;       /* no adviser: nothing to list, cancelled */
-	if (store_adviser_contact(d->st, adviser, &x->aname, &x->aemail) >= 0 &&
-	    store_digest_messages(d->st, adviser, DIGEST_MAX, &x->msgs, &x->nmsgs) == 0)
-		rc = 0;
-	free(adviser);
-	return rc;
-}
-
-/* Reads what the verdict on r needs into x: 0, or -1 on a store error. */
-static int
-load_state(struct dispatch *d, const struct reminder *r, int64_t now, struct state *x)
-{
-	const char *adviser;
-	int rc;
-
-	if ((rc = store_student_get(d->st, r->student_id, &x->s)) <= 0)
-		return rc;
-	x->have_student = 1;
-	if (r->appointment_id && (rc = store_appt_by_id(d->st, r->appointment_id, &x->a)) != 0) {
-		if (rc < 0)
-			return -1;
-		x->have_appt = 1;
-	}
-	if (r->kind == REM_REMINDER && !x->have_appt)
-		return 0;       /* cancelled: nothing more to read */
-	if (r->kind == REM_ALERT_MESSAGES)
-		return load_digest(d, r, x);
-	/* After an outage only the latest of the overdue reminders goes. */
-	if (r->kind == REM_REMINDER &&
-	    (x->superseded = store_reminder_superseded(d->st, r, now)) < 0)
-		return -1;
-	if ((r->kind == REM_ALERT_ABSENCES || r->kind == REM_ALERT_LOST) && !x->have_appt &&
-	    store_appts_of_student(d->st, x->s.id, &x->all, &x->nall))
-		return -1;
-	/* the adviser of the appointment (reminders, acknowledgements), else
-	 * the student's */
-	adviser = (r->kind == REM_REMINDER || policy_is_ack(r->kind)) && x->a.adviser_id ?
-		  x->a.adviser_id : x->s.adviser_id;
-	if (store_adviser_contact(d->st, adviser, &x->aname, &x->aemail) < 0)
-		return -1;
-	if (r->kind == REM_REMINDER && d->cfg->reminders.max_per_day > 0) {
-		int64_t from, to;
-		policy_today(now, &from, &to);
-		x->sent_today = store_reminders_sent_between(d->st, x->s.id, from, to);
-		if (x->sent_today < 0)
-			return -1;
-	}
-	return 0;
-}
 
 /* Writes the state of r decided at send time: 0, or -1 (logged; r stays
  * as it was and is taken again). */
@@ -637,26 +537,6 @@ write_verdict(struct dispatch *d, const struct reminder *r, const struct policy_
 	}
 }
 
-/* The message of r, which goes, from what load_state() read. */
-static void
-build(struct dispatch *d, const struct reminder *r, struct state *x, int64_t now, struct msg *m)
-{
-	char link[512] = "";
-
-	/* the personal link of the appointment (reminders, acknowledgements) */
-	if ((r->kind == REM_REMINDER || policy_is_ack(r->kind)) && x->have_appt && d->reply)
-		reply_link(d->reply, x->a.uid, link, sizeof link);
-	if (r->kind == REM_REMINDER) {
-		msg_reminder(d->cfg, d->tpl, r, &x->s, &x->a, x->aname, x->aemail, link, now, m);
-	} else if (policy_is_ack(r->kind)) {
-		msg_ack(d->cfg, d->tpl, r, &x->s, x->have_appt ? &x->a : NULL, x->aname, link, m);
-	} else if (r->kind == REM_ALERT_MESSAGES) {
-		msg_digest(d->cfg, d->tpl, x->aname, x->aemail, x->msgs, x->nmsgs, m);
-	} else {
-		msg_alert(d->cfg, d->tpl, r, &x->s, alert_appt(x, now), x->aname, x->aemail, m);
-	}
-}
-
 /*
  * Checks reminder r at now (policy_send_verdict) and builds its message
  * into m: V_SEND, or V_DONE when it was cancelled, deferred or failed here
@@ -667,16 +547,16 @@ static enum verdict
 prepare(struct dispatch *d, const struct reminder *r, int64_t now, struct msg *m, char *appt_uid,
 	size_t uidlen)
 {
-	struct state x;
+	struct send_state x;
 	struct policy_send_input in = { .r = r };
 	struct policy_verdict v;
 
 	memset(&x, 0, sizeof x);
-	if (load_state(d, r, now, &x) != 0) {
+	if (send_state_load(d->st, d->cfg, r, now, &x) != 0) {
 		log_err("reminder %lld: cannot read its student or appointment: %s; retried in %ds",
 			(long long)r->id, store_errmsg(d->st), STORE_RETRY_SECS);
 		settle(d, r, REM_PENDING, now + STORE_RETRY_SECS, 0, r->last_error);
-		state_clear(&x);
+		send_state_clear(&x);
 		return V_DONE;
 	}
 	if (x.have_appt)
@@ -689,10 +569,10 @@ prepare(struct dispatch *d, const struct reminder *r, int64_t now, struct msg *m
 	in.messages = (int)x.nmsgs;
 	v = policy_send_verdict(d->cfg, &in, now);
 	if (v.action == POLICY_SEND)
-		build(d, r, &x, now, m);
+		send_state_build(d->cfg, d->tpl, d->reply, r, &x, now, m);
 	else
 		write_verdict(d, r, &v, now);
-	state_clear(&x);
+	send_state_clear(&x);
 	return v.action == POLICY_SEND ? V_SEND : V_DONE;
 }
 
