@@ -506,10 +506,6 @@ struct student_message {
 /* Keeps a message for the adviser: its id (> 0) or -1. */
 int64_t store_message_insert(struct store *st, const char *student_id, const char *adviser_id,
 			     int64_t appointment_id, int via, const char *text, int64_t now);
-/* fn(m) for messages received at or after since, oldest first (m valid
- * during the call only). */
-int store_messages_each(struct store *st, int64_t since,
-			void (*fn)(const struct student_message *m, void *arg), void *arg);
 
 /* ---- alerts ------------------------------------------------------------------ */
 /* 1 if the student already has an alert of that kind (any status), 0 if

@@ -67,23 +67,3 @@ store_message_insert(struct store *st, const char *student_id, const char *advis
 	return sqlite3_last_insert_rowid(st->db);
 }
 
-int
-store_messages_each(struct store *st, int64_t since,
-		    void (*fn)(const struct student_message *m, void *arg), void *arg)
-{
-	sqlite3_stmt *s = stmt_bind(st, ST_MSG_SINCE, "l", since);
-	int rc;
-
-	while ((rc = next_row(st, s, "student messages")) > 0) {
-		struct student_message m = {
-			.id = sqlite3_column_int64(s, 0), .student_id = col_str(s, 1),
-			.adviser_id = col_str(s, 2), .appointment_id = sqlite3_column_int64(s, 3),
-			.via = sqlite3_column_int(s, 4), .text = col_str(s, 5),
-			.received_at = sqlite3_column_int64(s, 6),
-			.mailed_at = sqlite3_column_int64(s, 7),
-		};
-		if (m.student_id != NULL && m.text != NULL)
-			fn(&m, arg);
-	}
-	return rc;
-}

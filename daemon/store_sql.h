@@ -341,8 +341,6 @@
 
 /* store_reply.c: students' answers (contract section 8). An answer ?1 < 0
  * keeps the answer (a move); ?2: 1 for a move. */
-#define MSG_COLS "id, student_id, adviser_id, appointment_id, via, text, received_at," \
-	" coalesce(mailed_at, 0)"
 #define STORE_REPLY_STMTS(X) \
 	X(ST_APPT_SET_CODE, "UPDATE appointments SET code_hash = ? WHERE id = ?") \
 	X(ST_APPT_SET_WINDOW, "UPDATE appointments SET window_key = ? WHERE id = ?") \
@@ -356,8 +354,6 @@
 		" WHERE id = ?5") \
 	X(ST_MSG_INSERT, "INSERT INTO student_messages(student_id, adviser_id, appointment_id, via," \
 		" text, received_at) VALUES(?,?,?,?,?,?)") \
-	X(ST_MSG_SINCE, "SELECT " MSG_COLS " FROM student_messages WHERE received_at >= ?" \
-		" ORDER BY received_at, id") \
 	/* The next appointment to answer among students: confirmed, not \
 	 * started, earliest first. */ \
 	X(ST_APPT_NEXT_OF, "SELECT " APPT_COLS " FROM appointments WHERE student_id = ?1" \
