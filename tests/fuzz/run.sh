@@ -18,7 +18,7 @@ SECS=${1:-60}
 NAMES=${*:-event config http}
 CC=${FUZZ_CC:-clang}
 OUT=build/fuzz
-PKGS="rdkafka jansson sqlite3 libical libcurl libsystemd inih libmicrohttpd"
+PKGS="$(sed -n "s/^PKGS = //p" Makefile)"   # the libraries the daemon links, as the Makefile says
 
 command -v "$CC" >/dev/null 2>&1 || { echo "SKIP: $CC not installed"; exit 77; }
 echo 'int LLVMFuzzerTestOneInput(const char *d, long n) { return 0; }' >"/tmp/relance-fuzzprobe.$$.c"
