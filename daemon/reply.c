@@ -40,6 +40,9 @@
 #include "store.h"
 #include "util.h"
 
+_Static_assert(REPLY_SLOTS == PLAN_FREE_SLOTS, "the page offers the slots a move may take");
+_Static_assert(REPLY_MAX_MOVES == PLAN_MAX_MOVES, "one limit of moves");
+
 #define CODE_BATCH 2000
 #define META_FILLED "link_codes_filled"   /* every appointment got its code */
 
