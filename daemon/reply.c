@@ -345,20 +345,45 @@ appt_of_code(struct reply *r, const char *code, int64_t now, struct appt *a)
 	return 1;
 }
 
-/* The first word of name into out. */
+/* Length of the blank at s: an ASCII blank or control character, or a
+ * Unicode space in UTF-8 (no-break U+00A0, U+2000..U+200A, narrow no-break
+ * U+202F, U+205F, ideographic U+3000); 0 when s is not one. */
+static size_t
+blank_len(const unsigned char *s)
+{
+	if (*s != '\0' && (*s <= ' ' || *s == 0x7f))
+		return 1;
+	if (s[0] == 0xc2 && s[1] == 0xa0)
+		return 2;
+	if (s[0] == 0xe2 && s[1] == 0x80 && ((s[2] >= 0x80 && s[2] <= 0x8a) || s[2] == 0xaf))
+		return 3;
+	if ((s[0] == 0xe2 && s[1] == 0x81 && s[2] == 0x9f) ||
+	    (s[0] == 0xe3 && s[1] == 0x80 && s[2] == 0x80))
+		return 3;
+	return 0;
+}
+
+/* The first word of name into out: up to the first blank of any kind, so
+ * "Amélie\u00a0Comelli" never shows the family name. */
 static void
 first_word(const char *name, char *out, size_t outlen)
 {
-	size_t n;
+	const unsigned char *p = (const unsigned char *)name;
+	size_t n = 0, b;
 
 	out[0] = '\0';
 	if (name == NULL)
 		return;
-	name += strspn(name, " \t");
-	n = strcspn(name, " \t");
+	while ((b = blank_len(p)) > 0)
+		p += b;
+	while (p[n] != '\0' && blank_len(p + n) == 0)
+		n++;
 	if (n >= outlen)
 		n = outlen - 1;
-	memcpy(out, name, n);
+	/* never half a UTF-8 sequence */
+	while (n > 0 && n < strlen((const char *)p) && (p[n] & 0xc0) == 0x80)
+		n--;
+	memcpy(out, p, n);
 	out[n] = '\0';
 }
 
