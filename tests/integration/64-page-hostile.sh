@@ -136,3 +136,162 @@ a drop-in slot for a check-in|$(at '2026-12-10 09:20')
 EOF2
 state >"$T/state1"
 assert_ok "refused moves changed nothing in the store" cmp -s "$T/state0" "$T/state1"
+
+# ---- a drop-in with no other slot: the page says so; the full slot is refused ------------
+F_UID=$(uid_of S6 0 "$KIND_DROPIN") F=$(code_of "$F_UID")
+G_START=$(sql "select starts_at from appointments where student_id = 'S7' and kind = $KIND_DROPIN")
+assert_eq "$(get "$F")" 200 "the page of S6's drop-in"
+assert_grep "Il n'y a pas d'autre créneau libre pour le moment. Pour le changer, contactez Amélie" \
+    "$T/body.html" "0 free slots: the page says there is none and to contact the adviser"
+assert_no_grep 'name="slot"' "$T/body.html" "and offers no move form"
+assert_grep '>Je ne peux pas venir</button>' "$T/body.html" "cancel is still offered"
+state >"$T/state2"
+assert_eq "$(post "$F" "token=$(token)&action=move&slot=$G_START")" 409 "move to S7's full drop-in slot: 409"
+assert_grep "Ce créneau n'est plus libre" "$T/body.html" "the 409 says the slot is not free"
+state >"$T/state3"
+assert_ok "nothing changed" cmp -s "$T/state2" "$T/state3"
+
+# ---- form oddities -----------------------------------------------------------------------
+get "$E" >/dev/null
+TOK_E=$(token)
+mapfile -t SLOTS_E < <(slots)
+state >"$T/state4"
+while IFS='|' read -r want what body; do
+	code=$(post "$E" "$body")
+	assert_eq "$code" "$want" "$what"
+done <<EOF2
+403|token repeated, a wrong one first|token=AAAAAAAAAAAAAAAAAAAAAA&token=$TOK_E&action=confirm
+403|the token with a NUL|token=$TOK_E%00&action=confirm
+403|the token with a trailing '+' (a space)|token=$TOK_E+&action=confirm
+403|the token percent-encoded in part and cut|token=${TOK_E:0:21}%&action=confirm
+403|the token's name percent-encoded|%74oken=$TOK_E&action=confirm
+403|the token in upper case|token=${TOK_E^^}&action=confirm
+400|no action|token=$TOK_E
+400|an empty action|token=$TOK_E&action=
+400|the action with a NUL|token=$TOK_E&action=confirm%00
+400|the action with a trailing space|token=$TOK_E&action=confirm+
+400|an action too long|token=$TOK_E&action=$(printf 'c%.0s' $(seq 300))
+400|invalid percent escapes|token=$TOK_E&action=%zz%4
+400|a body of ampersands and equals|token=$TOK_E&&&==&=&action
+400|move with an empty slot|token=$TOK_E&action=move&slot=
+400|move with a slot too long|token=$TOK_E&action=move&slot=$(printf '1%.0s' $(seq 40))
+EOF2
+state >"$T/state5"
+assert_ok "odd forms changed nothing" cmp -s "$T/state4" "$T/state5"
+big=$("$PY" -c 'print("token=x&pad=" + "a" * 9000)')
+assert_eq "$(post "$E" "$big")" 413 "a body over 8 KiB: 413"
+assert_eq "$(req 127.0.0.1 "$RELANCE_URL/r/$E" -H 'Content-Length: 99999999999999999999' -X POST)" 413 \
+    "a Content-Length too large for 64 bits: 413"
+assert_eq "$(req 127.0.0.1 "$RELANCE_URL/r/$E" -H 'Content-Type: multipart/form-data; boundary=x' \
+    --data-raw "token=$TOK_E&action=confirm")" 415 "multipart: 415"
+assert_eq "$(req 127.0.0.1 "$RELANCE_URL/r/$E" -H 'Content-Type: text/plain' \
+    --data-raw "token=$TOK_E&action=confirm")" 415 "text/plain (a cross-site form's other type): 415"
+code=$(req 127.0.0.1 "$RELANCE_URL/r/$E" -H 'Transfer-Encoding: chunked' --data-raw "token=$TOK_E&action=confirm")
+note "a chunked POST: $code"
+alive || die "relanced is gone after a chunked POST"
+state >"$T/state6"
+if [ "$code" = 303 ]; then
+	assert_eq "$(sql "select answer from appointments where uid = '$E_UID'")" "$ANSWER_CONFIRMED" "a chunked POST is read whole"
+else
+	assert_ok "a chunked POST that is not read changes nothing" cmp -s "$T/state5" "$T/state6"
+fi
+
+# ---- racing POSTs with one token ---------------------------------------------------------
+replies() {
+	consume_all avenirpro.relance.replies | cut -f2- |
+	    "$PY" -c 'import json, sys
+print(sum(1 for l in sys.stdin if l.strip() and json.loads(l)["type"] == sys.argv[1] and json.loads(l)["subject"] == sys.argv[2]))' \
+	    "avenirpro.reply.$1" "$2"
+}
+# race CODE BODY...: each BODY POSTed at once on its own connection; prints the statuses, sorted
+race() {
+	"$PY" - "$RELANCE_HTTP_PORT" "$@" <<'PY'
+import http.client, sys, threading
+port, code, bodies = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+conns = [http.client.HTTPConnection("127.0.0.1", port, timeout=10) for _ in bodies]
+for c in conns:
+    c.connect()
+go, out = threading.Barrier(len(bodies)), []
+def one(c, b):
+    go.wait()
+    c.request("POST", "/r/" + code, b, {"Content-Type": "application/x-www-form-urlencoded"})
+    out.append(c.getresponse().status)
+ts = [threading.Thread(target=one, args=(c, b)) for c, b in zip(conns, bodies)]
+for t in ts: t.start()
+for t in ts: t.join()
+print(" ".join(str(s) for s in sorted(out)))
+PY
+}
+B2_UID=$(uid_of S5 1) B2=$(code_of "$B2_UID")
+get "$B2" >/dev/null
+T2=$(token)
+bodies=()
+for i in $(seq 12); do bodies+=("token=$T2&action=confirm"); done
+r=$(race "$B2" "${bodies[@]}")
+assert_eq "$r" "$(printf '303 %.0s' $(seq 12) | sed 's/ $//')" "12 confirms at once: all 303"
+wait_for '[ "$(replies confirmed "$B2_UID")" -ge 1 ]' 15
+sleep 1
+assert_eq "$(replies confirmed "$B2_UID")" 1 "one avenirpro.reply.confirmed for 12 racing POSTs"
+B3_UID=$(uid_of S5 2) B3=$(code_of "$B3_UID")
+get "$B3" >/dev/null
+T3=$(token)
+mapfile -t S3 < <(slots)
+bodies=()
+for i in 0 1 2 3 4 5 0 1 2 3 4 5; do bodies+=("token=$T3&action=move&slot=${S3[$i]}"); done
+r=$(race "$B3" "${bodies[@]}")
+note "12 moves at once to 6 slots: $r"
+assert_eq "$(sql "select moves from appointments where uid = '$B3_UID'")" 1 "12 racing moves: one move"
+assert_eq "$(echo "$r" | tr ' ' '\n' | grep -c 303)" 2 "two 303 (the move, and its double tap)"
+assert_eq "$(echo "$r" | tr ' ' '\n' | grep -c 409)" 10 "the others 409"
+wait_for '[ "$(replies moved "$B3_UID")" -ge 1 ]' 15
+sleep 1
+assert_eq "$(replies moved "$B3_UID")" 1 "one avenirpro.reply.moved"
+assert_eq "$(sql "select count(*) from appointments where adviser_id = 'acomelli' and status = $APPT_CONFIRMED
+    group by starts_at having count(*) > 1")" "" "no slot of the adviser booked twice"
+B4_UID=$(uid_of S5 3) B4=$(code_of "$B4_UID")
+get "$B4" >/dev/null
+T4=$(token)
+mapfile -t S4 < <(slots)
+r=$(race "$B4" "token=$T4&action=cancel" "token=$T4&action=move&slot=${S4[0]}" \
+    "token=$T4&action=move&slot=${S4[1]}" "token=$T4&action=cancel" "token=$T4&action=move&slot=${S4[2]}")
+note "cancels and moves at once: $r"
+assert_eq "$(sql "select (status = $APPT_CANCELLED) + moves from appointments where uid = '$B4_UID'")" 1 \
+    "cancels and moves at once: exactly one of them done"
+
+# ---- rate limit: IPv6 /64, mapped addresses, behind the trusted proxy ----------------------
+# fails N PREFIX: N failed lookups through the proxy, X-Forwarded-For PREFIX{i}; prints the statuses seen
+fails() {
+	"$PY" - "$RELANCE_HTTP_PORT" "$PROXY" "$@" <<'PY'
+import http.client, socket, sys
+port, proxy, n, fmt = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4]
+seen = {}
+c = None
+for i in range(1, n + 1):
+    if c is None:
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=10, source_address=(proxy, 0))
+    c.request("GET", "/r/unknown%014dA" % i, headers={"X-Forwarded-For": fmt.replace("{i}", "%x" % i)})
+    r = c.getresponse()
+    r.read()
+    seen[r.status] = seen.get(r.status, 0) + 1
+    if r.getheader("Connection", "").lower() == "close":
+        c.close(); c = None
+print(" ".join("%d:%d" % kv for kv in sorted(seen.items())))
+PY
+}
+pget() { SRC=$PROXY get "$1" -H "X-Forwarded-For: $2"; }
+assert_eq "$(fails 20 '2001:db8:a:b::{i}')" "404:20" "20 failed lookups from 20 addresses of one IPv6 /64"
+assert_eq "$(pget "$E" 2001:db8:a:b:ffff:ffff:ffff:ffff)" 429 "then another address of that /64 gets 429"
+assert_eq "$(pget "$E" 2001:db8:a:c::1)" 200 "the next /64 is served"
+assert_eq "$(fails 20 '::ffff:198.51.100.10')" "404:20" "20 failed lookups from an IPv4-mapped IPv6 address"
+assert_eq "$(pget "$E" 198.51.100.10)" 429 "count for the plain IPv4 address"
+assert_eq "$(pget "$E" '198.51.100.10, 203.0.113.9')" 200 "only the last X-Forwarded-For hop is the client"
+assert_eq "$(pget "$E" '203.0.113.9 , 198.51.100.10 ')" 429 "blanks around it ignored"
+for junk in 'unknown' '999.1.1.1' '198.51.100.10 x' '198.51.100.10:443' '[2001:db8:a:b::1]' '' ','; do
+	code=$(pget "$E" "$junk")
+	assert_eq "$code" 200 "X-Forwarded-For '$junk' (not an address): the proxy's own address counts ($code)"
+done
+# a flood of new addresses cannot grow the table; note whether it flushes a blocked one
+r=$(fails 6000 '2001:db8:{i}::1')
+note "6000 failed lookups from 6000 /64s: $r"
+alive || die "relanced is gone after 6000 addresses"
+note "after the flood, the blocked /64 gets $(pget "$E" 2001:db8:a:b::77)"
