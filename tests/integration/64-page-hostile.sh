@@ -295,3 +295,68 @@ r=$(fails 6000 '2001:db8:{i}::1')
 note "6000 failed lookups from 6000 /64s: $r"
 alive || die "relanced is gone after 6000 addresses"
 note "after the flood, the blocked /64 gets $(pget "$E" 2001:db8:a:b::77)"
+
+# ---- the key file: a careless admin ----------------------------------------------------------
+KEY=$T/link.key
+K0=$(cat "$KEY")
+assert_eq "$(stat -c %a "$KEY")" 600 "the key file is made 0600"
+# rekey WHAT: reload relanced after the key file was made WHAT; the old key must stay in use
+kept() {
+	local what=$1 n
+	n=$(wc -l <"$T/relanced.log")
+	reload_relanced 10 || fail "reload with $what: no READY=1"
+	assert_eq "$(get "$E")" 200 "reload with $what: the key in use is kept (links sent still open)"
+	tail -n +"$((n + 1))" "$T/relanced.log" >"$T/reload.log"
+}
+printf 'abcd\n' >"$KEY"
+kept "a key file too short"
+assert_grep 'link.key: not a key \(64 hex digits\); keeping the key in use' "$T/reload.log" "the log says why"
+printf '%s\n%s\n' "$K0" "$K0" >"$KEY"
+kept "two keys in the file"
+assert_grep 'not a key' "$T/reload.log" "the log says why"
+printf '%s' "${K0:0:63}g" >"$KEY"
+kept "a key with a non-hex digit"
+rm -f "$KEY"; mkdir "$KEY"
+kept "a directory in its place"
+assert_grep 'keeping the key in use' "$T/reload.log" "the log says why"
+rmdir "$KEY"
+"$PY" -c 'import os; print(os.urandom(32).hex())' >"$T/other.key"
+ln -s "$T/other.key" "$KEY"
+kept "a symbolic link to another key"
+assert_grep 'link.key: a symbolic link \(not followed\); keeping the key in use' "$T/reload.log" \
+    "the log says it is a symbolic link"
+rm -f "$KEY"; mkfifo "$KEY"
+kept "a FIFO in its place (must not hang)"
+assert_grep 'not a regular file; keeping the key in use' "$T/reload.log" "the log says it is not a file"
+rm -f "$KEY"
+kept "the key file deleted"
+assert_eq "$(cat "$KEY" 2>/dev/null)" "$K0" "the key in use is written back"
+assert_eq "$(stat -c %a "$KEY" 2>/dev/null)" 600 "0600"
+assert_grep 'link.key: missing: the key in use written back' "$T/reload.log" "the log says so"
+chmod 644 "$KEY"
+kept "a world-readable key file"
+assert_grep 'readable by others than its owner' "$T/reload.log" "the log warns"
+chmod 600 "$KEY"
+# a deliberate new key: links sent before answer 404, the new ones open
+get "$E" >/dev/null
+OLD_TOK=$(token)
+"$PY" -c 'import os; print(os.urandom(32).hex())' >"$KEY.new"
+mv "$KEY.new" "$KEY"
+reload_relanced 10 || fail "reload with a new key"
+assert_eq "$(get "$E")" 404 "a new key: the code sent before answers 404"
+E2=$(code_of "$E_UID")
+assert_ne "$E2" "$E" "the code under the new key differs"
+assert_eq "$(get "$E2")" 200 "the new code opens the page"
+assert_eq "$(post "$E2" "token=$OLD_TOK&action=cancel")" 403 "a form of the old key: 403"
+assert_eq "$(sql "select status from appointments where uid = '$E_UID'")" "$APPT_CONFIRMED" "nothing changed"
+# a start with a broken key file: refused, saying why
+stop_relanced
+cp "$KEY" "$T/good.key"
+printf 'not a key\n' >"$KEY"
+timeout 20 env RELANCE_TEST_CLOCK=$NOW "$BUILD/relanced" -c "$T/relance.conf" >"$T/bad-start.log" 2>&1
+rc=$?
+assert_ne "$rc" 0 "relanced does not start with a broken key file (exit $rc)"
+assert_grep 'link.key: not a key' "$T/bad-start.log" "and says why"
+cp "$T/good.key" "$KEY"
+RELANCED_ENV="RELANCE_TEST_CLOCK=$NOW" start_relanced "$T/relance.conf"
+assert_eq "$(get "$E2")" 200 "started again with the good key"

@@ -512,6 +512,23 @@ START_TEST(test_key_file)
 	ck_assert_int_eq(symlink("/etc/hostname", F.key), 0);
 	ck_assert_int_eq(reply_reconfigure(F.r, F.cfg), -1);
 	unlink(F.key);
+	/* a FIFO in its place is refused at once (no hang), a directory too */
+	ck_assert_int_eq(mkfifo(F.key, 0600), 0);
+	ck_assert_int_eq(reply_reconfigure(F.r, F.cfg), -1);
+	ck_assert_mem_eq(key, reply_key(F.r), sizeof key);
+	unlink(F.key);
+	ck_assert_int_eq(mkdir(F.key, 0700), 0);
+	ck_assert_int_eq(reply_reconfigure(F.r, F.cfg), -1);
+	rmdir(F.key);
+	/* deleted: the key in use is kept and written back, 0600 */
+	ck_assert_int_eq(reply_reconfigure(F.r, F.cfg), 0);
+	ck_assert_mem_eq(key, reply_key(F.r), sizeof key);
+	ck_assert_int_eq(lstat(F.key, &sb), 0);
+	ck_assert_int_eq(sb.st_mode & 0777, 0600);
+	reply_free(F.r);
+	F.r = reply_new(F.cfg, F.st, F.pl, err, sizeof err);
+	ck_assert_ptr_nonnull(F.r);
+	ck_assert_mem_eq(key, reply_key(F.r), sizeof key);
 }
 END_TEST
 
