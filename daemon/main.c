@@ -170,21 +170,39 @@ on_watchdog(void *arg)
 	loop_timer_set(r->watchdog, r->watchdog_ms / 2);
 }
 
+/* "; email paused; sms paused" for the channels whose credentials are
+ * refused (chanpause.h), or "": STATUS= must not look healthy while no
+ * reminder goes out. */
+static void
+paused_note(struct relanced *r, char *out, size_t outlen)
+{
+	static const int ch[] = { CH_EMAIL, CH_SMS };
+	const struct dispatch_stats *ds = dispatch_stats(r->disp);
+	size_t n = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(ch) && n < outlen; i++)
+		if (ds->paused[ch[i]])
+			n += (size_t)snprintf(out + n, outlen - n, "; %s paused (credentials refused)",
+					      channel_name(ch[i]));
+}
+
 static void
 on_status(void *arg)
 {
 	struct relanced *r = arg;
 	const struct consumer_stats *cs = consumer_stats(r->cons);
 	const struct plan_stats *ps = plan_stats(r->pl);
-	char buf[sizeof r->last_status];
+	char buf[sizeof r->last_status], paused[96];
 
+	paused_note(r, paused, sizeof paused);
 	snprintf(buf, sizeof buf,
 		 "events %llu applied, %llu duplicate, %llu dead-lettered; %llu appointments, "
-		 "%llu reminders planned%s%s; %s",
+		 "%llu reminders planned%s%s%s; %s",
 		 (unsigned long long)cs->applied, (unsigned long long)cs->duplicates,
 		 (unsigned long long)cs->rejected, (unsigned long long)ps->appointments,
 		 (unsigned long long)ps->reminders, cs->problem[0] ? "; " : "", cs->problem,
-		 r->config_note);
+		 paused, r->config_note);
 	/* Only when something changed: STATUS= is cheap but not free. */
 	if (strcmp(buf, r->last_status) != 0) {
 		sdnotify_status("%s", buf);
