@@ -308,6 +308,7 @@ reload(struct relanced *r)
 	struct config *nc;
 	struct templates *ntpl;
 	char err[256];
+	int key_ok;
 
 	sdnotify_reloading();
 	log_info("reloading %s", r->cfg->path);
@@ -337,7 +338,7 @@ reload(struct relanced *r)
 	consumer_reconfigure(r->cons, nc);
 	if (plan_reconfigure(r->pl, nc) != 0)
 		log_err("reload: cannot rebuild the books from the store");
-	reply_reconfigure(r->reply, nc);
+	key_ok = reply_reconfigure(r->reply, nc) == 0;
 	feed_reconfigure(r->feed, nc);
 	dispatch_reconfigure(r->disp, nc, ntpl);
 	web_sms_reconfigure(r->sms, nc);
@@ -351,7 +352,9 @@ reload(struct relanced *r)
 		log_err("feeds: file writer not restarted: %s", err);
 	log_channels(nc);
 	log_info("configuration reloaded");
-	reload_done(r, NULL);
+	config_note(r, NULL);
+	/* Applied, but the link key file was refused (logged why): say so. */
+	reload_done(r, key_ok ? NULL : "link key file refused, key in use kept,");
 }
 
 static void
