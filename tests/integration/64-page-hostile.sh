@@ -363,3 +363,14 @@ assert_grep 'link.key: not a key' "$T/bad-start.log" "and says why"
 cp "$T/good.key" "$KEY"
 RELANCED_ENV="RELANCE_TEST_CLOCK=$NOW" start_relanced "$T/relance.conf"
 assert_eq "$(get "$E2")" 200 "started again with the good key"
+
+# ---- a proxy that adds its own X-Forwarded-For line (HAProxy's option forwardfor) ---------
+# The client's own X-Forwarded-For line comes first, the proxy's last: the
+# last line is the one the proxy wrote.
+for i in $(seq 20); do
+	c=$(printf 'twolines%014dA' "$i")
+	[ "$(SRC=$PROXY get "$c" -H 'X-Forwarded-For: 198.51.100.200' -H 'X-Forwarded-For: 203.0.113.50')" = 404 ] ||
+	    fail "failed lookup $i with two X-Forwarded-For lines was not a 404"
+done
+assert_eq "$(pget "$E2" 203.0.113.50)" 429 "two X-Forwarded-For lines: the last one (the proxy's) is the client"
+assert_eq "$(pget "$E2" 198.51.100.200)" 200 "the client's own line blocks nobody"
