@@ -374,3 +374,27 @@ for i in $(seq 20); do
 done
 assert_eq "$(pget "$E2" 203.0.113.50)" 429 "two X-Forwarded-For lines: the last one (the proxy's) is the client"
 assert_eq "$(pget "$E2" 198.51.100.200)" 200 "the client's own line blocks nobody"
+
+# ---- methods, and an appointment cancelled by the adviser ------------------------------------
+state >"$T/state7"
+for m in PUT DELETE PATCH OPTIONS TRACE; do
+	assert_eq "$(req 127.0.0.1 "$RELANCE_URL/r/$E2" -X "$m" --data-raw "token=x&action=cancel")" 405 "$m /r/CODE: 405"
+done
+assert_eq "$(req 127.0.0.1 "$RELANCE_URL/r/$E2?action=cancel&token=x" -X GET --data-raw "action=cancel")" 200 \
+    "a GET with a body: the page, nothing done"
+assert_eq "$(req 127.0.0.1 "$RELANCE_URL/r/$E2?done=cancel" -I)" 200 "HEAD ?done=cancel: 200"
+assert_eq "$(req 127.0.0.1 "$RELANCE_URL/r/$E2/../$E2" --path-as-is)" 404 "dot segments: 404"
+assert_eq "$(req 127.0.0.1 "$RELANCE_URL/r/$E2%2F")" 400 "an encoded slash: 400"
+assert_eq "$(req 127.0.0.1 "$RELANCE_URL/r/$(printf 'A%.0s' $(seq 3000))")" 414 "a 3000-character code: 414"
+state >"$T/state8"
+assert_ok "none of it changed anything" cmp -s "$T/state7" "$T/state8"
+C2_UID=$(uid_of S1 3)   # months away: relancectl runs on the real clock
+C2=$(code_of "$C2_UID")
+assert_eq "$(get "$C2")" 200 "the page of an appointment the adviser is about to cancel"
+TC=$(token)
+ANS=$(sql "select answer from appointments where uid = '$C2_UID'")
+relancectl cancel "$C2_UID" >"$T/cancel.out" || fail "relancectl cancel: $(cat "$T/cancel.out") $(tail -2 "$T/relancectl.log")"
+assert_eq "$(get "$C2")" 404 "cancelled by the adviser: its page is gone (404)"
+assert_eq "$(post "$C2" "token=$TC&action=confirm")" 404 "and a form of it: 404"
+assert_eq "$(sql "select status || ' ' || answer from appointments where uid = '$C2_UID'")" \
+    "$APPT_CANCELLED $ANS" "nothing more changed"
