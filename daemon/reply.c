@@ -95,7 +95,9 @@ key_read(const char *path, uint8_t key[LINK_KEY_LEN], char *err, size_t errlen)
 	}
 	if (sb.st_mode & 077)
 		log_warnx("%s: readable by others than its owner: chmod 600 it", path);
-	n = read(fd, buf, sizeof buf - 1);
+	/* Longer than a key and a few blanks: not a key (what follows the
+	 * first read would go unseen). */
+	n = sb.st_size > (off_t)sizeof buf - 1 ? -1 : read(fd, buf, sizeof buf - 1);
 	close(fd);
 	if (n < 2 * LINK_KEY_LEN) {
 		snprintf(err, errlen, "%s: not a key (64 hex digits)", path);
