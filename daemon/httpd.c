@@ -39,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <microhttpd.h>
@@ -572,9 +573,34 @@ httpd_pick_client(const char *peer, const char *xff, const char *xri, const char
 	snprintf(out, outlen, "%s", c[0] ? c : p[0] ? p : "?");
 }
 
+struct last_header {
+	const char *name, *value;
+};
+
+static enum MHD_Result
+keep_last(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct last_header *h = cls;
+	(void)kind;
+	if (key && value && strcasecmp(key, h->name) == 0)
+		h->value = value;
+	return MHD_YES;
+}
+
+/* The last line of a header sent several times: a proxy that adds its own
+ * X-Forwarded-For line (HAProxy's option forwardfor) puts it after the
+ * client's, and MHD_lookup_connection_value() gives the first. */
+static const char *
+last_header(const struct httpd_request *req, const char *name)
+{
+	struct last_header h = { name, NULL };
+	MHD_get_connection_values(req->conn, MHD_HEADER_KIND, keep_last, &h);
+	return h.value;
+}
+
 void
 httpd_client_addr(const struct httpd_request *req, const char *proxies, char *out, size_t outlen)
 {
-	httpd_pick_client(req->client_ip, httpd_header(req, "X-Forwarded-For"),
-			  httpd_header(req, "X-Real-IP"), proxies, out, outlen);
+	httpd_pick_client(req->client_ip, last_header(req, "X-Forwarded-For"),
+			  last_header(req, "X-Real-IP"), proxies, out, outlen);
 }

@@ -70,7 +70,8 @@ int httpd_form_field(const char *body, size_t len, const char *name, char *out, 
 /* The address of the client. The peer's, unless the peer is one of
  * proxies (comma-separated addresses, e.g. "127.0.0.1, ::1"; NULL or
  * "": none): then the last address of X-Forwarded-For (the one the proxy
- * saw and appended), else X-Real-IP, when it is a valid address. A
+ * saw and appended; of its last line when sent several times), else
+ * X-Real-IP (its last line), when it is a valid address. A
  * client's own X-Forwarded-For is never believed. IPv4-mapped IPv6
  * addresses are written as IPv4. httpd_pick_client() is the rule alone. */
 void httpd_client_addr(const struct httpd_request *req, const char *proxies, char *out,

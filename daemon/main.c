@@ -172,21 +172,39 @@ on_watchdog(void *arg)
 	loop_timer_set(r->watchdog, r->watchdog_ms / 2);
 }
 
+/* "; email paused; sms paused" for the channels whose credentials are
+ * refused (chanpause.h), or "": STATUS= must not look healthy while no
+ * reminder goes out. */
+static void
+paused_note(struct relanced *r, char *out, size_t outlen)
+{
+	static const int ch[] = { CH_EMAIL, CH_SMS };
+	const struct dispatch_stats *ds = dispatch_stats(r->disp);
+	size_t n = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(ch) && n < outlen; i++)
+		if (ds->paused[ch[i]])
+			n += (size_t)snprintf(out + n, outlen - n, "; %s paused (credentials refused)",
+					      channel_name(ch[i]));
+}
+
 static void
 on_status(void *arg)
 {
 	struct relanced *r = arg;
 	const struct consumer_stats *cs = consumer_stats(r->cons);
 	const struct plan_stats *ps = plan_stats(r->pl);
-	char buf[sizeof r->last_status];
+	char buf[sizeof r->last_status], paused[96];
 
+	paused_note(r, paused, sizeof paused);
 	snprintf(buf, sizeof buf,
 		 "events %llu applied, %llu duplicate, %llu dead-lettered; %llu appointments, "
-		 "%llu reminders planned%s%s; %s",
+		 "%llu reminders planned%s%s%s; %s",
 		 (unsigned long long)cs->applied, (unsigned long long)cs->duplicates,
 		 (unsigned long long)cs->rejected, (unsigned long long)ps->appointments,
 		 (unsigned long long)ps->reminders, cs->problem[0] ? "; " : "", cs->problem,
-		 r->config_note);
+		 paused, r->config_note);
 	/* Only when something changed: STATUS= is cheap but not free. */
 	if (strcmp(buf, r->last_status) != 0) {
 		sdnotify_status("%s", buf);
@@ -318,6 +336,7 @@ reload(struct relanced *r)
 	struct config *nc;
 	struct templates *ntpl;
 	char err[256];
+	int key_ok;
 
 	sdnotify_reloading();
 	log_info("reloading %s", r->cfg->path);
@@ -347,7 +366,7 @@ reload(struct relanced *r)
 	consumer_reconfigure(r->cons, nc);
 	if (plan_reconfigure(r->pl, nc) != 0)
 		log_err("reload: cannot rebuild the books from the store");
-	reply_reconfigure(r->reply, nc);
+	key_ok = reply_reconfigure(r->reply, nc) == 0;
 	feed_reconfigure(r->feed, nc);
 	dispatch_reconfigure(r->disp, nc, ntpl);
 	web_sms_reconfigure(r->sms, nc);
@@ -361,7 +380,9 @@ reload(struct relanced *r)
 		log_err("feeds: file writer not restarted: %s", err);
 	log_channels(nc);
 	log_info("configuration reloaded");
-	reload_done(r, NULL);
+	config_note(r, NULL);
+	/* Applied, but the link key file was refused (logged why): say so. */
+	reload_done(r, key_ok ? NULL : "link key file refused, key in use kept,");
 }
 
 static void

@@ -92,6 +92,9 @@ struct appt;
  * max). */
 int plan_free_slots(struct planner *p, const struct appt *a, int64_t now, int64_t *starts,
 		    int max);
+/* The free slots a student is offered, and may move to: the first
+ * PLAN_FREE_SLOTS of plan_free_slots() (reply.h's REPLY_SLOTS). */
+#define PLAN_FREE_SLOTS 6
 
 enum plan_answer_result {
 	PLAN_ANSWER_DONE = 0,
@@ -105,7 +108,8 @@ enum plan_answer_result {
  * transaction), inside the caller's transaction: ANSWER_CONFIRMED records
  * it; ANSWER_CANCELLED cancels the appointment (changed_by "student", its
  * reminders cancelled, its slot freed, no replacement, not an absence);
- * ANSWER_MOVED moves it to new_start, one of plan_free_slots() (same UID,
+ * ANSWER_MOVED moves it to new_start, one of the first PLAN_FREE_SLOTS of
+ * plan_free_slots() as they are now, else refused (same UID,
  * SEQUENCE + 1, the old slot freed, the reminders re-timed, moves + 1).
  * The answer is recorded on the appointment (answer, moves, answered_at). */
 enum plan_answer_result plan_answer(struct planner *p, const struct appt *a, int answer,

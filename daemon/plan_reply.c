@@ -113,15 +113,21 @@ plan_free_slots(struct planner *p, const struct appt *a, int64_t now, int64_t *s
 	return n;
 }
 
-/* The slot a moves to at new_start, if it is one of the free slots: 0 with
- * m filled (times and drop-in window), 1 not free (any more). */
+/* The slot a moves to at new_start, if it is one of the free slots
+ * offered (the first PLAN_FREE_SLOTS: a time the page did not offer, even
+ * a free one further on, is refused): 0 with m filled (times and drop-in
+ * window), 1 not offered or not free (any more). */
 static int
 find_slot(struct planner *p, const struct appt *a, int64_t new_start, int64_t now, struct appt *m)
 {
 	int32_t tomorrow = plan_today(now) + 1;
-	int64_t s;
-	int window;
+	int64_t s, offered[PLAN_FREE_SLOTS];
+	int window, n = plan_free_slots(p, a, now, offered, PLAN_FREE_SLOTS), i;
 
+	for (i = 0; i < n && offered[i] != new_start; i++)
+		;
+	if (i == n)
+		return 1;
 	*m = *a;
 	if (a->kind == KIND_CHECKIN) {
 		if (next_checkin(p, a, tomorrow, new_start, &s) != 0 || s != new_start)
@@ -180,7 +186,7 @@ answer_move(struct planner *p, const struct appt *a, int64_t new_start, int64_t 
 		return PLAN_ANSWER_REFUSED;
 	}
 	if (find_slot(p, a, new_start, now, &m) != 0) {
-		snprintf(err, errlen, "that slot is not free any more");
+		snprintf(err, errlen, "that slot is not one of the free slots offered");
 		return PLAN_ANSWER_REFUSED;
 	}
 	found = store_student_get(p->st, a->student_id, &s);

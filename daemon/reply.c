@@ -40,6 +40,9 @@
 #include "store.h"
 #include "util.h"
 
+_Static_assert(REPLY_SLOTS == PLAN_FREE_SLOTS, "the page offers the slots a move may take");
+_Static_assert(REPLY_MAX_MOVES == PLAN_MAX_MOVES, "one limit of moves");
+
 #define CODE_BATCH 2000
 #define META_FILLED "link_codes_filled"   /* every appointment got its code */
 
@@ -73,17 +76,28 @@ key_read(const char *path, uint8_t key[LINK_KEY_LEN], char *err, size_t errlen)
 	char buf[2 * LINK_KEY_LEN + 16];
 	struct stat sb;
 	ssize_t n;
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), rc = -1;
+	/* O_NONBLOCK: a FIFO put in its place must not hang the loop. */
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC), rc = -1;
 
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return 0;
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		if (errno == ELOOP)
+			snprintf(err, errlen, "%s: a symbolic link (not followed)", path);
+		else
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (fstat(fd, &sb) == 0 && (sb.st_mode & 077))
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	if (sb.st_mode & 077)
 		log_warnx("%s: readable by others than its owner: chmod 600 it", path);
-	n = read(fd, buf, sizeof buf - 1);
+	/* Longer than a key and a few blanks: not a key (what follows the
+	 * first read would go unseen). */
+	n = sb.st_size > (off_t)sizeof buf - 1 ? -1 : read(fd, buf, sizeof buf - 1);
 	close(fd);
 	if (n < 2 * LINK_KEY_LEN) {
 		snprintf(err, errlen, "%s: not a key (64 hex digits)", path);
@@ -126,18 +140,14 @@ sync_dir(const char *path)
 	free(dir);
 }
 
-/* Makes a new key file at path: 1 made, 0 it exists already (made by
- * another process meanwhile), -1 error. */
+/* Writes key to a new file at path (0600): 1 written, 0 it exists already
+ * (made by another process meanwhile), -1 error. */
 static int
-key_make(const char *path, uint8_t key[LINK_KEY_LEN], char *err, size_t errlen)
+key_write(const char *path, const uint8_t key[LINK_KEY_LEN], char *err, size_t errlen)
 {
 	char hex[2 * LINK_KEY_LEN + 2];
 	int fd, ok;
 
-	if (getrandom(key, LINK_KEY_LEN, 0) != LINK_KEY_LEN) {
-		snprintf(err, errlen, "getrandom: %s", strerror(errno));
-		return -1;
-	}
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		if (errno == EEXIST)
@@ -158,8 +168,24 @@ key_make(const char *path, uint8_t key[LINK_KEY_LEN], char *err, size_t errlen)
 		return -1;
 	}
 	sync_dir(path);
-	log_notice("%s: new personal link key made (back it up with the store)", path);
 	return 1;
+}
+
+/* Makes a new key file at path: 1 made, 0 it exists already (made by
+ * another process meanwhile), -1 error. */
+static int
+key_make(const char *path, uint8_t key[LINK_KEY_LEN], char *err, size_t errlen)
+{
+	int rc;
+
+	if (getrandom(key, LINK_KEY_LEN, 0) != LINK_KEY_LEN) {
+		snprintf(err, errlen, "getrandom: %s", strerror(errno));
+		return -1;
+	}
+	rc = key_write(path, key, err, errlen);
+	if (rc == 1)
+		log_notice("%s: new personal link key made (back it up with the store)", path);
+	return rc;
 }
 
 /* The key of cfg's key_file, made when missing. 0 or -1 (err). */
@@ -280,7 +306,22 @@ reply_reconfigure(struct reply *r, const struct config *cfg)
 	int changed;
 
 	r->cfg = cfg;
-	if (key_load(cfg, key, err, sizeof err) != 0) {
+	switch (key_read(cfg->answers.key_file, key, err, sizeof err)) {
+	case 1:
+		break;
+	case 0:
+		/* Deleted (or key_file moved): a new key would make every link
+		 * already sent answer 404. The key in use is written back; a
+		 * new key is a new file put there on purpose. */
+		if (key_write(cfg->answers.key_file, r->key, err, sizeof err) < 0) {
+			log_err("personal links: %s: missing, and the key in use cannot be written"
+				" back (%s); keeping it", cfg->answers.key_file, err);
+			return -1;
+		}
+		log_warnx("%s: missing: the key in use written back (links sent keep working)",
+			  cfg->answers.key_file);
+		return 0;
+	default:
 		log_err("personal links: %s; keeping the key in use", err);
 		return -1;
 	}
@@ -342,20 +383,45 @@ appt_of_code(struct reply *r, const char *code, int64_t now, struct appt *a)
 	return 1;
 }
 
-/* The first word of name into out. */
+/* Length of the blank at s: an ASCII blank or control character, or a
+ * Unicode space in UTF-8 (no-break U+00A0, U+2000..U+200A, narrow no-break
+ * U+202F, U+205F, ideographic U+3000); 0 when s is not one. */
+static size_t
+blank_len(const unsigned char *s)
+{
+	if (*s != '\0' && (*s <= ' ' || *s == 0x7f))
+		return 1;
+	if (s[0] == 0xc2 && s[1] == 0xa0)
+		return 2;
+	if (s[0] == 0xe2 && s[1] == 0x80 && ((s[2] >= 0x80 && s[2] <= 0x8a) || s[2] == 0xaf))
+		return 3;
+	if ((s[0] == 0xe2 && s[1] == 0x81 && s[2] == 0x9f) ||
+	    (s[0] == 0xe3 && s[1] == 0x80 && s[2] == 0x80))
+		return 3;
+	return 0;
+}
+
+/* The first word of name into out: up to the first blank of any kind, so
+ * "Amélie\u00a0Comelli" never shows the family name. */
 static void
 first_word(const char *name, char *out, size_t outlen)
 {
-	size_t n;
+	const unsigned char *p = (const unsigned char *)name;
+	size_t n = 0, b;
 
 	out[0] = '\0';
 	if (name == NULL)
 		return;
-	name += strspn(name, " \t");
-	n = strcspn(name, " \t");
+	while ((b = blank_len(p)) > 0)
+		p += b;
+	while (p[n] != '\0' && blank_len(p + n) == 0)
+		n++;
 	if (n >= outlen)
 		n = outlen - 1;
-	memcpy(out, name, n);
+	/* never half a UTF-8 sequence */
+	while (n > 0 && n < strlen((const char *)p) && (p[n] & 0xc0) == 0x80)
+		n--;
+	memcpy(out, p, n);
 	out[n] = '\0';
 }
 

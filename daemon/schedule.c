@@ -347,14 +347,19 @@ agenda_find(const struct agenda *a, const char *adviser, int32_t from_day,
 {
 	struct adviser *adv = hmap_get(a->advisers, adviser);
 	int32_t d = from_day, limit = from_day + FIND_HORIZON;
+	int64_t nb_day;
 	const struct daycache *dc;
 	const uint64_t *b;
 	int32_t *s;
 	uint64_t avail;
 
-	/* Days wholly before not_before cannot hold an answer. */
-	if (utc_day(not_before) - 1 > d)
-		d = utc_day(not_before) - 1;
+	/* Days wholly before not_before cannot hold an answer (in 64 bits: a
+	 * not_before ages away must not wrap round to a day in range). */
+	nb_day = not_before / 86400 - (not_before % 86400 < 0) - 1;
+	if (nb_day >= limit)
+		return -1;
+	if (nb_day > d)
+		d = (int32_t)nb_day;
 	while (d < limit) {
 		if (adv != NULL)
 			d = skip_full(adv, d);

@@ -80,23 +80,25 @@ queue_state(struct store *st, int64_t *n, int64_t *age)
 	return 0;
 }
 
-/* The reason of the first sending channel paused (chanpause.h) into
- * why: -1, or 0 when none is. */
+/* The reasons of every sending channel paused (chanpause.h) into why,
+ * "; " between them (both may be refused at once: the operator must not
+ * learn of the second only after fixing the first): -1, or 0 when none
+ * is. */
 static int
 channel_health(struct dispatch *disp, char *why, size_t whylen)
 {
 	static const int ch[] = { CH_EMAIL, CH_SMS };
 	const struct dispatch_stats *ds;
+	size_t n = 0;
 
 	if (disp == NULL)
 		return 0;
 	ds = dispatch_stats(disp);
-	for (size_t i = 0; i < ARRAY_SIZE(ch); i++)
-		if (ds->paused[ch[i]]) {
-			snprintf(why, whylen, "%s", ds->pause_reason[ch[i]]);
-			return -1;
-		}
-	return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(ch) && n < whylen; i++)
+		if (ds->paused[ch[i]])
+			n += (size_t)snprintf(why + n, whylen - n, "%s%s", n ? "; " : "",
+					      ds->pause_reason[ch[i]]);
+	return n > 0 ? -1 : 0;
 }
 
 static int

@@ -349,20 +349,28 @@ START_TEST(test_move_checkin)
 	/* and not for the 14:00 one any more */
 	for (int i = 0; i < n; i++)
 		ck_assert_int_ne(s[i], L("2026-07-02", "14:00"));
+	/* a free slot the page does not offer (past the first six: 09:00,
+	 * 10:00 ... 11:30, 13:30) is refused: a student moves only to what
+	 * the page offers */
+	n = plan_free_slots(F.pl, &m, now, s, 6);
+	ck_assert_int_eq(n, 6);
+	ck_assert_int_eq(s[5], L("2026-07-02", "13:30"));
+	ck_assert_int_eq(answer(&m, ANSWER_MOVED, L("2026-07-02", "15:00"), now), PLAN_ANSWER_REFUSED);
+	ck_assert_int_eq(answer(&m, ANSWER_MOVED, L("2026-09-01", "10:00"), now), PLAN_ANSWER_REFUSED);
 	/* second move, then the third is refused */
-	ck_assert_int_eq(answer(&m, ANSWER_MOVED, L("2026-07-02", "15:00"), now), PLAN_ANSWER_DONE);
+	ck_assert_int_eq(answer(&m, ANSWER_MOVED, L("2026-07-02", "13:30"), now), PLAN_ANSWER_DONE);
 	appt_clear(&m);
 	checkin("s1", 0, &m);
 	ck_assert_int_eq(m.moves, 2);
-	ck_assert_int_eq(answer(&m, ANSWER_MOVED, L("2026-07-02", "15:30"), now), PLAN_ANSWER_REFUSED);
+	ck_assert_int_eq(answer(&m, ANSWER_MOVED, L("2026-07-02", "10:00"), now), PLAN_ANSWER_REFUSED);
 	appt_clear(&m);
 	checkin("s1", 0, &m);
 	ck_assert_int_eq(m.moves, 2);
-	ck_assert_int_eq(m.starts_at, L("2026-07-02", "15:00"));
+	ck_assert_int_eq(m.starts_at, L("2026-07-02", "13:30"));
 	/* the store agrees with the books: one confirmed check-in per slot */
 	ck_assert_int_eq(q_int("SELECT count(*) FROM appointments WHERE adviser_id = 'adv1'"
 			       " AND kind = 1 AND status = 1 AND starts_at = %lld",
-			       (long long)L("2026-07-02", "15:00")), 1);
+			       (long long)L("2026-07-02", "13:30")), 1);
 	/* a reloaded planner sees the same free slots */
 	ck_assert_int_eq(plan_reload(F.pl), 0);
 	n = plan_free_slots(F.pl, &b, now, s, 6);
@@ -504,6 +512,23 @@ START_TEST(test_key_file)
 	ck_assert_int_eq(symlink("/etc/hostname", F.key), 0);
 	ck_assert_int_eq(reply_reconfigure(F.r, F.cfg), -1);
 	unlink(F.key);
+	/* a FIFO in its place is refused at once (no hang), a directory too */
+	ck_assert_int_eq(mkfifo(F.key, 0600), 0);
+	ck_assert_int_eq(reply_reconfigure(F.r, F.cfg), -1);
+	ck_assert_mem_eq(key, reply_key(F.r), sizeof key);
+	unlink(F.key);
+	ck_assert_int_eq(mkdir(F.key, 0700), 0);
+	ck_assert_int_eq(reply_reconfigure(F.r, F.cfg), -1);
+	rmdir(F.key);
+	/* deleted: the key in use is kept and written back, 0600 */
+	ck_assert_int_eq(reply_reconfigure(F.r, F.cfg), 0);
+	ck_assert_mem_eq(key, reply_key(F.r), sizeof key);
+	ck_assert_int_eq(lstat(F.key, &sb), 0);
+	ck_assert_int_eq(sb.st_mode & 0777, 0600);
+	reply_free(F.r);
+	F.r = reply_new(F.cfg, F.st, F.pl, err, sizeof err);
+	ck_assert_ptr_nonnull(F.r);
+	ck_assert_mem_eq(key, reply_key(F.r), sizeof key);
 }
 END_TEST
 

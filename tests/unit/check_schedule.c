@@ -6,6 +6,7 @@
  * not asserted on time).
  */
 #include <check.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -209,6 +210,16 @@ START_TEST(test_not_before)
 	ck_assert_int_eq(agenda_find(a, "adv", D("2026-07-06"),
 				     T("2026-09-01T16:31:00+02:00"), &s, &e), 0);
 	ck_assert_int_eq(s, T("2026-09-02T09:00:00+02:00"));
+	/* Absurd not_before (a hostile form's slot): nothing, and no day
+	 * number wrapping round (86400 * 2^31 is day INT32_MIN in 32 bits). */
+	ck_assert_int_eq(agenda_find(a, "adv", D("2026-07-06"), INT64_MAX, &s, &e), -1);
+	ck_assert_int_eq(agenda_find(a, "adv", D("2026-07-06"), 86400LL << 31, &s, &e), -1);
+	ck_assert_int_eq(agenda_find(a, "adv", D("2026-07-06"), (86400LL << 31) + 86400LL * 20700,
+				     &s, &e), -1);
+	ck_assert_int_eq(agenda_find(a, "adv", D("2026-07-06"), -(86400LL << 31), &s, &e), 0);
+	ck_assert_int_eq(s, T("2026-07-06T09:00:00+02:00"));
+	ck_assert_int_eq(agenda_find(a, "adv", D("2026-07-06"), INT64_MIN, &s, &e), 0);
+	ck_assert_int_eq(s, T("2026-07-06T09:00:00+02:00"));
 	agenda_free(a);
 }
 END_TEST
