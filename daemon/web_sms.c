@@ -7,8 +7,10 @@
  *       as an attempt; "delivered" (1) counts
  *       as a contact, "undelivered" (2, 16) fails a sent reminder (email
  *       fallback and outcome event through dispatch.h)
- *   /sms/kannel/incoming?from=<phone>&text=<text>
- *       an incoming SMS, read by sms_reply_kind() (sms.h): a STOP reply
+ *   /sms/kannel/incoming?from=<phone>&text=<text>[&coding=%c&charset=%C]
+ *       an incoming SMS, read into UTF-8 (sms_text_read(): Latin-1 when it
+ *       is no UTF-8; empty, blank or UCS-2 that Kannel did not recode:
+ *       only counted), then by sms_reply_kind() (sms.h): a STOP reply
  *       withdraws the SMS consent of every student with that number (in
  *       any form: phone.h) and cancels their pending SMS; OUI / YES / OK /
  *       C confirms and NON / NO / ANNULER / CANCEL cancels the next
