@@ -6,7 +6,8 @@
  * confirmed, cancelled and moved by the student, and the attendance rate
  * of the appointments answered (confirmed or moved) and of those not.
  * As text, one JSON document (--json) or CSV (--csv: a header row, one row
- * per establishment and programme, RFC 4180 quoting, LF line ends).
+ * per establishment and programme, RFC 4180 quoting, LF line ends, texts
+ * starting with = + - @ neutralised by a leading ').
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,12 +170,18 @@ static const char *const csv_header =
 	"unanswered_attendance_rate";
 
 /* One field, quoted as RFC 4180 says when it holds a comma, a quote or a
- * line end (quotes doubled). */
+ * line end (quotes doubled). A text a spreadsheet would take for a formula
+ * (starting with = + - @, a tab or a CR: CSV injection) gets a leading ' and
+ * quotes: shown as written, never evaluated. */
 static void
 csv_field(FILE *f, const char *s, int last)
 {
-	if (s && strpbrk(s, ",\"\r\n")) {
+	int formula = s && *s && strchr("=+-@\t\r", *s);
+
+	if (s && (formula || strpbrk(s, ",\"\r\n"))) {
 		fputc('"', f);
+		if (formula)
+			fputc('\'', f);
 		for (; *s; s++) {
 			if (*s == '"')
 				fputc('"', f);

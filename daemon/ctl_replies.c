@@ -62,12 +62,14 @@ reply_one(const struct student_message *m, const char *appt_uid, void *arg)
 
 	x->n++;
 	if (x->arr) {
-		json_array_append_new(x->arr, json_pack("{s:I, s:o, s:s, s:o, s:o, s:s, s:o, s:s}",
+		/* ctl_jstr: a row that is no UTF-8 (kept by an older relanced)
+		 * stays listed, its text empty, rather than dropped */
+		json_array_append_new(x->arr, json_pack("{s:I, s:o, s:o, s:o, s:o, s:s, s:o, s:o}",
 			"id", (json_int_t)m->id, "received", ctl_jtime(m->received_at),
-			"student_id", m->student_id, "adviser_id", ctl_jstr(m->adviser_id),
+			"student_id", ctl_jstr(m->student_id), "adviser_id", ctl_jstr(m->adviser_id),
 			"appointment_uid", *appt_uid ? ctl_jstr(appt_uid) : json_null(),
 			"via", answer_via_name(m->via), "mailed", ctl_jtime(m->mailed_at),
-			"text", m->text));
+			"text", ctl_jstr(m->text)));
 		return;
 	}
 	if (x->n == 1)

@@ -649,19 +649,28 @@ next_among(struct reply *r, char **ids, size_t n, int64_t now, struct appt *a)
 }
 
 /* Queues the acknowledgement (REM_ACK_*) of an SMS answer to student id,
- * due now, unless the student can get no SMS. 0 or -1. */
+ * due now, unless the student can get no SMS or their number got
+ * REPLY_ACKS_PER_DAY in the last 24 hours. 0 or -1. */
 static int
 queue_ack(struct reply *r, const char *id, int kind, int64_t appointment_id, int64_t now)
 {
 	struct student s = { 0 };
 	int found = store_student_get(r->st, id, &s), rc = 0;
+	int64_t sent;
 
 	if (found < 0)
 		return -1;
-	if (found && !s.stopped && s.phone && s.consent_sms)
-		rc = store_reminder_insert(r->st, appointment_id, id, CH_SMS, kind, now, now);
-	else
+	if (!found || s.stopped || !s.phone || !s.consent_sms) {
 		log_info("student %s: no SMS acknowledgement (no consent or no phone)", id);
+	} else if ((sent = store_acks_to_phone(r->st, s.phone, now - 86400)) < 0) {
+		rc = -1;
+	} else if (sent >= REPLY_ACKS_PER_DAY) {
+		log_info("student %s: no SMS acknowledgement (%d already to the number in 24 hours)",
+			 id, REPLY_ACKS_PER_DAY);
+		rc = store_counter_add(r->st, "sms_ack_capped", 1);
+	} else {
+		rc = store_reminder_insert(r->st, appointment_id, id, CH_SMS, kind, now, now);
+	}
 	student_clear(&s);
 	return rc;
 }

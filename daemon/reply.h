@@ -29,6 +29,7 @@ struct reply;
 
 #define REPLY_MAX_MOVES 2       /* moves per appointment (section 8) */
 #define REPLY_SLOTS 6           /* free slots the page offers (at least 5) */
+#define REPLY_ACKS_PER_DAY 5    /* SMS acknowledgements to one number in 24 hours */
 
 /* The appointment as the page may show it: nothing else of the student. */
 struct reply_view {
@@ -83,8 +84,10 @@ enum reply_result reply_move(struct reply *r, const char *code, int64_t new_star
  * (earliest start after now, among them); ANSWER_MESSAGE (or a yes/no with
  * no appointment to answer) keeps text as a message for the adviser. Queues
  * the one-segment acknowledgement (REM_ACK_*) to the student it applied
- * to. *applied_to gets that student's id (borrowed from student_ids) or
- * NULL. */
+ * to, unless REPLY_ACKS_PER_DAY were queued to that number in the last 24
+ * hours (a flood of replies gets no flood of answers: every answer is
+ * still applied and every message kept; counted as sms_ack_capped).
+ * *applied_to gets that student's id (borrowed from student_ids) or NULL. */
 enum reply_result reply_sms(struct reply *r, char **student_ids, size_t n, enum answer a,
 			    const char *text, int64_t now, const char **applied_to);
 

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 
@@ -180,6 +181,73 @@ int
 sms_is_stop(const char *text)
 {
 	return sms_reply_kind(text) == SMS_REPLY_STOP;
+}
+
+/* 1 when text is UTF-8 as JSON and SQLite take it: strict (no overlong
+ * forms, no surrogates, at most U+10FFFF). */
+static int
+utf8_valid(const char *text)
+{
+	for (const char *p = text; *p;) {
+		unsigned cp;
+		size_t n = gsm7_utf8_next(p, &cp);
+		if ((cp == 0xfffd && n == 1) || (n == 2 && cp < 0x80) ||
+		    (n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+		    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+			return 0;
+		p += n;
+	}
+	return 1;
+}
+
+static int
+charset_is(const char *charset, const char *const *names)
+{
+	for (; charset && *names; names++)
+		if (strcasecmp(charset, *names) == 0)
+			return 1;
+	return 0;
+}
+
+char *
+sms_text_read(const char *text, const char *charset, const char *coding)
+{
+	static const char *const latin1[] = { "ISO-8859-1", "ISO8859-1", "ISO_8859-1", "LATIN1",
+					      "WINDOWS-1252", "CP1252", NULL };
+	struct strbuf b = { 0 };
+
+	if ((charset && (strncasecmp(charset, "UTF-16", 6) == 0 ||
+			 strncasecmp(charset, "UCS", 3) == 0 ||
+			 strcasecmp(charset, "ISO-10646-UCS-2") == 0)) ||
+	    (charset == NULL && coding && strcmp(coding, "2") == 0))
+		return NULL;    /* cut at its first NUL octet: unreadable */
+	text = text ? text : "";
+	if (!charset_is(charset, latin1) && utf8_valid(text))
+		return xstrdup(text);
+	/* ISO-8859-1 said, or not UTF-8 (8-bit data): each octet a code point */
+	strbuf_add(&b, "", 0);
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+		char u[2] = { (char)(0xc0 | *p >> 6), (char)(0x80 | (*p & 0x3f)) };
+		if (*p < 0x80)
+			strbuf_add(&b, (const char *)p, 1);
+		else
+			strbuf_add(&b, u, 2);
+	}
+	return b.p;
+}
+
+int
+sms_text_blank(const char *text)
+{
+	for (const char *p = text ? text : ""; *p;) {
+		unsigned cp;
+		p += gsm7_utf8_next(p, &cp);
+		if (!(cp <= 0x20 || (cp >= 0x7f && cp <= 0xa0) || cp == 0x1680 ||
+		      (cp >= 0x2000 && cp <= 0x200f) || cp == 0x2028 || cp == 0x2029 ||
+		      cp == 0x202f || cp == 0x205f || cp == 0x3000 || cp == 0xfeff))
+			return 0;
+	}
+	return 1;
 }
 
 static void

@@ -75,6 +75,19 @@ enum sms_reply {
 enum sms_reply sms_reply_kind(const char *text);
 /* 1 if text is a STOP reply (sms_reply_kind() == SMS_REPLY_STOP). */
 int sms_is_stop(const char *text);
+/*
+ * The text of an incoming SMS as Kannel's get-url gives it (%a), read into
+ * UTF-8 (malloc'd): kept when it is valid UTF-8, else (or when charset, %C,
+ * says ISO-8859-1 or windows-1252) each octet read as Latin-1 (Kannel
+ * gives 8-bit data as its octets, charset 8-BIT). NULL when charset says UTF-16 or UCS-2 (or coding, %c, is 2 without
+ * a charset): a UCS-2 text not recoded by Kannel reaches relanced cut at its
+ * first NUL octet and cannot be read (set mo-recode = true in Kannel's
+ * smsbox group). charset and coding may be NULL.
+ */
+char *sms_text_read(const char *text, const char *charset, const char *coding);
+/* 1 when the UTF-8 text holds nothing but spaces (any Unicode space),
+ * control and zero-width characters: no reply to act on. */
+int sms_text_blank(const char *text);
 /* Writes DIR/<id>.json with to, from and text. 0 or -1. */
 int sms_outbox_write(const char *dir, int64_t id, const char *sender, const char *to,
 		     const char *text);

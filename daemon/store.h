@@ -495,6 +495,9 @@ int store_appts_codeless(struct store *st, int64_t now, int all, int64_t after_i
 int store_appt_answer(struct store *st, int64_t id, int answer, int moved, int64_t now);
 /* The next confirmed appointment of a student starting after now: 1, 0, -1. */
 int store_appt_next_of(struct store *st, const char *student_id, int64_t now, struct appt *out);
+/* Acknowledgements of replies (REM_ACK_*, any status) due since `since`
+ * for the students whose phone (E.164) is phone: a count or -1. */
+int64_t store_acks_to_phone(struct store *st, const char *phone, int64_t since);
 struct student_message {
 	int64_t id;
 	const char *student_id, *adviser_id;  /* adviser_id may be NULL */

@@ -67,3 +67,10 @@ store_message_insert(struct store *st, const char *student_id, const char *advis
 	return sqlite3_last_insert_rowid(st->db);
 }
 
+
+int64_t
+store_acks_to_phone(struct store *st, const char *phone, int64_t since)
+{
+	return one_value(st, stmt_bind(st, ST_ACKS_TO_PHONE, "sl", phone, since),
+			 "acknowledgements to a phone");
+}

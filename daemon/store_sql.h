@@ -357,7 +357,11 @@
 	/* The next appointment to answer among students: confirmed, not \
 	 * started, earliest first. */ \
 	X(ST_APPT_NEXT_OF, "SELECT " APPT_COLS " FROM appointments WHERE student_id = ?1" \
-		" AND status = {APPT_CONFIRMED} AND starts_at > ?2 ORDER BY starts_at, id LIMIT 1")
+		" AND status = {APPT_CONFIRMED} AND starts_at > ?2 ORDER BY starts_at, id LIMIT 1") \
+	/* Acknowledgements queued since ?2 for the students whose phone is ?1. */ \
+	X(ST_ACKS_TO_PHONE, "SELECT count(*) FROM reminders r JOIN students s" \
+		" ON s.id = r.student_id WHERE s.phone = ?1 AND r.kind IN ({REM_ACK_CONFIRMED}," \
+		" {REM_ACK_CANCELLED}, {REM_ACK_MESSAGE}) AND r.due_at >= ?2")
 
 #define STORE_STMTS(X) \
 	STORE_CORE_STMTS(X) STORE_INGEST_STMTS(X) STORE_FEED_STMTS(X) STORE_ADMIN_STMTS(X) \

@@ -7,8 +7,10 @@
  *       as an attempt; "delivered" (1) counts
  *       as a contact, "undelivered" (2, 16) fails a sent reminder (email
  *       fallback and outcome event through dispatch.h)
- *   /sms/kannel/incoming?from=<phone>&text=<text>
- *       an incoming SMS, read by sms_reply_kind() (sms.h): a STOP reply
+ *   /sms/kannel/incoming?from=<phone>&text=<text>[&coding=%c&charset=%C]
+ *       an incoming SMS, read into UTF-8 (sms_text_read(): Latin-1 when it
+ *       is no UTF-8; empty, blank or UCS-2 that Kannel did not recode:
+ *       only counted), then by sms_reply_kind() (sms.h): a STOP reply
  *       withdraws the SMS consent of every student with that number (in
  *       any form: phone.h) and cancels their pending SMS; OUI / YES / OK /
  *       C confirms and NON / NO / ANNULER / CANCEL cancels the next
@@ -293,29 +295,49 @@ out:
 	return rc;
 }
 
+/* An incoming SMS with no text to act on (empty, blank, or UCS-2 that
+ * Kannel did not recode: utf8 NULL): only counted. 0 or -1. */
+static int
+blank_reply(struct web_sms *w, const char *utf8)
+{
+	if (utf8 == NULL)
+		log_notice("an SMS reply in UCS-2 that Kannel did not recode: ignored (set "
+			   "mo-recode = true in Kannel's smsbox group)");
+	else
+		log_info("an SMS reply with no text: ignored");
+	return store_counter_add(w->st, "sms_reply_empty", 1);
+}
+
 static int
 on_incoming(const struct httpd_request *req, struct httpd_response *resp, void *arg)
 {
 	struct web_sms *w = arg;
 	const char *from = httpd_arg(req, "from"), *text = httpd_arg(req, "text");
+	char *utf8;
 	enum sms_reply kind;
+	int rc;
 
 	if (!callback_ok(w, req, resp, from, text, "from and text required\n"))
 		return 0;
 	w->stats.incoming++;
-	kind = sms_reply_kind(text);
-	if (kind == SMS_REPLY_STOP) {
+	/* Kannel's %a as it comes (8-bit data, Latin-1), in UTF-8 */
+	utf8 = sms_text_read(text, httpd_arg(req, "charset"), httpd_arg(req, "coding"));
+	kind = utf8 ? sms_reply_kind(utf8) : SMS_REPLY_OTHER;
+	if (utf8 == NULL || sms_text_blank(utf8)) {
+		rc = blank_reply(w, utf8);
+	} else if (kind == SMS_REPLY_STOP) {
 		w->stats.stop_replies++;
-		if (stop_reply(w, from, clock_now()) != 0)
-			return -1;  /* answered 500; nothing was changed */
+		rc = stop_reply(w, from, clock_now());
 	} else {
 		if (kind == SMS_REPLY_OTHER)
 			w->stats.not_understood++;
-		if (answer_reply(w, from, kind == SMS_REPLY_YES ? ANSWER_CONFIRMED :
-				 kind == SMS_REPLY_NO ? ANSWER_CANCELLED : ANSWER_MESSAGE, text,
-				 clock_now()) != 0)
-			return -1;
+		rc = answer_reply(w, from, kind == SMS_REPLY_YES ? ANSWER_CONFIRMED :
+				  kind == SMS_REPLY_NO ? ANSWER_CANCELLED : ANSWER_MESSAGE, utf8,
+				  clock_now());
 	}
+	free(utf8);
+	if (rc != 0)
+		return -1;  /* answered 500; nothing was changed */
 	respond(resp, 200, "");
 	return 0;
 }

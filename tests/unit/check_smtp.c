@@ -270,6 +270,54 @@ START_TEST(reply_keywords)
 	ck_assert_int_eq(sms_reply_kind(""), SMS_REPLY_OTHER);
 	ck_assert_int_eq(sms_reply_kind(NULL), SMS_REPLY_OTHER);
 	ck_assert(!sms_is_stop("oui"));
+	/* hostile and confused replies (65-replies-hostile, README) */
+	ck_assert_int_eq(sms_reply_kind("OUI!!!"), SMS_REPLY_YES);
+	ck_assert_int_eq(sms_reply_kind("ok."), SMS_REPLY_YES);
+	ck_assert_int_eq(sms_reply_kind("C"), SMS_REPLY_YES);
+	ck_assert_int_eq(sms_reply_kind("Oui merci"), SMS_REPLY_OTHER);
+	ck_assert_int_eq(sms_reply_kind("c'est bon"), SMS_REPLY_OTHER);
+	ck_assert_int_eq(sms_reply_kind("Non mais"), SMS_REPLY_OTHER);
+	ck_assert_int_eq(sms_reply_kind("NON STOP"), SMS_REPLY_OTHER);
+	ck_assert_int_eq(sms_reply_kind("Stop svp"), SMS_REPLY_OTHER);
+	ck_assert_int_eq(sms_reply_kind("stop"), SMS_REPLY_STOP);
+	ck_assert_int_eq(sms_reply_kind("\xe2\x80\xaeOUI"), SMS_REPLY_YES);  /* RLO: a separator */
+}
+END_TEST
+
+/* Kannel's %a read into UTF-8; blank texts. */
+START_TEST(incoming_text)
+{
+	char *t;
+
+	t = sms_text_read("Annul\xc3\xa9", NULL, NULL);
+	ck_assert_str_eq(t, "Annul\xc3\xa9");          /* UTF-8 kept */
+	free(t);
+	t = sms_text_read("Annul\xe9 \xe0", "8-BIT", "1");
+	ck_assert_str_eq(t, "Annul\xc3\xa9 \xc3\xa0");   /* 8-bit data: Latin-1 */
+	free(t);
+	t = sms_text_read("\xc3\xa9", "ISO-8859-1", "0");
+	ck_assert_str_eq(t, "\xc3\x83\xc2\xa9");         /* said Latin-1: read so */
+	free(t);
+	t = sms_text_read("a\xc0\xaf" "b", NULL, NULL);       /* overlong '/' */
+	ck_assert_str_eq(t, "a\xc3\x80\xc2\xaf" "b");
+	free(t);
+	t = sms_text_read("\xed\xa0\x80", "UTF-8", "0");  /* a surrogate */
+	ck_assert_str_eq(t, "\xc3\xad\xc2\xa0\xc2\x80");
+	free(t);
+	t = sms_text_read("", NULL, NULL);
+	ck_assert_str_eq(t, "");
+	free(t);
+	ck_assert_ptr_null(sms_text_read("", "UTF-16BE", "2"));
+	ck_assert_ptr_null(sms_text_read("", "ucs-2", NULL));
+	ck_assert_ptr_null(sms_text_read("", NULL, "2"));
+
+	ck_assert(sms_text_blank(""));
+	ck_assert(sms_text_blank(NULL));
+	ck_assert(sms_text_blank(" \t\r\n"));
+	ck_assert(sms_text_blank("\xc2\xa0\xe2\x80\x8b\xe3\x80\x80\xef\xbb\xbf"));  /* NBSP ZWSP ideographic BOM */
+	ck_assert(sms_text_blank("\x1b\x07\xc2\x85"));
+	ck_assert(!sms_text_blank("\xf0\x9f\x91\x8d"));  /* an emoji says something */
+	ck_assert(!sms_text_blank(" ."));
 }
 END_TEST
 
@@ -289,6 +337,7 @@ main(void)
 	tcase_add_test(tc, classify);
 	tcase_add_test(tc, stop_and_gsm);
 	tcase_add_test(tc, reply_keywords);
+	tcase_add_test(tc, incoming_text);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
