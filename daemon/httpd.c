@@ -10,7 +10,8 @@
  * may use the store directly.
  *
  * Limits: GET and HEAD only, unless the route allows POST (405 otherwise,
- * with Allow); the request target is at most HTTPD_MAX_URI octets (414);
+ * with Allow); the request target is at most HTTPD_MAX_URI octets, or what
+ * httpd_route_max_uri() allows its route (414);
  * a POST body at most HTTPD_MAX_BODY octets (413); headers are bounded by
  * MHD's per-connection memory pool (431 from MHD). Unknown paths get a
  * plain 404 that says nothing more. Nothing here touches the filesystem.
@@ -50,6 +51,7 @@
 #include "util.h"
 
 #define HTTPD_MAX_URI 2048
+#define HTTPD_MAX_LONG_URI 16384    /* httpd_route_max_uri(): at most this */
 #define HTTPD_MAX_BODY 8192
 #define HTTPD_MAX_ROUTES 32
 #define HTTPD_MAX_CONNECTIONS 512
@@ -61,6 +63,7 @@ struct route {
 	char *prefix;
 	size_t len;
 	int allow_post;
+	size_t max_uri;             /* longest request target, HTTPD_MAX_URI unless set */
 	httpd_handler fn;
 	void *arg;
 };
@@ -310,7 +313,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 		rc = xcalloc(1, sizeof *rc);
 		*con_cls = rc;
 	}
-	if (rc->urilen > HTTPD_MAX_URI)
+	rt = url[0] == '/' ? route_for(h, url) : NULL;
+	if (rc->urilen > (rt ? rt->max_uri : HTTPD_MAX_URI))
 		return send_text(conn, MHD_HTTP_URI_TOO_LONG, "request target too long\n", NULL);
 	/* MHD splits the request line in place ("GET /x HTTP/1.1": the space
 	 * before the version becomes the target's end): a version further
@@ -321,7 +325,6 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 	if (strcmp(version, MHD_HTTP_VERSION_1_1) == 0 &&
 	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST) == NULL)
 		return send_text(conn, MHD_HTTP_BAD_REQUEST, "Host required\n", NULL);
-	rt = url[0] == '/' ? route_for(h, url) : NULL;
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0 &&
 	    !(is_post && rt && rt->allow_post))
 		return send_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n",
@@ -453,9 +456,21 @@ httpd_route(struct httpd *h, const char *prefix, int allow_post, httpd_handler f
 	r->prefix = xstrdup(prefix);
 	r->len = strlen(prefix);
 	r->allow_post = allow_post;
+	r->max_uri = HTTPD_MAX_URI;
 	r->fn = fn;
 	r->arg = arg;
 	return 0;
+}
+
+int
+httpd_route_max_uri(struct httpd *h, const char *prefix, size_t max)
+{
+	for (int i = 0; i < h->nroutes; i++)
+		if (strcmp(h->routes[i].prefix, prefix) == 0) {
+			h->routes[i].max_uri = max < HTTPD_MAX_LONG_URI ? max : HTTPD_MAX_LONG_URI;
+			return 0;
+		}
+	return -1;
 }
 
 const char *

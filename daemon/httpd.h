@@ -54,6 +54,11 @@ void httpd_free(struct httpd *h);
 int httpd_port(const struct httpd *h);
 /* Routes: the longest matching prefix wins. allow_post: accept POST too. */
 int httpd_route(struct httpd *h, const char *prefix, int allow_post, httpd_handler fn, void *arg);
+/* A longer request target for the route of prefix (registered before),
+ * at most 16 KiB (default 2 KiB; 414 beyond): for callbacks that put
+ * long texts in the query, as Kannel's get-url does. 0, or -1 when no
+ * such route. */
+int httpd_route_max_uri(struct httpd *h, const char *prefix, size_t max);
 /* Query argument or request header of the request being handled. */
 const char *httpd_arg(const struct httpd_request *req, const char *name);
 const char *httpd_header(const struct httpd_request *req, const char *name);

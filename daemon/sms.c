@@ -154,6 +154,37 @@ sms_normalise(const char *text, char *out, size_t outlen)
 	return (int)n;
 }
 
+/* Courtesy around a keyword ("Oui merci", "Bonjour, non désolé", "STOP
+ * svp"), in normalised form: stripped from both ends before the keyword
+ * is looked up. A keyword with anything else ("non mais", "NON STOP",
+ * "c'est bon") stays a message for the adviser. */
+static const char *const courtesy[] = {
+	"MERCI BEAUCOUP", "MERCI", "SVP", "STP", "S IL VOUS PLAIT", "S IL TE PLAIT", "DESOLE",
+	"DESOLEE", "BONJOUR", "BONSOIR", "MADAME", "MONSIEUR", "PLEASE", "THANK YOU", "THANKS",
+	"SORRY", "HELLO",
+};
+
+/* Strips one courtesy phrase from the start or the end of w (n chars):
+ * the new length, or n when none is there. */
+static size_t
+strip_courtesy(char *w, size_t n)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(courtesy); i++) {
+		size_t k = strlen(courtesy[i]);
+		if (k >= n)
+			continue;
+		if (memcmp(w, courtesy[i], k) == 0 && w[k] == ' ') {
+			memmove(w, w + k + 1, n - k);
+			return n - k - 1;
+		}
+		if (memcmp(w + n - k, courtesy[i], k) == 0 && w[n - k - 1] == ' ') {
+			w[n - k - 1] = '\0';
+			return n - k - 1;
+		}
+	}
+	return n;
+}
+
 enum sms_reply
 sms_reply_kind(const char *text)
 {
@@ -167,10 +198,17 @@ sms_reply_kind(const char *text)
 		{ "NON", SMS_REPLY_NO }, { "NO", SMS_REPLY_NO }, { "ANNULER", SMS_REPLY_NO },
 		{ "CANCEL", SMS_REPLY_NO },
 	};
-	char w[32];
+	char w[128];
+	int len = sms_normalise(text, w, sizeof w);
+	size_t n, before;
 
-	if (sms_normalise(text, w, sizeof w) <= 0)
+	if (len <= 0)
 		return SMS_REPLY_OTHER;
+	n = (size_t)len;
+	do {
+		before = n;
+		n = strip_courtesy(w, n);
+	} while (n != before);
 	for (size_t i = 0; i < ARRAY_SIZE(words); i++)
 		if (strcmp(w, words[i].word) == 0)
 			return words[i].kind;

@@ -353,7 +353,10 @@ web_sms_register(struct httpd *h, const struct config *cfg, struct store *st, st
 	w->d = d;
 	w->rep = rep;
 	if (httpd_route(h, "/sms/kannel/dlr", 1, on_dlr, w) ||
-	    httpd_route(h, "/sms/kannel/incoming", 1, on_incoming, w)) {
+	    httpd_route(h, "/sms/kannel/incoming", 1, on_incoming, w) ||
+	    /* a concatenated reply of many accented characters or emoji, as
+	     * Kannel's get-url escapes it (9 octets per emoji) */
+	    httpd_route_max_uri(h, "/sms/kannel/incoming", 16384)) {
 		free(w);
 		return NULL;
 	}

@@ -224,7 +224,8 @@ START_TEST(stop_and_gsm)
 	ck_assert(sms_is_stop("arret"));
 	ck_assert(sms_is_stop("Stop SMS"));
 	ck_assert(sms_is_stop("\"stop  sms\"!!"));
-	ck_assert(!sms_is_stop("stop please"));
+	ck_assert(sms_is_stop("stop please"));          /* courtesy around it */
+	ck_assert(!sms_is_stop("stop the spam please now"));
 	ck_assert(!sms_is_stop("je ne peux pas venir"));
 	ck_assert(!sms_is_stop(""));
 	ck_assert(!sms_is_stop(NULL));
@@ -274,11 +275,21 @@ START_TEST(reply_keywords)
 	ck_assert_int_eq(sms_reply_kind("OUI!!!"), SMS_REPLY_YES);
 	ck_assert_int_eq(sms_reply_kind("ok."), SMS_REPLY_YES);
 	ck_assert_int_eq(sms_reply_kind("C"), SMS_REPLY_YES);
-	ck_assert_int_eq(sms_reply_kind("Oui merci"), SMS_REPLY_OTHER);
+	/* courtesy around a keyword is stripped; anything else keeps it a message */
+	ck_assert_int_eq(sms_reply_kind("Oui merci"), SMS_REPLY_YES);
+	ck_assert_int_eq(sms_reply_kind("Bonjour, oui merci beaucoup !"), SMS_REPLY_YES);
+	ck_assert_int_eq(sms_reply_kind("ok thanks"), SMS_REPLY_YES);
+	ck_assert_int_eq(sms_reply_kind("Non désolé"), SMS_REPLY_NO);
+	ck_assert_int_eq(sms_reply_kind("Bonsoir madame, annuler s'il vous plaît"), SMS_REPLY_NO);
+	ck_assert_int_eq(sms_reply_kind("merci"), SMS_REPLY_OTHER);
+	ck_assert_int_eq(sms_reply_kind("merci merci"), SMS_REPLY_OTHER);
+	ck_assert_int_eq(sms_reply_kind("oui non"), SMS_REPLY_OTHER);
+	ck_assert_int_eq(sms_reply_kind("ouimerci"), SMS_REPLY_OTHER);
 	ck_assert_int_eq(sms_reply_kind("c'est bon"), SMS_REPLY_OTHER);
 	ck_assert_int_eq(sms_reply_kind("Non mais"), SMS_REPLY_OTHER);
 	ck_assert_int_eq(sms_reply_kind("NON STOP"), SMS_REPLY_OTHER);
-	ck_assert_int_eq(sms_reply_kind("Stop svp"), SMS_REPLY_OTHER);
+	ck_assert_int_eq(sms_reply_kind("Stop svp"), SMS_REPLY_STOP);
+	ck_assert_int_eq(sms_reply_kind("STOP SMS merci"), SMS_REPLY_STOP);
 	ck_assert_int_eq(sms_reply_kind("stop"), SMS_REPLY_STOP);
 	ck_assert_int_eq(sms_reply_kind("\xe2\x80\xaeOUI"), SMS_REPLY_YES);  /* RLO: a separator */
 }
