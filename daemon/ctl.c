@@ -1,13 +1,13 @@
 /*
  * ctl.c — the commands of relancectl: reads the store while relanced runs
  * (a read-only SQLite connection; WAL readers never block the writer) and
- * performs the two actions (retry, cancel) and feed revocation in short
+ * performs the actions (retry, cancel, link) and feed revocation in short
  * write transactions. Text for people, or with --json exactly one JSON
  * document (jansson) with stable key names and RFC 3339 times.
  *
  * This file: the dispatch of commands, the output and store helpers shared
  * with ctl_report.c (ctl_impl.h), and the commands feed, reminders,
- * dead-letters, retry and cancel. ctl_report.c holds the reports status
+ * dead-letters, retry, cancel and link. ctl_report.c holds the reports status
  * and plan, ctl_indicators.c indicators, ctl_replies.c replies.
  *
  * Contract section 6 (administration) and section 7 (relancectl's command
@@ -26,9 +26,11 @@
 #include "ctl.h"
 #include "ctl_impl.h"
 #include "event.h"
+#include "link.h"
 #include "log.h"
 #include "plan.h"
 #include "policy.h"
+#include "reply.h"
 #include "schedule.h"
 #include "store.h"
 #include "util.h"
@@ -570,6 +572,68 @@ out:
 	return rc;
 }
 
+/* relancectl link UID...: the personal link of each appointment (to give
+ * it to the student another way), its code hash stored as the dispatcher
+ * does before a reminder goes out (reply_code_issue()). All or nothing, in
+ * one transaction: a UID of no appointment to come that the student may
+ * answer gives exit 1 and nothing is stored. */
+static int
+cmd_link(struct ctx *c, int n, char **uids)
+{
+	uint8_t key[LINK_KEY_LEN];
+	char err[512], **urls = xcalloc((size_t)n, sizeof *urls);
+	int rc;
+
+	if (reply_link_key_read(c->cfg, key, err, sizeof err) != 0) {
+		free(urls);
+		return ctl_fail(c, CTL_FAIL, "%s", err);
+	}
+	if ((rc = ctl_open_store(c, false)) != CTL_OK || store_begin(c->st) != 0) {
+		rc = rc ? rc : ctl_store_error(c);
+		goto out;
+	}
+	for (int i = 0; i < n && rc == CTL_OK; i++) {
+		struct appt a;
+		char code[LINK_CODE_LEN + 1];
+		int found;
+
+		memset(&a, 0, sizeof a);
+		found = store_appt_by_uid(c->st, uids[i], &a);
+		if (found < 0 || (found > 0 && reply_code_issue(c->st, key, &a) != 0))
+			rc = ctl_store_error(c);
+		else if (found == 0 || a.status != APPT_CONFIRMED || a.starts_at <= c->now)
+			rc = ctl_fail(c, CTL_NOTFOUND, "%s: no confirmed appointment to come",
+				      uids[i]);
+		if (rc == CTL_OK) {
+			link_code(key, a.uid, code);
+			urls[i] = xasprintf("%s/r/%s", c->cfg->calendar.base_url, code);
+		}
+		appt_clear(&a);
+	}
+	if (rc == CTL_OK && store_commit(c->st) != 0)
+		rc = ctl_store_error(c);
+	if (rc != CTL_OK) {
+		store_rollback(c->st);
+		goto out;
+	}
+	if (c->o->json) {
+		json_t *arr = json_array();
+		for (int i = 0; i < n; i++)
+			json_array_append_new(arr, json_pack("{s:s, s:s}", "uid", uids[i], "url",
+							     urls[i]));
+		ctl_emit(c, json_pack("{s:o}", "links", arr));
+	} else {
+		for (int i = 0; i < n; i++)
+			fprintf(c->out, "%s\n", urls[i]);
+	}
+out:
+	explicit_bzero(key, sizeof key);
+	for (int i = 0; i < n; i++)
+		free(urls[i]);
+	free(urls);
+	return rc;
+}
+
 /* ---- entry -------------------------------------------------------------------- */
 
 void
@@ -594,6 +658,8 @@ ctl_usage(FILE *f)
 		"  retry REMINDER_ID               send a failed, cancelled or skipped reminder\n"
 		"                                  again\n"
 		"  cancel APPOINTMENT_UID          cancel an appointment and its reminders\n"
+		"  link APPOINTMENT_UID...         print the personal link of appointments\n"
+		"                                  (to give it to the student another way)\n"
 		"options:\n"
 		"  -c, --config FILE   configuration (default /etc/relance/relance.conf)\n"
 		"      --json          one JSON document on standard output\n"
@@ -631,9 +697,11 @@ dispatch(struct ctx *c, int argc, char **argv)
 		return cmd_retry(c, argv[1]);
 	if (strcmp(cmd, "cancel") == 0 && argc == 2)
 		return cmd_cancel(c, argv[1]);
+	if (strcmp(cmd, "link") == 0 && argc >= 2)
+		return cmd_link(c, argc - 1, argv + 1);
 	static const char *const known[] = {
 		"status", "plan", "reminders", "dead-letters", "indicators", "replies", "retry",
-		"cancel"
+		"cancel", "link"
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(known); i++)
 		if (strcmp(cmd, known[i]) == 0)

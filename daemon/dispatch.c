@@ -568,6 +568,18 @@ prepare(struct dispatch *d, const struct reminder *r, int64_t now, struct msg *m
 	in.adviser_email = x.aemail && *x.aemail;
 	in.messages = (int)x.nmsgs;
 	v = policy_send_verdict(d->cfg, &in, now);
+	/* The link goes out: its code hash is stored first, in the transaction
+	 * that marks r "sending" (both survive, or r is sent again with the
+	 * same link). */
+	if (v.action == POLICY_SEND && d->reply && x.have_appt &&
+	    (r->kind == REM_REMINDER || policy_is_ack(r->kind)) &&
+	    reply_code_issue(d->st, reply_key(d->reply), &x.a) != 0) {
+		log_err("reminder %lld: cannot store the code of its link: %s; retried in %ds",
+			(long long)r->id, store_errmsg(d->st), STORE_RETRY_SECS);
+		settle(d, r, REM_PENDING, now + STORE_RETRY_SECS, 0, r->last_error);
+		send_state_clear(&x);
+		return V_DONE;
+	}
 	if (v.action == POLICY_SEND)
 		send_state_build(d->cfg, d->tpl, d->reply, r, &x, now, m);
 	else

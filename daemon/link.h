@@ -8,7 +8,7 @@
  * key has to be kept to print it again. The store keeps only
  * link_code_hash(code) (appointments.code_hash, indexed) to find the
  * appointment of a code; the key lives in its own file ([answers] key_file,
- * link_key_load), not in the store, so a copy of the store alone opens no
+ * reply.c), not in the store, so a copy of the store alone opens no
  * page.
  *
  * A page token (the anti-CSRF field of the page's forms) is bound to the

@@ -76,10 +76,6 @@ int plan_cancel(struct planner *p, const char *uid, const char *why, int64_t now
 
 const struct plan_stats *plan_stats(const struct planner *p);
 
-/* The personal link key (link.h, LINK_KEY_LEN bytes, borrowed: reply.c
- * owns it; NULL: none): each appointment written from then on gets the hash
- * of its link code in the same row. */
-void plan_set_link_key(struct planner *p, const uint8_t *key);
 
 /* ---- students' answers (plan_reply.c, contract section 8) ---- */
 struct appt;

@@ -37,7 +37,6 @@ struct planner {
 	int origin_partition;
 	int64_t origin_offset;
 	struct plan_stats stats;
-	const uint8_t *link_key;    /* personal link key (plan_set_link_key), or NULL */
 };
 
 /* Today's civil day at now. */

@@ -17,8 +17,8 @@
  * missed appointments only). A move reuses plan_exam.c's plan_move_write()
  * (same UID, SEQUENCE + 1, reminders re-timed).
  *
- * Also the UIDs of new appointments with their link code hashes
- * (plan_new_uid(), plan_set_link_key()): the key is reply.c's.
+ * Also the UIDs of new appointments (plan_new_uid()); their link code
+ * hashes are written when a link is given out (reply_code_issue()).
  *
  * Never commits: the caller (reply.c) owns the transaction, and calls
  * plan_reload() after a rollback as the consumer does.
@@ -38,18 +38,10 @@
 
 #define WHY_STUDENT "student"
 
-void plan_set_link_key(struct planner *p, const uint8_t *key) { p->link_key = key; }
-
 void
 plan_new_uid(struct planner *p, struct appt *a, int64_t now)
 {
-	char code[LINK_CODE_LEN + 1];
-
 	store_appt_new_uid(p->st, p->cfg->calendar.domain, now, a->uid);
-	if (p->link_key == NULL)
-		return;
-	link_code(p->link_key, a->uid, code);
-	link_code_hash(code, a->code_hash);
 }
 
 /* The next free check-in slot of a's adviser starting at or after

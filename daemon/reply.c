@@ -10,12 +10,14 @@
  * 64 hex digits: made at the first start (0600, O_EXCL, O_NOFOLLOW, from
  * getrandom), read again by reply_reconfigure().
  *
- * Code hashes (appointments.code_hash): the planner writes each new
- * appointment's with its row (plan_set_link_key(), the one place every
- * appointment is inserted); reply_new() fills those of appointments still
- * to come that have none (a store from before migration 8), in batches, and
- * a key that changed on reload rewrites them all for appointments to come
- * (links already sent with the old key then answer 404).
+ * Code hashes (appointments.code_hash) exist for the links given out
+ * only: reply_issue() writes an appointment's when its link first goes
+ * into a message (the dispatcher, before the send) or is printed by
+ * `relancectl link`. Hashing every appointment at planning time cost 40 %
+ * of the ingest rate at national scale (a random unique index of a
+ * million rows); a code nobody was given needs no lookup. A key that
+ * changed on reload rewrites the hashes of the appointments to come that
+ * have one (links already sent with the old key then answer 404).
  *
  * Calls: plan (changes), store, link, producer (the queue); never back
  * into its callers (web_reply.c, web_sms.c).
@@ -44,7 +46,6 @@ _Static_assert(REPLY_SLOTS == PLAN_FREE_SLOTS, "the page offers the slots a move
 _Static_assert(REPLY_MAX_MOVES == PLAN_MAX_MOVES, "one limit of moves");
 
 #define CODE_BATCH 2000
-#define META_FILLED "link_codes_filled"   /* every appointment got its code */
 
 struct reply {
 	const struct config *cfg;
@@ -225,27 +226,21 @@ on_codeless(int64_t id, const char *uid, void *arg)
 	}
 }
 
-/* Sets the code hash of appointments to come that have none (all: every
- * one, after a key change), CODE_BATCH per transaction; once done, meta
- * link_codes_filled says so and a start skips the scan (every appointment
- * the planner writes from then on has its code). 0 or -1. */
+/* Rewrites the code hashes of the appointments to come that have one, for
+ * a new key, CODE_BATCH per transaction. 0 or -1. */
 static int
-fill_codes(struct reply *r, int all, int64_t now)
+rewrite_codes(struct reply *r, int64_t now)
 {
 	struct codeless *c;
-	int64_t after = 0, filled = store_feed_meta_get(r->st, META_FILLED);
+	int64_t after = 0;
 	long total = 0;
 	int rc = 0;
 
-	if (filled < 0)
-		return -1;
-	if (filled > 0 && !all)
-		return 0;
 	c = xcalloc(1, sizeof *c);
 	do {
 		c->n = 0;
 		if (store_begin(r->st) ||
-		    store_appts_codeless(r->st, now, all, after, CODE_BATCH, on_codeless, c) < 0) {
+		    store_appts_coded(r->st, now, after, CODE_BATCH, on_codeless, c) < 0) {
 			rc = -1;
 			break;
 		}
@@ -261,15 +256,11 @@ fill_codes(struct reply *r, int all, int64_t now)
 		else
 			rc = -1;
 	} while (rc == 0 && c->n == CODE_BATCH);
-	if (rc == 0 && filled == 0 &&
-	    (store_begin(r->st) || store_feed_meta_set(r->st, META_FILLED, 1) ||
-	     store_commit(r->st)))
-		rc = -1;
 	if (rc)
 		store_rollback(r->st);
 	else if (total > 0)
-		log_info("personal links: code of %ld appointments to come %s", total,
-			 all ? "rewritten for the new key" : "set");
+		log_info("personal links: code of %ld appointments to come rewritten for the new key",
+			 total);
 	free(c);
 	return rc;
 }
@@ -286,13 +277,6 @@ reply_new(const struct config *cfg, struct store *st, struct planner *p, char *e
 	r->p = p;
 	if (key_load(cfg, r->key, err, errlen) != 0) {
 		free(r);
-		return NULL;
-	}
-	plan_set_link_key(p, r->key);
-	if (fill_codes(r, 0, clock_now()) != 0) {
-		snprintf(err, errlen, "cannot set the codes of personal links: %s",
-			 store_errmsg(st));
-		reply_free(r);
 		return NULL;
 	}
 	return r;
@@ -331,7 +315,7 @@ reply_reconfigure(struct reply *r, const struct config *cfg)
 	if (!changed)
 		return 0;
 	log_notice("personal links: the key changed: links sent before answer 404 from now on");
-	return fill_codes(r, 1, clock_now());
+	return rewrite_codes(r, clock_now());
 }
 
 void
@@ -339,8 +323,6 @@ reply_free(struct reply *r)
 {
 	if (r == NULL)
 		return;
-	if (r->p)
-		plan_set_link_key(r->p, NULL);
 	explicit_bzero(r->key, sizeof r->key);
 	free(r);
 }
@@ -355,6 +337,31 @@ reply_link(const struct reply *r, const char *uid, char *out, size_t outlen)
 
 	link_code(r->key, uid, code);
 	snprintf(out, outlen, "%s/r/%s", r->cfg->calendar.base_url, code);
+}
+
+int
+reply_link_key_read(const struct config *cfg, uint8_t key[LINK_KEY_LEN], char *err, size_t errlen)
+{
+	int rc = key_read(cfg->answers.key_file, key, err, errlen);
+	if (rc == 0)
+		snprintf(err, errlen, "%s: no key (relanced makes it at its first start)",
+			 cfg->answers.key_file);
+	return rc == 1 ? 0 : -1;
+}
+
+int
+reply_code_issue(struct store *st, const uint8_t key[LINK_KEY_LEN], struct appt *a)
+{
+	char code[LINK_CODE_LEN + 1];
+
+	if (a->code_hash[0] != '\0')
+		return 0;
+	link_code(key, a->uid, code);
+	link_code_hash(code, a->code_hash);
+	if (store_appt_set_code(st, a->id, a->code_hash) == 0)
+		return 0;
+	a->code_hash[0] = '\0';
+	return -1;
 }
 
 /* ---- lookup ----------------------------------------------------------------------- */

@@ -92,8 +92,18 @@ enum reply_result reply_sms(struct reply *r, char **student_ids, size_t n, enum 
 			    const char *text, int64_t now, const char **applied_to);
 
 /* The personal link of an appointment, BASE_URL/r/CODE ([calendar]
- * base_url), for templates: written to out (size outlen). */
+ * base_url), for templates: written to out (size outlen). A link opens
+ * its page once reply_code_issue() stored its code hash. */
 void reply_link(const struct reply *r, const char *uid, char *out, size_t outlen);
+struct appt;
+/* Stores the code hash of a (a->code_hash, then the row) when it has none:
+ * done before a link goes out (the dispatcher, relancectl link). key:
+ * reply_key() or reply_link_key_read(). 0, or -1 on a store error. */
+int reply_code_issue(struct store *st, const uint8_t key[LINK_KEY_LEN], struct appt *a);
+/* Reads [answers] key_file without making it (relancectl): 0, or -1 with
+ * a reason in err. */
+int reply_link_key_read(const struct config *cfg, uint8_t key[LINK_KEY_LEN], char *err,
+			size_t errlen);
 
 struct reply_stats {
 	uint64_t answers[ANSWER_N];  /* by enum answer */

@@ -485,11 +485,11 @@ int store_appt_set_code(struct store *st, int64_t id, const char *code_hash);
 int store_appt_set_window(struct store *st, int64_t id, const char *window_key);
 /* The appointment of a code hash: 1, 0, -1. */
 int store_appt_by_code(struct store *st, const char *code_hash, struct appt *out);
-/* fn(id, uid) for appointments starting after now whose code hash is not
- * set (all of them when all), by id, from after_id, at most limit: the
- * count, or -1. */
-int store_appts_codeless(struct store *st, int64_t now, int all, int64_t after_id, int limit,
-			 void (*fn)(int64_t id, const char *uid, void *arg), void *arg);
+/* fn(id, uid) for appointments starting after now whose code hash is set
+ * (a link was given out), by id, from after_id, at most limit: the count,
+ * or -1. */
+int store_appts_coded(struct store *st, int64_t now, int64_t after_id, int limit,
+		      void (*fn)(int64_t id, const char *uid, void *arg), void *arg);
 /* Records an answer on an appointment: answer (< 0 keeps it), moves + 1
  * when moved, answered_at = updated_at = now, a new rev (feeds). */
 int store_appt_answer(struct store *st, int64_t id, int answer, int moved, int64_t now);

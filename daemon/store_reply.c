@@ -30,13 +30,13 @@ store_appt_by_code(struct store *st, const char *code_hash, struct appt *out)
 }
 
 int
-store_appts_codeless(struct store *st, int64_t now, int all, int64_t after_id, int limit,
-		     void (*fn)(int64_t id, const char *uid, void *arg), void *arg)
+store_appts_coded(struct store *st, int64_t now, int64_t after_id, int limit,
+		  void (*fn)(int64_t id, const char *uid, void *arg), void *arg)
 {
-	sqlite3_stmt *s = stmt_bind(st, ST_APPTS_CODELESS, "llii", now, after_id, all, limit);
+	sqlite3_stmt *s = stmt_bind(st, ST_APPTS_CODED, "lli", now, after_id, limit);
 	int rc, n = 0;
 
-	while ((rc = next_row(st, s, "appointments without a code")) > 0) {
+	while ((rc = next_row(st, s, "appointments with a code")) > 0) {
 		fn(sqlite3_column_int64(s, 0), col_str(s, 1), arg);
 		n++;
 	}

@@ -345,10 +345,10 @@
 	X(ST_APPT_SET_CODE, "UPDATE appointments SET code_hash = ? WHERE id = ?") \
 	X(ST_APPT_SET_WINDOW, "UPDATE appointments SET window_key = ? WHERE id = ?") \
 	X(ST_APPT_BY_CODE, "SELECT " APPT_COLS " FROM appointments WHERE code_hash = ?") \
-	/* Appointments still to come without a code (or with one of another \
-	 * key: ?3 = 1 takes them all), by id. */ \
-	X(ST_APPTS_CODELESS, "SELECT id, uid FROM appointments WHERE starts_at > ?1" \
-		" AND (?3 OR code_hash IS NULL) AND id > ?2 ORDER BY id LIMIT ?4") \
+	/* Appointments still to come whose link was given out (a new key \
+	 * rewrites their codes), by id. */ \
+	X(ST_APPTS_CODED, "SELECT id, uid FROM appointments WHERE starts_at > ?1" \
+		" AND code_hash IS NOT NULL AND id > ?2 ORDER BY id LIMIT ?3") \
 	X(ST_APPT_ANSWER, "UPDATE appointments SET answer = CASE WHEN ?1 < 0 THEN answer" \
 		" ELSE ?1 END, moves = moves + ?2, answered_at = ?3, updated_at = ?3, rev = ?4" \
 		" WHERE id = ?5") \

@@ -48,6 +48,6 @@ awk '
 ' daemon/relance.conf.5 >"$T/nodefault"
 assert_eq "$(tr '\n' ' ' <"$T/nodefault")" "" "every key has a default and an example"
 # The commands of relancectl(8) are those of the usage text.
-for c in status plan feed reminders dead-letters indicators replies retry cancel; do
+for c in status plan feed reminders dead-letters indicators replies retry cancel link; do
 	assert_grep "^\.(B|BI|BR) \"?${c//-/\\\\-}" daemon/relancectl.8 "relancectl(8) documents $c"
 done

@@ -43,10 +43,26 @@ wait_for 'sql "select count(*) from appointments" | grep -qx 8' 20 || die "appoi
 wait_for 'test -s "$T/link.key"' 5 || die "no link key"
 
 uid_of() { sql "select uid from appointments where student_id = '$1' order by starts_at limit 1 offset $2"; }
-code_of() { "$PY" "$LIB_TESTS/helpers/linkcode.py" "$T/link.key" "$1"; }
+# code_of UID: the link is given out (relancectl link stores its code hash,
+# as the dispatcher does before a reminder), and its code computed from the
+# key by linkcode.py, independently of relanced
+code_of() {
+	relancectl link "$1" >/dev/null || echo "relancectl link $1 failed" >&2
+	"$PY" "$LIB_TESTS/helpers/linkcode.py" "$T/link.key" "$1"
+}
 A_UID=$(uid_of S1 0) B_UID=$(uid_of S1 1) C_UID=$(uid_of S1 2) O_UID=$(uid_of S2 0)
 A=$(code_of "$A_UID") B=$(code_of "$B_UID") C=$(code_of "$C_UID") O=$(code_of "$O_UID")
 note "appointment A $A_UID code $A"
+# relancectl link: the link of the key, stored once; all or nothing
+L=$(relancectl link "$A_UID")
+assert_eq "${L##*/r/}" "$A" "relancectl link prints the link whose code linkcode.py computes"
+assert_eq "$(sql "select count(*) from appointments where code_hash is not null")" 4 \
+    "the four links given out have a code hash, the other appointments none"
+relancectl link "$B_UID" nosuch@relance.example.org >/dev/null
+assert_eq $? 1 "relancectl link with an unknown UID: exit 1"
+assert_eq "$(relancectl --json link "$A_UID" "$B_UID" | "$PY" -c 'import json, sys
+print(",".join(l["url"].rsplit("/", 1)[1] for l in json.load(sys.stdin)["links"]))')" "$A,$B" \
+    "relancectl link --json: one link per UID"
 
 # req SRC URL [CURL_ARGS...]: HTTP status; body in $T/body.html, headers in $T/hdr.txt
 req() {

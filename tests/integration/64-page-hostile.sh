@@ -48,7 +48,13 @@ sql "select student_id, kind, starts_at, adviser_id from appointments order by s
     sed 's/^/  .. /' | head -40
 
 uid_of() { sql "select uid from appointments where student_id = '$1' and kind = ${3:-$KIND_CHECKIN} order by starts_at limit 1 offset $2"; }
-code_of() { "$PY" "$LIB_TESTS/helpers/linkcode.py" "$T/link.key" "$1"; }
+# code_of UID: the link is given out (relancectl link stores its code hash,
+# as the dispatcher does before a reminder), and its code computed from the
+# key by linkcode.py, independently of relanced
+code_of() {
+	relancectl link "$1" >/dev/null || echo "relancectl link $1 failed" >&2
+	"$PY" "$LIB_TESTS/helpers/linkcode.py" "$T/link.key" "$1"
+}
 req() {
 	local src=$1 url=$2; shift 2
 	curl -s --interface "$src" -o "$T/body.html" -D "$T/hdr.txt" -w '%{http_code}' "$@" "$url"

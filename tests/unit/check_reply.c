@@ -482,6 +482,15 @@ code_of(const char *uid, char code[LINK_CODE_LEN + 1])
 	link_code(reply_key(F.r), uid, code);
 }
 
+/* The link of a is given out (as the dispatcher does before a reminder):
+ * its code hash stored. */
+static void
+issue(struct appt *a)
+{
+	ck_assert_int_eq(reply_code_issue(F.st, reply_key(F.r), a), 0);
+	ck_assert_int_eq(strlen(a->code_hash), LINK_HASH_LEN);
+}
+
 START_TEST(test_key_file)
 {
 	struct stat sb;
@@ -543,8 +552,11 @@ START_TEST(test_lookup_and_confirm)
 	fx_open(L("2026-06-19", "10:00"), 1);
 	exam("e1", "s1", "+33612345671", L("2026-06-19", "10:00"));
 	checkin("s1", 0, &a);
-	ck_assert_int_eq(strlen(a.code_hash), LINK_HASH_LEN);
 	code_of(a.uid, code);
+	/* planning stores no code: a link opens once it was given out */
+	ck_assert_int_eq(strlen(a.code_hash), 0);
+	ck_assert_int_eq(reply_lookup(F.r, code, now, &v), 0);
+	issue(&a);
 	reply_link(F.r, a.uid, link, sizeof link);
 	ck_assert_int_eq(strncmp(link, "https://rdv.example.fr/r/", 25), 0);
 	ck_assert_str_eq(link + 25, code);
@@ -605,6 +617,7 @@ START_TEST(test_move_and_cancel_by_code)
 	exam("e1", "s1", "+33612345671", L("2026-06-19", "10:00"));
 	exam("e2", "s2", "+33612345672", L("2026-06-19", "10:00"));
 	checkin("s1", 0, &a);
+	issue(&a);
 	code_of(a.uid, code);
 	ck_assert_int_eq(reply_lookup(F.r, code, now, &v), 1);
 	ck_assert_int_eq(reply_free_slots(F.r, &v, now, s, REPLY_SLOTS), REPLY_SLOTS);
@@ -629,6 +642,7 @@ START_TEST(test_move_and_cancel_by_code)
 	/* another student's code does not act on this one */
 	appt_clear(&a);
 	checkin("s2", 0, &a);
+	issue(&a);
 	code_of(a.uid, code2);
 	ck_assert_int_eq(reply_cancel(F.r, code2, VIA_WEB, now, err, sizeof err), REPLY_DONE);
 	ck_assert_int_eq(reply_cancel(F.r, code2, VIA_WEB, now, err, sizeof err), REPLY_ALREADY);
@@ -719,6 +733,7 @@ START_TEST(test_key_change)
 	fx_open(L("2026-06-19", "10:00"), 1);
 	exam("e1", "s1", "+33612345671", L("2026-06-19", "10:00"));
 	checkin("s1", 0, &a);
+	issue(&a);
 	code_of(a.uid, old);
 	ck_assert_int_eq(reply_lookup(F.r, old, now, &v), 1);
 	unlink(F.key);
@@ -735,28 +750,35 @@ START_TEST(test_key_change)
 	exam("e2", "s2", "+33612345672", now);
 	appt_clear(&a);
 	checkin("s2", 0, &a);
+	issue(&a);
 	code_of(a.uid, code);
 	ck_assert_int_eq(reply_lookup(F.r, code, now, &v), 1);
 	appt_clear(&a);
 }
 END_TEST
 
-/* A store from before migration 8: codes set by reply_new(). */
-START_TEST(test_codes_filled_at_start)
+/* Only the links given out have a code hash: planning a hundred
+ * appointments stores none; issuing one stores one, once. */
+START_TEST(test_codes_only_when_given)
 {
-	char err[160], code[LINK_CODE_LEN + 1];
+	char code[LINK_CODE_LEN + 1];
 	struct reply_view v;
 	struct appt a;
+	int64_t now = L("2026-06-20", "10:00");
 
-	fx_open(L("2026-06-19", "10:00"), 0);
+	fx_open(L("2026-06-19", "10:00"), 1);
 	exam("e1", "s1", "+33612345671", L("2026-06-19", "10:00"));
+	exam("e2", "s2", "+33612345672", L("2026-06-19", "10:00"));
+	ck_assert_int_gt(q_int("SELECT count(*) FROM appointments"), 2);
 	ck_assert_int_eq(q_int("SELECT count(*) FROM appointments WHERE code_hash IS NOT NULL"), 0);
-	F.r = reply_new(F.cfg, F.st, F.pl, err, sizeof err);
-	ck_assert_ptr_nonnull(F.r);
-	ck_assert_int_eq(q_int("SELECT count(*) FROM appointments WHERE code_hash IS NULL"), 0);
 	checkin("s1", 0, &a);
 	code_of(a.uid, code);
-	ck_assert_int_eq(reply_lookup(F.r, code, L("2026-06-20", "10:00"), &v), 1);
+	ck_assert_int_eq(reply_lookup(F.r, code, now, &v), 0);
+	issue(&a);
+	issue(&a);              /* again: nothing more */
+	ck_assert_int_eq(q_int("SELECT count(*) FROM appointments WHERE code_hash IS NOT NULL"), 1);
+	ck_assert_int_eq(reply_lookup(F.r, code, now, &v), 1);
+	ck_assert_str_eq(v.uid, a.uid);
 	appt_clear(&a);
 }
 END_TEST
@@ -778,7 +800,7 @@ reply_suite(void)
 	tcase_add_test(tc, test_lookup_and_confirm);
 	tcase_add_test(tc, test_move_and_cancel_by_code);
 	tcase_add_test(tc, test_sms_answers);
-	tcase_add_test(tc, test_codes_filled_at_start);
+	tcase_add_test(tc, test_codes_only_when_given);
 	tcase_add_test(tc, test_key_change);
 	suite_add_tcase(s, tc);
 	return s;
