@@ -26,7 +26,8 @@ struct ical_appt {
 	const char *location;
 	int situation;              /* enum situation (event.h) */
 	/* The student's answer (enum answer, contract section 8): confirmed,
-	 * an ATTENDEE with PARTSTAT=ACCEPTED (NEEDS-ACTION otherwise) and a mark
+	 * an ATTENDEE with PARTSTAT=ACCEPTED (DECLINED when cancelled by the
+	 * student, none before an answer) and a mark
 	 * in the adviser feed's SUMMARY; cancelled by the student, said in
 	 * SUMMARY. student_email: the ATTENDEE's address (NULL: a URN of the
 	 * student id). */

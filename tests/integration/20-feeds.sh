@@ -12,7 +12,7 @@
 # answers as reply.c records them (written to the store while relanced is
 # stopped): python3-icalendar reads the student as ATTENDEE with
 # PARTSTAT=ACCEPTED and a mark in SUMMARY for a confirmed appointment,
-# NEEDS-ACTION for the others, and "Annulé par l'élève" on the STATUS:CANCELLED
+# no ATTENDEE for those not answered, and "Annulé par l'élève" on the STATUS:CANCELLED
 # event the student cancelled.
 . "$(dirname "$0")/../lib.sh"
 lib_init feeds
@@ -185,7 +185,8 @@ def att(e):
 yes, no = ev[sys.argv[2]], ev[sys.argv[3]]
 print("yes", *att(yes), str(yes["SUMMARY"]), sep="|")
 print("no", att(no)[0], str(no["STATUS"]), str(no["SUMMARY"]), sep="|")
-others = {att(e)[0] for u, e in ev.items() if u not in sys.argv[2:] and str(e["STATUS"]) == "CONFIRMED"}
+others = {"attendee" if e.get("ATTENDEE") is not None else "none"
+          for u, e in ev.items() if u not in sys.argv[2:] and str(e["STATUS"]) == "CONFIRMED"}
 print("others", *sorted(others), sep="|")
 EOF
 sed 's/^/  .. /' "$T/answers.out"
@@ -193,7 +194,7 @@ assert_grep '^yes\|ACCEPTED\|Éloïse-Gwenaëlle-Marie-Clémentine-Ségolène Be
     "$T/answers.out" "confirmed: ATTENDEE (CN, mailto:) PARTSTAT=ACCEPTED and a mark in SUMMARY"
 assert_grep "^no\\|DECLINED\\|CANCELLED\\|Annulé par l'élève : Point d'étape — Éloïse" "$T/answers.out" \
     "cancelled by the student: STATUS:CANCELLED, SUMMARY says so"
-assert_grep '^others\|NEEDS-ACTION$' "$T/answers.out" "not answered: PARTSTAT=NEEDS-ACTION"
+assert_grep '^others\|none$' "$T/answers.out" "not answered: no ATTENDEE"
 stop_relanced
 assert_eq $? 0 "relanced stops cleanly after the answers"
 note "done in $(elapsed)s"
