@@ -737,6 +737,17 @@ EOF
 }
 
 # kannel_ready: the fake SMSC is online and sendsms answers
+# conf_kannel FILE [EXTRA_SMS_LINE]: the [sms] section of a write_conf file
+# sends through the Kannel of start_kannel (its sendsms URL and password
+# file) instead of the file:// outbox; EXTRA_SMS_LINE (e.g. "dlr_url = ...")
+# is added after the URL.
+conf_kannel() {
+	local extra=${2:+\\n$2}
+	sed -i "s|^url = file://$T/outbox/sms|url = $KANNEL_SENDSMS_URL$extra|" "$1"
+	awk -v pf="$KANNEL_PASSWORD_FILE" '{print} /^\[sms\]/{print "password_file = " pf}' \
+	    "$1" >"$1.tmp" && mv "$1.tmp" "$1"
+}
+
 kannel_ready() {
 	curl -sf "http://127.0.0.1:$KANNEL_ADMIN_PORT/status.txt?password=adminpw" 2>/dev/null |
 	    grep -q '(online' &&

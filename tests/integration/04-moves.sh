@@ -28,9 +28,7 @@ write_conf "$T/relance.conf" smtp.url="$SMTP_URL" smtp.tls=none \
     reminders.horizon=400d reminders.max_per_day=20 \
     "dropin.window=* 2026-12-10..2026-12-11 09:00-12:00 slot=20m capacity=3"
 start_kannel
-sed -i "s|^url = file://$T/outbox/sms|url = $KANNEL_SENDSMS_URL|" "$T/relance.conf"
-awk -v pf="$KANNEL_PASSWORD_FILE" '{print} /^\[sms\]/{print "password_file = " pf}' \
-    "$T/relance.conf" >"$T/r.conf" && mv "$T/r.conf" "$T/relance.conf"
+conf_kannel "$T/relance.conf"
 RELANCED_ENV="RELANCE_TEST_CLOCK=$NOW" start_relanced "$T/relance.conf"
 
 send() {	# send TOPIC KEY JSON

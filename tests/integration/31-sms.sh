@@ -19,9 +19,7 @@ write_conf "$T/relance.conf" sms.gateway=kannel sms.user=tester \
     checkins.location="Salle Émeraude" reminders.default_consent=sms \
     reminders.horizon=400d
 start_kannel
-sed -i "s|^url = file://$T/outbox/sms|url = $KANNEL_SENDSMS_URL|" "$T/relance.conf"
-awk -v pf="$KANNEL_PASSWORD_FILE" '{print} /^\[sms\]/{print "password_file = " pf}' \
-    "$T/relance.conf" >"$T/r.conf" && mv "$T/r.conf" "$T/relance.conf"
+conf_kannel "$T/relance.conf"
 RELANCED_ENV="RELANCE_TEST_CLOCK=$NOW" start_relanced "$T/relance.conf"
 
 # exam.completed (ev_exam): SMS only

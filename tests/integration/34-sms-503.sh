@@ -16,9 +16,7 @@ NOW=$(TZ=Europe/Paris date -d '2026-12-07 10:00:00' +%s)
 write_conf "$T/relance.conf" sms.gateway=kannel sms.user=tester \
     retry.first=1s retry.max=2s retry.attempts=30 reminders.default_consent=sms
 KANNEL_CORE_EXTRA="sms-outgoing-queue-limit = 1" start_kannel
-sed -i "s|^url = file://$T/outbox/sms|url = $KANNEL_SENDSMS_URL|" "$T/relance.conf"
-awk -v pf="$KANNEL_PASSWORD_FILE" '{print} /^\[sms\]/{print "password_file = " pf}' \
-    "$T/relance.conf" >"$T/r.conf" && mv "$T/r.conf" "$T/relance.conf"
+conf_kannel "$T/relance.conf"
 
 # The SMSC goes offline: bearerbox queues one SMS, then answers 503.
 lib_stop "$KANNEL_FAKESMSC_PID"

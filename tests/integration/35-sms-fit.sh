@@ -31,9 +31,7 @@ write_conf "$T/relance.conf" sms.gateway=kannel sms.user=tester calendar.base_ur
     retry.first=1s retry.max=2s retry.attempts=20 \
     checkins.location="$PLACE" reminders.default_consent=sms
 start_kannel
-sed -i "s|^url = file://$T/outbox/sms|url = $KANNEL_SENDSMS_URL\ndlr_url = $RELANCE_URL|" "$T/relance.conf"
-awk -v pf="$KANNEL_PASSWORD_FILE" '{print} /^\[sms\]/{print "password_file = " pf}' \
-    "$T/relance.conf" >"$T/r.conf" && mv "$T/r.conf" "$T/relance.conf"
+conf_kannel "$T/relance.conf" "dlr_url = $RELANCE_URL"
 RELANCED_ENV="RELANCE_TEST_CLOCK=$NOW" start_relanced "$T/relance.conf"
 
 EXAM=(time=2026-06-19T16:05:00+02:00 -email consent_email=false last_exam_on=2026-11-23

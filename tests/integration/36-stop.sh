@@ -25,9 +25,7 @@ NOW=$(TZ=Europe/Paris date -d '2026-12-07 10:00:00' +%s)
 write_conf "$T/relance.conf" sms.gateway=kannel sms.user=tester \
     retry.first=1s retry.max=2s reminders.default_consent=sms reminders.horizon=400d
 start_kannel
-sed -i "s|^url = file://$T/outbox/sms|url = $KANNEL_SENDSMS_URL|" "$T/relance.conf"
-awk -v pf="$KANNEL_PASSWORD_FILE" '{print} /^\[sms\]/{print "password_file = " pf}' \
-    "$T/relance.conf" >"$T/r.conf" && mv "$T/r.conf" "$T/relance.conf"
+conf_kannel "$T/relance.conf"
 RELANCED_ENV="RELANCE_TEST_CLOCK=$NOW" start_relanced "$T/relance.conf"
 
 # sms_to PHONE: SMS the fake SMSC got for PHONE (E.164)

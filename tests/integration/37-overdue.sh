@@ -25,9 +25,7 @@ write_conf "$T/relance.conf" smtp.url="$SMTP_URL" smtp.tls=none \
     sms.gateway=kannel sms.user=tester \
     reminders.offsets="72h, 48h, 24h, 2h" reminders.quiet_hours=20:00-08:00
 start_kannel
-sed -i "s|^url = file://$T/outbox/sms|url = $KANNEL_SENDSMS_URL|" "$T/relance.conf"
-awk -v pf="$KANNEL_PASSWORD_FILE" '{print} /^\[sms\]/{print "password_file = " pf}' \
-    "$T/relance.conf" >"$T/r.conf" && mv "$T/r.conf" "$T/relance.conf"
+conf_kannel "$T/relance.conf"
 
 # --- Friday 12-04 10:00: the plans and their reminder rows
 RELANCED_ENV="RELANCE_TEST_CLOCK=$(at '2026-12-04 10:00:00')" start_relanced "$T/relance.conf"

@@ -18,9 +18,7 @@ write_conf "$T/relance.conf" smtp.url="$SMTP_URL" smtp.tls=none \
     sms.gateway=kannel sms.user=tester \
     retry.first=1s retry.max=4s retry.attempts=30 reminders.default_consent=email
 start_kannel
-sed -i "s|^url = file://$T/outbox/sms|url = $KANNEL_SENDSMS_URL|" "$T/relance.conf"
-awk -v pf="$KANNEL_PASSWORD_FILE" '{print} /^\[sms\]/{print "password_file = " pf}' \
-    "$T/relance.conf" >"$T/r.conf" && mv "$T/r.conf" "$T/relance.conf"
+conf_kannel "$T/relance.conf"
 RELANCED_ENV="RELANCE_TEST_CLOCK=$NOW" start_relanced "$T/relance.conf"
 PID0=$RELANCED_PID
 

@@ -35,9 +35,7 @@ start_kafka
 write_conf "$T/relance.conf" sms.gateway=kannel sms.user=tester reminders.quiet_hours=none \
     reminders.default_consent=sms checkins.location="Mission locale, 3 rue des Écoles"
 start_kannel
-sed -i "s|^url = file://$T/outbox/sms|url = $KANNEL_SENDSMS_URL|" "$T/relance.conf"
-awk -v pf="$KANNEL_PASSWORD_FILE" '{print} /^\[sms\]/{print "password_file = " pf}' \
-    "$T/relance.conf" >"$T/r.conf" && mv "$T/r.conf" "$T/relance.conf"
+conf_kannel "$T/relance.conf"
 RELANCED_ENV="RELANCE_TEST_CLOCK=$NOW" start_relanced "$T/relance.conf"
 
 PHONE=+33645454545

@@ -48,31 +48,7 @@ sql "select student_id, kind, starts_at, adviser_id from appointments order by s
     sed 's/^/  .. /' | head -40
 
 uid_of() { sql "select uid from appointments where student_id = '$1' and kind = ${3:-$KIND_CHECKIN} order by starts_at limit 1 offset $2"; }
-# code_of UID: the link is given out (relancectl link stores its code hash,
-# as the dispatcher does before a reminder), and its code computed from the
-# key by linkcode.py, independently of relanced
-code_of() {
-	relancectl link "$1" >/dev/null || echo "relancectl link $1 failed" >&2
-	"$PY" "$LIB_TESTS/helpers/linkcode.py" "$T/link.key" "$1"
-}
-req() {
-	local src=$1 url=$2; shift 2
-	curl -s --interface "$src" -o "$T/body.html" -D "$T/hdr.txt" -w '%{http_code}' "$@" "$url"
-}
-get() { req "${SRC:-127.0.0.1}" "$RELANCE_URL/r/$1" "${@:2}"; }
-post() { req "${SRC:-127.0.0.1}" "$RELANCE_URL/r/$1" --data-raw "$2" "${@:3}"; }
-header() { awk -v h="$1" -F': ' 'tolower($1) == tolower(h) {sub(/\r$/, "", $2); print $2}' "$T/hdr.txt"; }
-token() { grep -o 'name="token" value="[^"]*"' "$T/body.html" | head -1 | sed 's/.*value="//; s/"$//'; }
-slots() { grep -o 'name="slot" value="[0-9]*"' "$T/body.html" | sed 's/.*value="//; s/"$//'; }
-CLOCK_OFF=$((NOW - $(date +%s)))
-state() {
-	wait_for '[ "$(sql "select count(*) from outbox")" = 0 ]' 10 >/dev/null 2>&1
-	wait_for '[ "$(sql "select count(*) from reminders where status = $REM_SENDING or
-	    (status = $REM_PENDING and next_at <= $(($(date +%s) + CLOCK_OFF + 2)))")" = 0 ]' 10 >/dev/null 2>&1
-	sql "select * from appointments order by id; select * from reminders order by id;
-	     select * from student_messages order by id; select * from dropin_fill order by 1, 2;
-	     select count(*) from outbox"
-}
+. "$LIB_TESTS/helpers/page.sh"
 alive() { kill -0 "$RELANCED_PID" 2>/dev/null && [ "$(curl -s -o /dev/null -w '%{http_code}' "$RELANCE_URL/healthz")" = 200 ]; }
 at() { TZ=Europe/Paris date -d "$1" +%s; }
 
