@@ -612,7 +612,7 @@ main(int argc, char **argv)
 	r.prune = loop_timer_new(r.loop, on_prune, &r);
 	loop_timer_set(r.prune, HOLD_FIRST_MS);
 	r.digest = loop_timer_new(r.loop, on_digest, &r);
-	loop_timer_set(r.digest, DIGEST_MS);
+	loop_timer_set(r.digest, 1000); /* digests due while stopped go out at once */
 	loop_before_sleep(r.loop, before_sleep, &r);
 
 	log_info("relanced started: store %s, brokers %s, group %s", r.cfg->store.path,

@@ -507,6 +507,9 @@ start_relanced() {
 	    "$BUILD/relanced" -c "$conf" "$@"
 	RELANCED_PID=$LIB_PID
 	export RELANCED_PID
+	LIB_CLOCK_SPEC=$(sed -n 's/.*RELANCE_TEST_CLOCK=\([0-9][0-9x.]*\).*/\1/p' <<<"${RELANCED_ENV:-}")
+	LIB_CLOCK_ENV=${RELANCED_ENV:-}
+	LIB_CLOCK_T0=$(date +%s.%N)
 	if ! wait_for "[ \$(notify_count '(^|\\| )READY=1') -gt $nready ] || ! kill -0 $RELANCED_PID" 30 ||
 	    [ "$(notify_count '(^|\| )READY=1')" -le "$nready" ]; then
 		if ! kill -0 "$RELANCED_PID" 2>/dev/null; then
@@ -540,6 +543,22 @@ kill9_relanced() {
 	lib_forget "$RELANCED_PID"
 	RELANCED_PID=
 	return 0
+}
+
+# restart_later CONF SECONDS: relanced stopped and started again with its
+# test clock (RELANCE_TEST_CLOCK=EPOCHxSPEED given at its last start)
+# SECONDS past where it had come: an hour of a x60 clock in a few seconds
+# instead of a minute. The store keeps everything across the restart.
+restart_later() {
+	local conf=$1 ahead=$2 spec=$LIB_CLOCK_SPEC env=$LIB_CLOCK_ENV epoch speed=1 now
+	[ -n "$spec" ] || die "restart_later: relanced was started without RELANCE_TEST_CLOCK"
+	epoch=${spec%%x*}
+	[[ $spec == *x* ]] && speed=${spec#*x}
+	stop_relanced || fail "relanced stops cleanly (before the clock moves on)"
+	now=$(awk -v e="$epoch" -v s="$speed" -v t0="$LIB_CLOCK_T0" -v t1="$(date +%s.%N)" \
+	    'BEGIN { printf "%d", e + (t1 - t0) * s }')
+	RELANCED_ENV=${env/RELANCE_TEST_CLOCK=$spec/RELANCE_TEST_CLOCK=$((now + ahead))x$speed} \
+	    start_relanced "$conf"
 }
 
 # reload_relanced [TIMEOUT]: SIGHUP, then wait for a new READY=1 (the

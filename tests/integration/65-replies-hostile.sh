@@ -213,13 +213,17 @@ assert_grep '^  Bcc: evil@attacker.example$' "$T/digest1.txt" "the injected line
 assert_grep '^  (é){5}a{995}$' "$T/digest1.txt" "the long message whole"
 for i in $(seq 1 150); do mo 0677777777 "msg%20$i" >/dev/null; done
 assert_eq "$(nmsg STU7)" 152 "150 more messages for adv7 within the hour"
-wait_for '[ "$(digests_to adv7@ | wc -l)" -ge 2 ]' 100
+assert_eq "$(digests_to adv7@ | wc -l)" 1 "... no second digest within the hour"
+# An hour later (relanced restarted with its clock moved on: see lib.sh).
+restart_later "$T/relance.conf" 3600
+wait_for '[ "$(digests_to adv7@ | wc -l)" -ge 2 ]' 20
 digest_text "$(digests_to adv7@ | sed -n 2p)" >"$T/digest2.txt"
 assert_grep '^ENTRIES 100$' "$T/digest2.txt" "after the hour, a digest of 100 (DIGEST_MAX)"
 assert_grep '^Subject: Avenir Pro : messages de vos élèves \(100\)$' "$T/digest2.txt" "... its subject says so"
 wait_for '[ "$(sql "select count(*) from student_messages where mailed_at is not null and student_id = '"'STU7'"'")" = 102 ]' 15
 assert_eq "$(sql "select count(*) from student_messages where student_id = 'STU7' and mailed_at is null")" 50 "50 wait for the next hour"
-wait_for '[ "$(digests_to adv7@ | wc -l)" -ge 3 ]' 100
+restart_later "$T/relance.conf" 3600
+wait_for '[ "$(digests_to adv7@ | wc -l)" -ge 3 ]' 20
 digest_text "$(digests_to adv7@ | sed -n 3p)" >"$T/digest3.txt"
 assert_grep '^ENTRIES 50$' "$T/digest3.txt" "the next hour's digest lists the 50 others"
 wait_for '[ "$(sql "select count(*) from student_messages where student_id = '"'STU7'"' and mailed_at is null")" = 0 ]' 15
