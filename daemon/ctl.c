@@ -14,6 +14,7 @@
  * line and exit codes).
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,10 +122,10 @@ ctl_fail(struct ctx *c, int code, const char *fmt, ...)
 }
 
 static int
-usage_error(struct ctx *c, const char *msg)
+usage_fail(FILE *err, const char *msg)
 {
-	fprintf(c->err, "relancectl: %s\n", msg);
-	ctl_usage(c->err);
+	fprintf(err, "relancectl: %s\n", msg);
+	ctl_usage(err);
 	return CTL_USAGE;
 }
 
@@ -309,12 +310,9 @@ cmd_feed(struct ctx *c, int argc, char **argv)
 	char token[65], *url;
 	int kind, found, rc;
 
-	if (argc != (revoke ? 4 : 3))
-		return usage_error(c, "feed: expected adviser|student|establishment ID");
 	kname = argv[revoke ? 2 : 1];
 	id = argv[revoke ? 3 : 2];
-	if ((kind = feed_kind(kname)) == 0)
-		return usage_error(c, "feed: kind must be adviser, student or establishment");
+	kind = feed_kind(kname);
 	if ((rc = ctl_open_store(c, !revoke)))
 		return rc;
 	if (revoke) {
@@ -353,9 +351,6 @@ cmd_reminders(struct ctx *c)
 	int64_t awaiting = 0;
 	int status, rc, w = 11;
 
-	if (c->o->pending + c->o->failed + c->o->skipped != 1)
-		return usage_error(c, "reminders: give exactly one of --pending, --failed or "
-				   "--skipped");
 	status = c->o->pending ? REM_PENDING : c->o->failed ? REM_FAILED : REM_SKIPPED;
 	if ((rc = ctl_open_store(c, true)))
 		return rc;
@@ -491,8 +486,7 @@ cmd_retry(struct ctx *c, const char *arg)
 	char why[256] = "";
 	int r, rc;
 
-	if (parse_id(arg, &id))
-		return usage_error(c, "retry: REMINDER_ID is a positive number");
+	parse_id(arg, &id); /* checked by ctl_usage_check() */
 	if ((rc = ctl_open_store(c, false)))
 		return rc;
 	if (store_begin(c->st))
@@ -666,49 +660,106 @@ ctl_usage(FILE *f)
 		"  -h, --help          this help\n");
 }
 
+/* The commands, their number of words (the name included) and what
+ * else ctl_usage_check() verifies before the configuration is read. */
+static const struct {
+	const char *name, *args;
+	int min, max;
+} commands[] = {
+	{ "status", "", 1, 1 },
+	{ "plan", " STUDENT_ID", 2, 2 },
+	{ "feed", " [revoke] adviser|student|establishment ID", 3, 4 },
+	{ "reminders", " --pending|--failed|--skipped", 1, 1 },
+	{ "dead-letters", " [--payload]", 1, 1 },
+	{ "indicators", " [--csv]", 1, 1 },
+	{ "replies", " [--since DURATION|DATE]", 1, 1 },
+	{ "retry", " REMINDER_ID", 2, 2 },
+	{ "cancel", " APPOINTMENT_UID", 2, 2 },
+	{ "link", " APPOINTMENT_UID...", 2, INT_MAX },
+};
+
+static int
+check_command(int argc, char **argv, const struct ctl_opts *o, FILE *err)
+{
+	const char *cmd = argv[0];
+	bool revoke = argc > 1 && strcmp(argv[1], "revoke") == 0;
+	int64_t id;
+
+	if (strcmp(cmd, "feed") == 0) {
+		if (revoke && argc != 4)
+			return usage_fail(err, "feed revoke: expected adviser|student|establishment ID");
+		if (feed_kind(argv[revoke ? 2 : 1]) == 0)
+			return usage_fail(err, "feed: kind must be adviser, student or establishment");
+	}
+	if (strcmp(cmd, "reminders") == 0 && o->pending + o->failed + o->skipped != 1)
+		return usage_fail(err, "reminders: give exactly one of --pending, --failed or --skipped");
+	if (strcmp(cmd, "retry") == 0 && parse_id(argv[1], &id))
+		return usage_fail(err, "retry: REMINDER_ID is a positive number");
+	if (strcmp(cmd, "replies") == 0 && o->since != NULL && !ctl_since_valid(o->since)) {
+		fprintf(err, "relancectl: replies: --since takes a duration (30m, 12h, 7d) or a date "
+			"(YYYY-MM-DD or RFC 3339), not '%s'\n", o->since);
+		return CTL_USAGE;
+	}
+	return CTL_OK;
+}
+
+int
+ctl_usage_check(int argc, char **argv, const struct ctl_opts *o, FILE *err)
+{
+	const char *cmd;
+	size_t i;
+
+	if (argc < 1)
+		return usage_fail(err, "no command");
+	cmd = argv[0];
+	if (o->payload && strcmp(cmd, "dead-letters") != 0)
+		return usage_fail(err, "--payload goes with dead-letters");
+	if ((o->pending || o->failed || o->skipped) && strcmp(cmd, "reminders") != 0)
+		return usage_fail(err, "--pending, --failed and --skipped go with reminders");
+	if (o->csv && (strcmp(cmd, "indicators") != 0 || o->json))
+		return usage_fail(err, "--csv goes with indicators, without --json");
+	if (o->since && strcmp(cmd, "replies") != 0)
+		return usage_fail(err, "--since goes with replies");
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
+		if (strcmp(cmd, commands[i].name) == 0)
+			break;
+	if (i == ARRAY_SIZE(commands)) {
+		fprintf(err, "relancectl: unknown command '%s'\n", cmd);
+		ctl_usage(err);
+		return CTL_USAGE;
+	}
+	if (argc < commands[i].min || argc > commands[i].max) {
+		fprintf(err, "relancectl: wrong number of arguments: %s%s\n", cmd, commands[i].args);
+		return CTL_USAGE;
+	}
+	return check_command(argc, argv, o, err);
+}
+
+/* Runs a command ctl_usage_check() accepted. */
 static int
 dispatch(struct ctx *c, int argc, char **argv)
 {
 	const char *cmd = argv[0];
 
-	if (c->o->payload && strcmp(cmd, "dead-letters") != 0)
-		return usage_error(c, "--payload goes with dead-letters");
-	if ((c->o->pending || c->o->failed || c->o->skipped) && strcmp(cmd, "reminders") != 0)
-		return usage_error(c, "--pending, --failed and --skipped go with reminders");
-	if (c->o->csv && (strcmp(cmd, "indicators") != 0 || c->o->json))
-		return usage_error(c, "--csv goes with indicators, without --json");
-	if (c->o->since && strcmp(cmd, "replies") != 0)
-		return usage_error(c, "--since goes with replies");
-	if (strcmp(cmd, "status") == 0 && argc == 1)
+	if (strcmp(cmd, "status") == 0)
 		return ctl_cmd_status(c);
-	if (strcmp(cmd, "plan") == 0 && argc == 2)
+	if (strcmp(cmd, "plan") == 0)
 		return ctl_cmd_plan(c, argv[1]);
 	if (strcmp(cmd, "feed") == 0)
 		return cmd_feed(c, argc, argv);
-	if (strcmp(cmd, "reminders") == 0 && argc == 1)
+	if (strcmp(cmd, "reminders") == 0)
 		return cmd_reminders(c);
-	if (strcmp(cmd, "dead-letters") == 0 && argc == 1)
+	if (strcmp(cmd, "dead-letters") == 0)
 		return cmd_dead_letters(c);
-	if (strcmp(cmd, "indicators") == 0 && argc == 1)
+	if (strcmp(cmd, "indicators") == 0)
 		return ctl_cmd_indicators(c);
-	if (strcmp(cmd, "replies") == 0 && argc == 1)
+	if (strcmp(cmd, "replies") == 0)
 		return ctl_cmd_replies(c);
-	if (strcmp(cmd, "retry") == 0 && argc == 2)
+	if (strcmp(cmd, "retry") == 0)
 		return cmd_retry(c, argv[1]);
-	if (strcmp(cmd, "cancel") == 0 && argc == 2)
+	if (strcmp(cmd, "cancel") == 0)
 		return cmd_cancel(c, argv[1]);
-	if (strcmp(cmd, "link") == 0 && argc >= 2)
-		return cmd_link(c, argc - 1, argv + 1);
-	static const char *const known[] = {
-		"status", "plan", "reminders", "dead-letters", "indicators", "replies", "retry",
-		"cancel", "link"
-	};
-	for (size_t i = 0; i < ARRAY_SIZE(known); i++)
-		if (strcmp(cmd, known[i]) == 0)
-			return usage_error(c, "wrong number of arguments");
-	fprintf(c->err, "relancectl: unknown command '%s'\n", cmd);
-	ctl_usage(c->err);
-	return CTL_USAGE;
+	return cmd_link(c, argc - 1, argv + 1);
 }
 
 int
@@ -718,11 +769,8 @@ ctl_run(const struct config *cfg, int argc, char **argv, const struct ctl_opts *
 	struct ctx c = { .cfg = cfg, .o = o, .out = out, .err = err };
 	int rc;
 
-	if (argc < 1) {
-		fprintf(err, "relancectl: no command\n");
-		ctl_usage(err);
-		return CTL_USAGE;
-	}
+	if ((rc = ctl_usage_check(argc, argv, o, err)) != CTL_OK)
+		return rc;
 	if (tz_set(cfg->calendar.timezone) != 0) {
 		fprintf(err, "relancectl: unknown time zone %s\n", cfg->calendar.timezone);
 		return CTL_FAIL;

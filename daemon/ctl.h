@@ -41,6 +41,12 @@ struct ctl_opts {
 int ctl_run(const struct config *cfg, int argc, char **argv, const struct ctl_opts *o,
 	    FILE *out, FILE *err);
 
+/* Checks a command line (argv[0] the command, options in o) without the
+ * configuration: unknown command, wrong number of arguments, options of
+ * another command, malformed values. CTL_OK, or CTL_USAGE after saying why
+ * and the usage on err. ctl_run() checks it too. */
+int ctl_usage_check(int argc, char **argv, const struct ctl_opts *o, FILE *err);
+
 /* The usage text. */
 void ctl_usage(FILE *f);
 

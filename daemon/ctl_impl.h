@@ -65,5 +65,7 @@ int ctl_cmd_status(struct ctx *c);
 int ctl_cmd_plan(struct ctx *c, const char *student_id);
 int ctl_cmd_indicators(struct ctx *c);
 int ctl_cmd_replies(struct ctx *c);
+/* Whether s is a --since value replies takes (a duration or a date). */
+bool ctl_since_valid(const char *s);
 
 #endif

@@ -196,11 +196,9 @@ main(int argc, char **argv)
 			goto usage;
 		}
 	}
-	if (nargs == 0) {
-		fprintf(stderr, "relancectl: no command\n");
-		rc = CTL_USAGE;
-		goto usage;
-	}
+	/* Bad usage is said (exit 2) before the configuration is read. */
+	if ((rc = ctl_usage_check(nargs, args, &o, stderr)) != CTL_OK)
+		goto out;
 	cfg = config_load(path, print_error, NULL);
 	if (cfg == NULL) {
 		fprintf(stderr, "relancectl: cannot use the configuration %s\n", path);

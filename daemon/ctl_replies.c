@@ -53,6 +53,14 @@ since_parse(const struct ctx *c, const char *s, int64_t *since)
 	return rfc3339_parse(s, since) == 0 ? 0 : -1;
 }
 
+bool
+ctl_since_valid(const char *s)
+{
+	struct ctx c = { .now = 0 };
+	int64_t since;
+	return since_parse(&c, s, &since) == 0;
+}
+
 static void
 reply_one(const struct student_message *m, const char *appt_uid, void *arg)
 {

@@ -39,6 +39,20 @@ assert_eq "$(ctl_rc feed planet x)" 2 "feed of an unknown kind: exit 2"
 assert_eq "$(ctl_rc status --bogus)" 2 "unknown option: exit 2"
 "$BUILD/relancectl" -c "$RELANCE_CONF" frobnicate 2>"$T/usage.err" >/dev/null
 assert_grep '^usage: relancectl' "$T/usage.err" "usage message on bad usage"
+# Bad usage is bad usage even where the configuration cannot be read (a
+# new admin trying commands before installing one): 2, not 3.
+for a in "" frobnicate plan "feed adviser" "feed planet x" reminders "retry abc" \
+    "replies --since yesterday" "status extra" link "status --csv"; do
+	# shellcheck disable=SC2086
+	"$BUILD/relancectl" -c "$T/no-such.conf" $a >/dev/null 2>"$T/usage2.err"
+	assert_eq "$?" 2 "'relancectl $a' without a configuration: exit 2"
+done
+assert_grep '^relancectl: wrong number of arguments: status$' "$T/usage2.err" "... saying what is wrong"
+"$BUILD/relancectl" -c "$T/no-such.conf" plan >/dev/null 2>"$T/usage2.err"
+assert_grep '^relancectl: wrong number of arguments: plan STUDENT_ID$' "$T/usage2.err" "... and what the command takes"
+"$BUILD/relancectl" -c "$T/no-such.conf" status >/dev/null 2>"$T/usage2.err"
+assert_eq "$?" 3 "a good command line without its configuration: exit 3"
+assert_grep 'no-such.conf' "$T/usage2.err" "... naming the file"
 
 # --- status
 relancectl status >"$T/status.txt"
