@@ -360,10 +360,13 @@ sms_easy(const struct config *cfg, const char *password, const char *to, const c
 int
 sms_auth_refused(const struct config *cfg, long code, const char *body)
 {
-	/* Kannel's sendsms also answers 403 "Not routable. Do not try again."
+	/* 401 and 403 answer relance itself (contract 4): Kannel's
+	 * "Authorization failed for sendsms", or a proxy in front of it. But
+	 * Kannel's sendsms also answers 403 "Not routable. Do not try again."
 	 * for a denied prefix: an answer about the message, not relance. */
-	if (cfg->sms.gateway == SMS_GATEWAY_KANNEL)
-		return code == 403 && body && strncmp(body, "Authorization failed", 20) == 0;
+	if (cfg->sms.gateway == SMS_GATEWAY_KANNEL && code == 403 && body &&
+	    strncmp(body, "Not routable", 12) == 0)
+		return 0;
 	return code == 401 || code == 403;
 }
 

@@ -201,10 +201,12 @@ START_TEST(classify)
 	ck_assert_int_eq(sms_classify(cfg, CURLE_OK, 403, "Not routable. Do not try again.", why, sizeof why), SEND_PERMANENT);
 	ck_assert_int_eq(sms_classify(cfg, CURLE_OK, 400, "Missing receiver number, rejected", why, sizeof why), SEND_PERMANENT);
 	ck_assert_int_eq(sms_classify(cfg, CURLE_COULDNT_CONNECT, 0, "", why, sizeof why), SEND_TRANSIENT);
-	/* Kannel: a wrong sendsms user or password; 401 is no Kannel answer. */
+	/* Kannel: a wrong sendsms user or password; 401 or another 403 from a
+	 * proxy in front of it: the gateway refuses relance (contract 4). */
 	ck_assert_int_eq(sms_classify(cfg, CURLE_OK, 403, "Authorization failed for sendsms", why, sizeof why), SEND_AUTH);
-	ck_assert_int_eq(sms_classify(cfg, CURLE_OK, 403, NULL, why, sizeof why), SEND_PERMANENT);
-	ck_assert_int_eq(sms_classify(cfg, CURLE_OK, 401, "", why, sizeof why), SEND_PERMANENT);
+	ck_assert_int_eq(sms_classify(cfg, CURLE_OK, 403, NULL, why, sizeof why), SEND_AUTH);
+	ck_assert_int_eq(sms_classify(cfg, CURLE_OK, 403, "<html>403 Forbidden</html>", why, sizeof why), SEND_AUTH);
+	ck_assert_int_eq(sms_classify(cfg, CURLE_OK, 401, "", why, sizeof why), SEND_AUTH);
 	/* Webhook: 401 and 403, whatever the body. */
 	cfg->sms.gateway = SMS_GATEWAY_WEBHOOK;
 	ck_assert_int_eq(sms_classify(cfg, CURLE_OK, 401, "{\"error\":\"bad token\"}", why, sizeof why), SEND_AUTH);
