@@ -373,13 +373,18 @@ event(const struct config *cfg, enum ical_feed_kind kind, const struct ical_appt
 	icalcomponent_add_property(ev, icalproperty_new_transp(kind == ICAL_FEED_ESTABLISHMENT
 								     ? ICAL_TRANSP_TRANSPARENT
 								     : ICAL_TRANSP_OPAQUE));
-	if (kind != ICAL_FEED_ESTABLISHMENT && a->adviser_email && a->adviser_email[0]) {
-		char *mailto = xasprintf("mailto:%s", a->adviser_email);
-		icalproperty *org = icalproperty_new_organizer(mailto);
+	if (kind != ICAL_FEED_ESTABLISHMENT && ((a->adviser_email && a->adviser_email[0]) ||
+						(a->adviser_id && a->adviser_id[0]))) {
+		/* An adviser without an email address (optional in events) is
+		 * still the ORGANIZER, by a URN like ATTENDEE's. */
+		char *addr = a->adviser_email && a->adviser_email[0]
+				     ? xasprintf("mailto:%s", a->adviser_email)
+				     : xasprintf("urn:relance:adviser:%s", a->adviser_id);
+		icalproperty *org = icalproperty_new_organizer(addr);
 		if (a->adviser_name && a->adviser_name[0])
 			icalproperty_add_parameter(org, icalparameter_new_cn(a->adviser_name));
 		icalcomponent_add_property(ev, org);
-		free(mailto);
+		free(addr);
 	}
 	if (kind != ICAL_FEED_ESTABLISHMENT && (a->student_id || a->student_given_name) &&
 	    (a->answer == ANSWER_CONFIRMED || a->answer == ANSWER_CANCELLED))

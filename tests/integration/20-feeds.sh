@@ -195,6 +195,17 @@ assert_grep '^yes\|ACCEPTED\|Éloïse-Gwenaëlle-Marie-Clémentine-Ségolène Be
 assert_grep "^no\\|DECLINED\\|CANCELLED\\|Annulé par l'élève : Point d'étape — Éloïse" "$T/answers.out" \
     "cancelled by the student: STATUS:CANCELLED, SUMMARY says so"
 assert_grep '^others\|none$' "$T/answers.out" "not answered: no ATTENDEE"
+
+# An adviser without an email address (optional in events) is still every
+# event's ORGANIZER (contract 3), by a URN.
+ev_exam "${EXAM[@]}" student=S9 adviser=nomail "adviser_name=Nora Sansmail" -adviser_email >"$T/s9.jsonl"
+produce avenirpro.exams "$T/s9.jsonl"
+wait_for '[ -n "$(tok advisers id nomail)" ]' 20
+NOMAIL=$(tok advisers id nomail)
+wait_for '[ "$(fetch "$RELANCE_URL/feeds/adviser/$NOMAIL.ics" "$T/nomail.ics")" = 200 ] && grep -q VEVENT "$T/nomail.ics"' 20
+assert_ok "feed of an adviser without email valid, an ORGANIZER on every event (icscheck)" \
+    $ICSCHECK "$T/nomail.ics" --kind adviser
+assert_grep '^ORGANIZER;CN=Nora Sansmail:urn:relance:adviser:nomail' "$T/nomail.ics" "... by the adviser's URN"
 stop_relanced
 assert_eq $? 0 "relanced stops cleanly after the answers"
 note "done in $(elapsed)s"

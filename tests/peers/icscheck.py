@@ -10,8 +10,9 @@ VTIMEZONE per TZID used; every VEVENT has UID (unique), DTSTAMP, DTSTART and
 DTEND with a TZID, SEQUENCE, STATUS in {CONFIRMED, CANCELLED}; every local
 time converted through the feed's own VTIMEZONE gives the same instant as
 the system's tzdata (so the DST rules are right), and with --dst-both the
-feed has events both in winter and in summer time. Student feeds: a VALARM
-on confirmed events; establishment feeds: no ORGANIZER, ATTENDEE or mailto.
+feed has events both in winter and in summer time. Adviser and student
+feeds: an ORGANIZER on every event; student feeds: a VALARM on confirmed
+events; establishment feeds: no ORGANIZER, ATTENDEE or mailto.
 
 Prints one line per event: UID<TAB>STATUS<TAB>SEQUENCE<TAB>UTC START<TAB>
 UTC OFFSET<TAB>SUMMARY, and exits 0, or prints "icscheck: ..." reasons on
@@ -146,6 +147,8 @@ def main():
                 start = local.replace(tzinfo=datetime.timezone(feed_off))
         if a.kind == "student" and status == "CONFIRMED" and not ev.walk("VALARM"):
             err("%s: no VALARM in a student feed" % uid)
+        if a.kind in ("adviser", "student") and "ORGANIZER" not in ev:
+            err("%s: no ORGANIZER (the adviser)" % uid)
         if a.kind == "establishment" and ("ORGANIZER" in ev or "ATTENDEE" in ev):
             err("%s: personal data in an establishment feed" % uid)
         off = start.utcoffset() if start else None

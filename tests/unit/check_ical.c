@@ -277,6 +277,32 @@ START_TEST(establishment_feed)
 }
 END_TEST
 
+/* Contract 3: every event has an ORGANIZER, the adviser, whose email is
+ * optional in events: without one, the adviser's URN. */
+START_TEST(organizer_without_email)
+{
+	struct ical_appt a[1];
+	char *s;
+	icalcomponent *cal, *ev;
+	icalproperty *org;
+
+	fill(&a[0], "noemail@relance.test", "2026-07-15T07:00:00Z", APPT_CONFIRMED, 0);
+	a[0].adviser_email = NULL;
+	for (int kind = ICAL_FEED_ADVISER; kind <= ICAL_FEED_STUDENT; kind++) {
+		s = ical_render_feed(cfg, kind, "x", a, 1, T("2026-06-22T12:00:00Z"), NULL);
+		cal = parse_ok(s);
+		ev = find_event(cal, "noemail@relance.test");
+		ck_assert_ptr_nonnull(ev);
+		org = icalcomponent_get_first_property(ev, ICAL_ORGANIZER_PROPERTY);
+		ck_assert_ptr_nonnull(org);
+		ck_assert_str_eq(icalproperty_get_organizer(org), "urn:relance:adviser:A-1");
+		ck_assert_ptr_nonnull(strstr(s, "ORGANIZER;CN=Amélie Comelli:urn:relance:adviser:A-1\r\n"));
+		icalcomponent_free(cal);
+		free(s);
+	}
+}
+END_TEST
+
 START_TEST(cancelled_retention_and_determinism)
 {
 	struct ical_appt a[2];
@@ -520,6 +546,7 @@ main(void)
 	tcase_add_test(tc, adviser_feed);
 	tcase_add_test(tc, student_feed);
 	tcase_add_test(tc, establishment_feed);
+	tcase_add_test(tc, organizer_without_email);
 	tcase_add_test(tc, cancelled_retention_and_determinism);
 	tcase_add_test(tc, adviser_locale_and_cancelled_summary);
 	tcase_add_test(tc, answers);
