@@ -13,8 +13,12 @@
  *   must keep a channel and a silent removal would be a guess); it is
  *   rejected as "must be a string".
  * - Optional free-text fields (family_name, names, labels, session,
- *   subject) that are "" are treated as absent. Contact fields that are ""
- *   are invalid.
+ *   subject) that are "" are treated as absent; so are the contact fields
+ *   of exam.completed (school exports write "" for a missing address), so
+ *   "email": "" with a valid phone is a student reached by SMS. In
+ *   student.updated, whose only purpose is a change, "" is invalid. A
+ *   contact present and invalid rejects the event even when the other one
+ *   is valid: relance does not guess which address the school meant.
  * - UAI: 7 digits + one letter, either case; stored upper-cased.
  * - Adviser ids follow the student id rule (1-64 of [A-Za-z0-9._-]).
  * - Establishment name is bounded like a label (200 code points); person
@@ -22,10 +26,10 @@
  * - "Control character" means Unicode Cc: U+0000-U+001F and U+007F-U+009F.
  *   Every string of the message is checked, unknown fields included (their
  *   reason names only the section, "data" or "envelope").
- * - Email: one '@', dot-atom local part (RFC 5322 atext, UTF-8 allowed,
- *   RFC 6531), domain labels of letters, digits, '-' or UTF-8; at most 254
- *   bytes. This refuses ',', ';', '<', '>', quotes and spaces, which could
- *   otherwise add recipients in a header.
+ * - Email: the HTML standard's "valid e-mail address" (event_valid.c):
+ *   ASCII atext and dots before one '@', dot-separated labels after it; at
+ *   most 254 bytes. This refuses ',', ';', '<', '>', quotes and spaces,
+ *   which could otherwise add recipients in a header.
  * - Binary mode: header names are matched case-insensitively; a repeated
  *   ce_* or content-type header is rejected. Reasons name the header
  *   ("ce_id: missing"). In structured mode a content-type header is ignored.
@@ -212,15 +216,15 @@ get_id(struct pctx *c, json_t *obj, const char *key, const char *path, char **ds
 }
 
 static int
-get_email(struct pctx *c, json_t *obj, const char *key, const char *path, char **dst)
+get_email(struct pctx *c, json_t *obj, const char *key, const char *path, int flags, char **dst)
 {
-	return get_valid(c, obj, key, path, 0, MAX_EMAIL, event_valid_email, "invalid", dst);
+	return get_valid(c, obj, key, path, flags, MAX_EMAIL, event_valid_email, "invalid", dst);
 }
 
 static int
-get_phone(struct pctx *c, json_t *obj, const char *key, const char *path, char **dst)
+get_phone(struct pctx *c, json_t *obj, const char *key, const char *path, int flags, char **dst)
 {
-	return get_valid(c, obj, key, path, 0, MAX_SHORT, event_valid_phone, "invalid", dst);
+	return get_valid(c, obj, key, path, flags, MAX_SHORT, event_valid_phone, "invalid", dst);
 }
 
 /* locale: absent leaves out untouched. */
@@ -318,8 +322,8 @@ parse_exam(struct pctx *c, json_t *data, struct ev_exam *x)
 		     &x->given_name) == -1 ||
 	    get_text(c, st, "family_name", "data.student.family_name", F_EMPTY_ABSENT,
 		     MAX_NAME, &x->family_name) == -1 ||
-	    get_email(c, st, "email", "data.student.email", &x->email) == -1 ||
-	    get_phone(c, st, "phone", "data.student.phone", &x->phone) == -1 ||
+	    get_email(c, st, "email", "data.student.email", F_EMPTY_ABSENT, &x->email) == -1 ||
+	    get_phone(c, st, "phone", "data.student.phone", F_EMPTY_ABSENT, &x->phone) == -1 ||
 	    get_locale(c, st, "data.student.locale", x->locale) == -1 ||
 	    get_consent(c, st, "data.student.consent", "data.student.consent.sms",
 			"data.student.consent.email", &x->consent_sms, &x->consent_email) == -1)
@@ -368,7 +372,8 @@ parse_exam(struct pctx *c, json_t *data, struct ev_exam *x)
 	    get_id(c, adv, "id", "data.adviser.id", &x->adviser_id) == -1 ||
 	    get_text(c, adv, "name", "data.adviser.name", F_EMPTY_ABSENT, MAX_NAME,
 		     &x->adviser_name) == -1 ||
-	    get_email(c, adv, "email", "data.adviser.email", &x->adviser_email) == -1)
+	    get_email(c, adv, "email", "data.adviser.email", F_EMPTY_ABSENT,
+		      &x->adviser_email) == -1)
 		goto out;
 	ret = 0;
 out:
@@ -416,8 +421,8 @@ parse_update(struct pctx *c, json_t *data, struct ev_update *u)
 
 	u->locale[0] = '\0';
 	if (get_id(c, data, "student_id", "data.student_id", &u->student_id) == -1 ||
-	    get_email(c, data, "email", "data.email", &u->email) == -1 ||
-	    get_phone(c, data, "phone", "data.phone", &u->phone) == -1 ||
+	    get_email(c, data, "email", "data.email", 0, &u->email) == -1 ||
+	    get_phone(c, data, "phone", "data.phone", 0, &u->phone) == -1 ||
 	    get_locale(c, data, "data.locale", u->locale) == -1 ||
 	    get_consent(c, data, "data.consent", "data.consent.sms", "data.consent.email",
 			&u->consent_sms, &u->consent_email) == -1 ||

@@ -621,8 +621,8 @@ START_TEST(test_phone)
 {
 	REJECT(fixture("bad-phone.json", NULL), "data.student.phone: invalid");
 	const char *bad[] = { "33612345678", "+3361234", "+33ABCDEFGH", "+0612345678",
-			      "+1234567890123456", "+", "++33612345678", "+33 612345678",
-			      "" };
+			      "+1234567890123456", "+", "++33612345678", "+33 612345678" };
+	ck_assert_int_eq(event_valid_phone(""), -1);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		ck_assert_msg(event_valid_phone(bad[i]) == -1, "accepted %s", bad[i]);
 		REJECT(mut(EXAM, "data.student.phone", STR(bad[i])), "data.student.phone: invalid");
@@ -637,6 +637,25 @@ START_TEST(test_phone)
 	ck_assert_ptr_null(ev->u.exam.email);
 	event_free(ev);
 	REJECT(mut(EXAM, "data.student.email", STR("nope")), "data.student.email: invalid");
+	/* "" (a school export's empty column) is absent in exam.completed */
+	ev = ACCEPT(mut(EXAM, "data.student.email", STR("")));
+	ck_assert_ptr_null(ev->u.exam.email);
+	ck_assert_str_eq(ev->u.exam.phone, "+33612345678");
+	event_free(ev);
+	ev = ACCEPT(mut(EXAM, "data.adviser.email", STR("")));
+	ck_assert_ptr_null(ev->u.exam.adviser_email);
+	event_free(ev);
+	char *t = mut(EXAM, "data.student.email", STR(""));
+	json_t *root = json_loads(t, 0, NULL);
+	free(t);
+	json_object_set_new(json_object_get(json_object_get(root, "data"), "student"), "phone",
+			    json_string(""));
+	t = json_dumps(root, JSON_COMPACT);
+	REJECT(t, "data.student: email or phone required");
+	json_decref(root);
+	/* ... but not in student.updated, whose purpose is the change */
+	REJECT(mut("student-contact.json", "data.email", STR("")), "data.email: invalid");
+	REJECT(mut("student-contact.json", "data.phone", STR("")), "data.phone: invalid");
 }
 END_TEST
 
@@ -646,8 +665,7 @@ START_TEST(test_email)
 			      "x,y@z.org", "x@z.org,y@z.org", "<x@z.org>", "x;y@z.org",
 			      "\"x\"@z.org", "zo\xc3\xa9@exemple.fr", "x@ex\xc3\xa9.fr",
 			      "x@z..org", "x@.z.org", "x@z.org.", "x@z_y.org", "x@-z.org",
-			      "x@z-.org", "x@z.-org", "x(y)@z.org", "x\\y@z.org", "x@z:1.org",
-			      "" };
+			      "x@z-.org", "x@z.-org", "x(y)@z.org", "x\\y@z.org", "x@z:1.org" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		ck_assert_msg(event_valid_email(bad[i]) == -1, "accepted %s", bad[i]);
 		REJECT(mut(EXAM, "data.student.email", STR(bad[i])), "data.student.email: invalid");
@@ -659,6 +677,7 @@ START_TEST(test_email)
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
 		ck_assert_msg(event_valid_email(good[i]) == 0, "refused %s", good[i]);
 	ck_assert_int_eq(event_valid_email(NULL), -1);
+	ck_assert_int_eq(event_valid_email(""), -1);
 	ck_assert_int_eq(event_valid_email("a\x01@b.org"), -1);
 
 	/* 254 bytes max */
