@@ -109,8 +109,8 @@ static const struct key keys[] = {
 	{ "checkins", "office_hours", p_weekhours, 0, 0, 0, 0, "mon-fri 09:00-12:00 13:30-17:00" },
 	{ "checkins", "closed", p_closed, 0, 0, 0, KEY_REPEAT, NULL },
 	{ "checkins", "location", p_text, O(checkins.location), 0, 0, 0, "" },
-	{ "checkins", "last_exam_past", p_duration, O(checkins.last_exam_past), DAY, 100 * 365 * DAY, 0, "730d" },
-	{ "checkins", "last_exam_future", p_duration, O(checkins.last_exam_future), DAY, 100 * 365 * DAY, 0, "365d" },
+	{ "checkins", "last_exam_past", p_span, O(checkins.last_exam_past), DAY, 100 * 365 * DAY, 0, "2y" },
+	{ "checkins", "last_exam_future", p_span, O(checkins.last_exam_future), DAY, 100 * 365 * DAY, 0, "1y" },
 
 	{ "dropin", "window", p_window, 0, 0, 0, KEY_REPEAT, NULL },
 	{ "dropin", "location", p_text, O(dropin.location), 0, 0, 0, "" },

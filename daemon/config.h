@@ -80,6 +80,13 @@ enum sms_gateway { SMS_GATEWAY_KANNEL, SMS_GATEWAY_WEBHOOK };
 enum sms_encoding { SMS_ENCODING_GSM7, SMS_ENCODING_UNICODE };
 enum smtp_tls { SMTP_TLS_REQUIRED, SMTP_TLS_NONE };
 
+/* A span of calendar time: whole years (a date N years on, 29 February
+ * to 28 February) or seconds (whole days for the keys that take them). */
+struct span {
+	int years;
+	int64_t secs;
+};
+
 struct config {
 	char *path;                 /* file it was read from */
 
@@ -118,8 +125,9 @@ struct config {
 		int32_t *closed;    /* civil days, sorted */
 		size_t nclosed;
 		char *location;
-		int64_t last_exam_past;   /* plausible last_exam_on: from this long before */
-		int64_t last_exam_future; /* today to this long after (seconds, whole days) */
+		/* plausible last_exam_on: from last_exam_past before today to
+		 * last_exam_future after it, in calendar years ("2y") or days */
+		struct span last_exam_past, last_exam_future;
 	} checkins;
 
 	struct {

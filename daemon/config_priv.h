@@ -96,6 +96,7 @@ KEY_PARSER(p_consent);
 KEY_PARSER(p_country);
 KEY_PARSER(p_domain);
 KEY_PARSER(p_duration);
+KEY_PARSER(p_span);
 KEY_PARSER(p_duration_min);
 KEY_PARSER(p_email_opt);
 KEY_PARSER(p_from);

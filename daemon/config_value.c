@@ -158,6 +158,35 @@ KEY_PARSER(p_duration)
 	return 0;
 }
 
+/* A struct span: "Ny" (1 to 100 calendar years) or a duration in whole
+ * days within the key's bounds. */
+KEY_PARSER(p_span)
+{
+	struct span *sp = FIELD(x->c, k, struct span);
+	size_t len = strlen(v);
+	int64_t secs;
+
+	if (len >= 2 && len <= 4 && v[len - 1] == 'y' && strspn(v, "0123456789") == len - 1) {
+		int years = atoi(v);
+		if (years < 1 || years > 100) {
+			snprintf(err, el, "\"%s\" is out of range (1y to 100y)", v);
+			return -1;
+		}
+		sp->years = years;
+		sp->secs = 0;
+		return 0;
+	}
+	if (cfg_duration_value(k, v, &secs, err, el) == -1)
+		return -1;
+	if (secs % 86400 != 0) {
+		snprintf(err, el, "\"%s\" is not a whole number of days (or years: 2y)", v);
+		return -1;
+	}
+	sp->years = 0;
+	sp->secs = secs;
+	return 0;
+}
+
 /* An int field holding whole minutes as seconds (checkins duration). */
 KEY_PARSER(p_duration_min)
 {

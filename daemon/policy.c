@@ -394,14 +394,30 @@ policy_unknown_student(int event_kind, int names_uid)
 
 /* ---- a new exam.completed: moves -------------------------------------------------- */
 
+/* The day sp before (dir -1) or after (dir 1) day: the same date N years
+ * on (29 February to 28 February), or whole days. */
+static int32_t
+span_from(int32_t day, const struct span *sp, int dir)
+{
+	int y, m, d;
+
+	if (sp->years == 0)
+		return day + dir * (int32_t)(sp->secs / 86400);
+	civil_from_days(day, &y, &m, &d);
+	y += dir * sp->years;
+	if (m == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
+		d = 28;
+	return days_from_civil(y, m, d);
+}
+
 int
 policy_exam_date_ok(const struct config *cfg, int32_t last_exam_on, int64_t now)
 {
 	int32_t today;
 
 	epoch_to_wall(now, &today, NULL);
-	return last_exam_on >= today - (int32_t)(cfg->checkins.last_exam_past / 86400) &&
-	       last_exam_on <= today + (int32_t)(cfg->checkins.last_exam_future / 86400);
+	return last_exam_on >= span_from(today, &cfg->checkins.last_exam_past, -1) &&
+	       last_exam_on <= span_from(today, &cfg->checkins.last_exam_future, 1);
 }
 
 int

@@ -74,7 +74,12 @@ static void
 expect_error(const char *text, int line, const char *reason)
 {
 	char want[512];
-	struct config *c = load(text);
+	struct config *c;
+
+	for (int i = 0; i < nerrs && i < MAXERR; i++)
+		xfree(errs[i]);
+	nerrs = 0;
+	c = load(text);
 
 	if (line > 0)
 		snprintf(want, sizeof want, "%s:%d: %s", cfgpath, line, reason);
@@ -485,6 +490,30 @@ START_TEST(test_err_malformed_duration)
 {
 	expect_error("[retry]\nfirst = 30x\n", 2,
 	    "[retry] first: \"30x\" is not a duration (e.g. 30s, 15m, 2h, 3d)");
+}
+END_TEST
+
+/* last_exam_past/future: calendar years or whole days. */
+START_TEST(test_exam_span)
+{
+	struct config *c = load("[checkins]\nlast_exam_past = 3y\nlast_exam_future = 200d\n");
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(c->checkins.last_exam_past.years, 3);
+	ck_assert_int_eq(c->checkins.last_exam_future.years, 0);
+	ck_assert_int_eq(c->checkins.last_exam_future.secs, 200 * 86400);
+	config_free(c);
+	c = load("");
+	ck_assert_int_eq(c->checkins.last_exam_past.years, 2);
+	ck_assert_int_eq(c->checkins.last_exam_future.years, 1);
+	config_free(c);
+	expect_error("[checkins]\nlast_exam_past = 0y\n", 2,
+	    "[checkins] last_exam_past: \"0y\" is out of range (1y to 100y)");
+	expect_error("[checkins]\nlast_exam_past = 101y\n", 2,
+	    "[checkins] last_exam_past: \"101y\" is out of range (1y to 100y)");
+	expect_error("[checkins]\nlast_exam_future = 36h\n", 2,
+	    "[checkins] last_exam_future: \"36h\" is not a whole number of days (or years: 2y)");
+	expect_error("[checkins]\nlast_exam_future = -1y\n", 2,
+	    "[checkins] last_exam_future: \"-1y\" is not a duration (e.g. 30s, 15m, 2h, 3d)");
 }
 END_TEST
 
@@ -1050,6 +1079,7 @@ config_suite(void)
 	tcase_add_test(tc, test_err_unknown_key);
 	tcase_add_test(tc, test_err_unknown_section);
 	tcase_add_test(tc, test_err_malformed_duration);
+	tcase_add_test(tc, test_exam_span);
 	tcase_add_test(tc, test_err_bare_number);
 	tcase_add_test(tc, test_err_concurrency);
 	tcase_add_test(tc, test_err_bad_time);

@@ -567,8 +567,8 @@ START_TEST(test_exam_date_range)
 	int32_t today;
 
 	epoch_to_wall(now, &today, NULL);
-	C.checkins.last_exam_past = 730 * 86400LL;
-	C.checkins.last_exam_future = 365 * 86400LL;
+	C.checkins.last_exam_past = (struct span){ .secs = 730 * 86400LL };
+	C.checkins.last_exam_future = (struct span){ .secs = 365 * 86400LL };
 	ck_assert(policy_exam_date_ok(&C, today, now));
 	ck_assert(policy_exam_date_ok(&C, today - 730, now));
 	ck_assert(!policy_exam_date_ok(&C, today - 731, now));
@@ -577,6 +577,29 @@ START_TEST(test_exam_date_range)
 	/* 9999-12-31 and 1900-01-01 */
 	ck_assert(!policy_exam_date_ok(&C, days_from_civil(9999, 12, 31), now));
 	ck_assert(!policy_exam_date_ok(&C, days_from_civil(1900, 1, 1), now));
+
+	/* The default, in calendar years (contract 1.1: "from two years
+	 * before today to one year after"), across 29 February: on
+	 * 2028-03-01, 2026-03-01 is 731 days back and still in range. */
+	C.checkins.last_exam_past = (struct span){ .years = 2 };
+	C.checkins.last_exam_future = (struct span){ .years = 1 };
+	now = T("2028-03-01T10:00:00+01:00");
+	ck_assert(policy_exam_date_ok(&C, days_from_civil(2026, 3, 1), now));
+	ck_assert(!policy_exam_date_ok(&C, days_from_civil(2026, 2, 28), now));
+	ck_assert(policy_exam_date_ok(&C, days_from_civil(2029, 3, 1), now));
+	ck_assert(!policy_exam_date_ok(&C, days_from_civil(2029, 3, 2), now));
+	/* today 29 February: two years back is 28 February */
+	now = T("2028-02-29T10:00:00+01:00");
+	ck_assert(policy_exam_date_ok(&C, days_from_civil(2026, 2, 28), now));
+	ck_assert(!policy_exam_date_ok(&C, days_from_civil(2026, 2, 27), now));
+	ck_assert(policy_exam_date_ok(&C, days_from_civil(2029, 2, 28), now));
+	ck_assert(!policy_exam_date_ok(&C, days_from_civil(2029, 3, 1), now));
+	/* today 2026-12-04: exactly two years back and one year on */
+	now = T("2026-12-04T10:00:00+01:00");
+	ck_assert(policy_exam_date_ok(&C, days_from_civil(2024, 12, 4), now));
+	ck_assert(!policy_exam_date_ok(&C, days_from_civil(2024, 12, 3), now));
+	ck_assert(policy_exam_date_ok(&C, days_from_civil(2027, 12, 4), now));
+	ck_assert(!policy_exam_date_ok(&C, days_from_civil(2027, 12, 5), now));
 }
 END_TEST
 
