@@ -103,6 +103,7 @@ check_config(const char *path)
 	struct templates *tpl = NULL;
 
 	check_in_journal = getenv("JOURNAL_STREAM") != NULL;
+	log_set_prefix(check_in_journal); /* warnings read by a person, or by journald */
 	cfg = config_load(path, print_error, NULL);
 	if (cfg != NULL)
 		tpl = template_load(cfg->templates.dir, print_error, NULL);

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "gsm7.h"
 #include "log.h"
@@ -309,9 +311,26 @@ out:
 struct templates *
 template_load(const char *dir, config_error_fn errfn, void *arg)
 {
-	struct templates *t = xcalloc(1, sizeof *t);
+	struct templates *t;
+	struct stat sb;
+	const char *why = NULL;
 	int bad = 0;
 
+	/* A wrong [templates] dir is one fault: said once, not per file. */
+	if (stat(dir, &sb) != 0)
+		why = strerror(errno);
+	else if (!S_ISDIR(sb.st_mode))
+		why = "not a directory";
+	else if (access(dir, R_OK | X_OK) != 0)
+		why = strerror(errno);
+	if (why != NULL) {
+		char msg[PATH_MAX + 128];
+		snprintf(msg, sizeof msg, "%s: [templates] dir: cannot read this directory: %s", dir,
+			 why);
+		errfn(msg, arg);
+		return NULL;
+	}
+	t = xcalloc(1, sizeof *t);
 	for (int id = 0; id < TPL_COUNT; id++) {
 		for (int li = 0; li < NLOCALES; li++) {
 			if (id == TPL_SMS_WEBHOOK && li > 0) {

@@ -141,10 +141,17 @@ sed '/^encoding = unicode$/d' "$T/relance.conf" >"$T/gsm7.conf"
 sed "s|^location = .*|location = $LONG|" "$T/gsm7.conf" >"$T/long.conf"
 "$BUILD/relanced" -c "$T/long.conf" --check-config >"$T/check.out" 2>&1
 assert_eq $? 0 "a place too long for one segment is a warning, not an error"
+assert_no_grep '^<[0-9]>' "$T/check.out" "--check-config outside the journal: no <N> priority prefixes"
 assert_grep 'fr/reminder.sms: an SMS reminder with \[checkins\] location and its personal link takes 2 segments' \
     "$T/check.out" "--check-config warns about the French SMS"
 assert_grep 'en/reminder.sms: an SMS reminder with \[checkins\] location and its personal link takes 2 segments' \
     "$T/check.out" "--check-config warns about the English SMS"
 "$BUILD/relanced" -c "$T/gsm7.conf" --check-config >"$T/check.out" 2>&1
 assert_grep 'configuration OK' "$T/check.out" "--check-config: the gsm7 configuration is valid"
+sed "s|^\(dir = \).*templates.*|\1$T/no-templates|" "$T/gsm7.conf" >"$T/notpl.conf"
+"$BUILD/relanced" -c "$T/notpl.conf" --check-config >"$T/notpl.out" 2>&1
+assert_eq $? 1 "--check-config with a missing templates directory: exit 1"
+assert_eq "$(grep -c "$T/no-templates: \[templates\] dir: cannot read this directory: No such file or directory" "$T/notpl.out")" 1 \
+    "... said once, naming [templates] dir"
+assert_eq "$(wc -l <"$T/notpl.out")" 2 "... with the refusal: two lines, not one per template"
 assert_no_grep 'segments' "$T/check.out" "the shipped templates fit with a 38-character place and the link of a 37-character base_url"
