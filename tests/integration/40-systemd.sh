@@ -16,15 +16,6 @@
 . "$TOP/tests/systemd/instance.sh"
 lib_init systemd
 
-sd_available || skip "$SD_WHY"
-for b in relanced relancectl kafka_mock; do
-	[ -x "$BUILD/$b" ] || die "$BUILD/$b not built"
-done
-# The instance must be powered off before lib.sh cleans up.
-# The unit's journal becomes $T/relanced.log (shown when the test fails).
-trap 'rc=$?; [ -n "${SD_PID:-}" ] && sd journalctl -u relanced --no-pager -o short-monotonic >"$T/relanced.log" 2>&1
-      sd_poweroff; (exit $rc); lib_cleanup' EXIT
-
 UNIT=relanced.service
 SMTP_PASS=s3cr3t-from-LoadCredential
 # Monday 2026-12-07 10:00 Paris: the +14d check-in of an exam on 11-23 is
@@ -32,17 +23,12 @@ SMTP_PASS=s3cr3t-from-LoadCredential
 NOW=$(TZ=Europe/Paris date -d '2026-12-07 10:00:00' +%s)
 
 # ---- payload: make install, peers, credentials, test drop-in ------------
-sd_init "$T/sd"
-P=$SD_PAYLOAD
-make -s -C "$TOP" install DESTDIR="$P" BUILD="$BUILD" -o all >"$T/install.log" 2>&1 ||
-    { cat "$T/install.log"; die "make install DESTDIR=... failed"; }
+sd_relanced_setup "$T/sd"
 assert_ok "make install: binaries, unit, configuration and templates staged" \
     test -x "$P/usr/local/sbin/relanced" -a -x "$P/usr/local/sbin/relancectl" \
     -a -f "$P/lib/systemd/system/$UNIT" -a -f "$P/etc/relance/relance.conf" \
     -a -f "$P/etc/relance/templates/fr/reminder.email" \
     -a -f "$P/etc/relance/templates/en/reminder.sms"
-mkdir -p "$P/usr/local/libexec/relance-test"
-cp "$BUILD/kafka_mock" "$TOP/tests/peers/smtpd.py" "$P/usr/local/libexec/relance-test/"
 # Only the SMTP password: the missing sms-token must not prevent a start.
 install -d -m 700 "$P/etc/relance/credentials"
 printf '%s\n' "$SMTP_PASS" >"$P/etc/relance/credentials/smtp-password"
@@ -76,30 +62,11 @@ assert_ok "systemd-analyze security: exposure $exposure <= 1.5" \
     awk -v e="$exposure" 'BEGIN { exit !(e != "" && e + 0 <= 1.5) }'
 
 # ---- peers inside the instance's network namespace --------------------------
-sd mkdir -p /run/relance-test/smtpd
-sd systemd-run --quiet --unit=test-kafka \
-    /usr/local/libexec/relance-test/kafka_mock -p 4 -f /run/relance-test/kafka.ready ||
-    die "cannot start the kafka mock in the instance"
-sd systemd-run --quiet --unit=test-smtpd /usr/bin/python3 \
-    /usr/local/libexec/relance-test/smtpd.py --dir /run/relance-test/smtpd \
-    --ready /run/relance-test/smtpd.ready --auth "relance:$SMTP_PASS" ||
-    die "cannot start smtpd in the instance"
-wait_file "$SD_ROOT/run/relance-test/kafka.ready" 15 || die "kafka mock not ready"
-wait_file "$SD_ROOT/run/relance-test/smtpd.ready" 15 || die "smtpd not ready"
-BROKERS=$(head -n1 "$SD_ROOT/run/relance-test/kafka.ready")
-SMTP_PORT=$(cat "$SD_ROOT/run/relance-test/smtpd.ready")
-SMTPD_DIR=$SD_ROOT/run/relance-test/smtpd
+sd_peers "relance:$SMTP_PASS"
 note "peers inside: kafka $BROKERS, smtp 127.0.0.1:$SMTP_PORT"
 
-write_conf "$T/relance.conf" store.path=/var/lib/relance/relance.db \
-    calendar.feeds_dir=/var/lib/relance/feeds calendar.listen=127.0.0.1:8470 \
-    calendar.base_url=http://127.0.0.1:8470 \
-    smtp.url="smtp://127.0.0.1:$SMTP_PORT" smtp.tls=none smtp.user=relance \
-    smtp.password_file=smtp-password smtp.helo=relance.test \
-    sms.url=file:///var/lib/relance/outbox/sms sms.password_file=sms-token \
-    templates.dir=/etc/relance/templates reminders.default_consent=email \
+sd_conf sms.url=file:///var/lib/relance/outbox/sms sms.password_file=sms-token \
     retry.first=1s retry.max=2s
-cp "$T/relance.conf" "$SD_ROOT/etc/relance/relance.conf"
 
 ssh_sql() { sd sqlite3 -batch -noheader -cmd '.timeout 5000' /var/lib/private/relance/relance.db "$1"; }
 prop() { sd systemctl show "$UNIT" -p "$1" --value; }

@@ -14,23 +14,11 @@
 . "$TOP/tests/systemd/instance.sh"
 lib_init authpause
 
-sd_available || skip "$SD_WHY"
-for b in relanced relancectl kafka_mock; do
-	[ -x "$BUILD/$b" ] || die "$BUILD/$b not built"
-done
-trap 'rc=$?; [ -n "${SD_PID:-}" ] && sd journalctl -u relanced --no-pager -o short-monotonic >"$T/relanced.log" 2>&1
-      sd_poweroff; (exit $rc); lib_cleanup' EXIT
-
 UNIT=relanced.service
 GOOD=the-right-password
 NOW=$(TZ=Europe/Paris date -d '2026-12-07 10:00:00' +%s)
 
-sd_init "$T/sd"
-P=$SD_PAYLOAD
-make -s -C "$TOP" install DESTDIR="$P" BUILD="$BUILD" -o all >"$T/install.log" 2>&1 ||
-    { cat "$T/install.log"; die "make install DESTDIR=... failed"; }
-mkdir -p "$P/usr/local/libexec/relance-test"
-cp "$BUILD/kafka_mock" "$TOP/tests/peers/smtpd.py" "$P/usr/local/libexec/relance-test/"
+sd_relanced_setup "$T/sd"
 install -d -m 700 "$P/etc/relance/credentials"
 printf '%s\n' "not-$GOOD" >"$P/etc/relance/credentials/smtp-password"
 chmod 600 "$P/etc/relance/credentials/smtp-password"
@@ -47,28 +35,8 @@ EOF
 sd_boot 30 || die "systemd did not boot in the namespaces"
 note "instance booted ($SD_STATE), PID 1 is host pid $SD_PID"
 
-sd mkdir -p /run/relance-test/smtpd
-sd systemd-run --quiet --unit=test-kafka \
-    /usr/local/libexec/relance-test/kafka_mock -p 4 -f /run/relance-test/kafka.ready ||
-    die "cannot start the kafka mock in the instance"
-sd systemd-run --quiet --unit=test-smtpd /usr/bin/python3 \
-    /usr/local/libexec/relance-test/smtpd.py --dir /run/relance-test/smtpd \
-    --ready /run/relance-test/smtpd.ready --auth "relance:$GOOD" ||
-    die "cannot start smtpd in the instance"
-wait_file "$SD_ROOT/run/relance-test/kafka.ready" 15 || die "kafka mock not ready"
-wait_file "$SD_ROOT/run/relance-test/smtpd.ready" 15 || die "smtpd not ready"
-BROKERS=$(head -n1 "$SD_ROOT/run/relance-test/kafka.ready")
-SMTP_PORT=$(cat "$SD_ROOT/run/relance-test/smtpd.ready")
-SMTPD_DIR=$SD_ROOT/run/relance-test/smtpd
-
-write_conf "$T/relance.conf" store.path=/var/lib/relance/relance.db \
-    calendar.feeds_dir=/var/lib/relance/feeds calendar.listen=127.0.0.1:8470 \
-    calendar.base_url=http://127.0.0.1:8470 \
-    smtp.url="smtp://127.0.0.1:$SMTP_PORT" smtp.tls=none smtp.user=relance \
-    smtp.password_file=smtp-password smtp.helo=relance.test \
-    -sms.url templates.dir=/etc/relance/templates reminders.default_consent=email \
-    retry.first=1s retry.max=4s retry.attempts=2
-cp "$T/relance.conf" "$SD_ROOT/etc/relance/relance.conf"
+sd_peers "relance:$GOOD"
+sd_conf -sms.url retry.first=1s retry.max=4s retry.attempts=2
 
 ssh_sql() { sd sqlite3 -batch -noheader -cmd '.timeout 5000' /var/lib/private/relance/relance.db "$1"; }
 journal() { sd journalctl -u "$UNIT" --no-pager -o cat "$@"; }

@@ -1,5 +1,5 @@
 # tests/systemd/instance.sh: boot a throw-away systemd (252) as PID 1 of
-# fresh namespaces, for the systemd integration test. Source it from bash
+# fresh namespaces, for the systemd integration tests. Source it from bash
 # (after tests/lib.sh), then:
 #
 #   sd_available || skip "..."         namespaces usable here?
@@ -8,6 +8,9 @@
 #   sd_boot                            boots; exports SD_PID, SD_ROOT
 #   sd systemctl start foo             any command inside the instance
 #   sd_poweroff                        clean poweroff (SIGKILL after 10 s)
+#
+# For relanced (at the end): sd_relanced_setup (checks, trap, make install
+# into the payload), sd_peers (Kafka mock and aiosmtpd inside), sd_conf.
 #
 # The root of the instance is an overlay of the host's / (read-only lower
 # layer) with its upper layer on a tmpfs, so the host filesystem is never
@@ -150,4 +153,63 @@ sd_poweroff() {
 	SD_UPID=
 	[ -n "${SD_CG:-}" ] && find "$SD_CG" -depth -type d -exec rmdir {} \; 2>/dev/null
 	return 0
+}
+
+# ---- relanced in the instance (40-systemd, 58-auth-pause) -------------------
+
+# sd_relanced_setup DIR: checks namespaces and binaries (skips or dies),
+# powers the instance off at exit (relanced's journal becomes
+# $T/relanced.log, shown when the test fails), sd_init DIR, then `make
+# install DESTDIR=...` into the payload (exported as P) and the test peers
+# copied to /usr/local/libexec/relance-test.
+sd_relanced_setup() {
+	local b
+	sd_available || skip "$SD_WHY"
+	for b in relanced relancectl kafka_mock; do
+		[ -x "$BUILD/$b" ] || die "$BUILD/$b not built"
+	done
+	trap 'rc=$?; [ -n "${SD_PID:-}" ] && sd journalctl -u relanced --no-pager -o short-monotonic >"$T/relanced.log" 2>&1
+	      sd_poweroff; (exit $rc); lib_cleanup' EXIT
+	sd_init "$1"
+	P=$SD_PAYLOAD
+	make -s -C "$TOP" install DESTDIR="$P" BUILD="$BUILD" -o all >"$T/install.log" 2>&1 ||
+	    { cat "$T/install.log"; die "make install DESTDIR=... failed"; }
+	mkdir -p "$P/usr/local/libexec/relance-test"
+	cp "$BUILD/kafka_mock" "$TOP/tests/peers/smtpd.py" "$P/usr/local/libexec/relance-test/"
+}
+
+# sd_peers USER:PASSWORD: the Kafka mock (4 partitions) and aiosmtpd
+# requiring AUTH with USER:PASSWORD, inside the booted instance's network
+# namespace as transient units. Sets BROKERS, SMTP_PORT, SMTPD_DIR (the
+# messages aiosmtpd stored, seen from the host).
+sd_peers() {
+	sd mkdir -p /run/relance-test/smtpd
+	sd systemd-run --quiet --unit=test-kafka \
+	    /usr/local/libexec/relance-test/kafka_mock -p 4 -f /run/relance-test/kafka.ready ||
+	    die "cannot start the kafka mock in the instance"
+	sd systemd-run --quiet --unit=test-smtpd /usr/bin/python3 \
+	    /usr/local/libexec/relance-test/smtpd.py --dir /run/relance-test/smtpd \
+	    --ready /run/relance-test/smtpd.ready --auth "$1" ||
+	    die "cannot start smtpd in the instance"
+	wait_file "$SD_ROOT/run/relance-test/kafka.ready" 15 || die "kafka mock not ready"
+	wait_file "$SD_ROOT/run/relance-test/smtpd.ready" 15 || die "smtpd not ready"
+	BROKERS=$(head -n1 "$SD_ROOT/run/relance-test/kafka.ready")
+	SMTP_PORT=$(cat "$SD_ROOT/run/relance-test/smtpd.ready")
+	SMTPD_DIR=$SD_ROOT/run/relance-test/smtpd
+}
+
+# sd_conf KEY=VALUE...: relanced's configuration for the instance (the
+# store and feeds under /var/lib/relance, HTTP on 127.0.0.1:8470, email
+# through sd_peers' aiosmtpd as user relance with the password from the
+# credential smtp-password, the installed templates), with the test's
+# keys added or replaced, written to $T/relance.conf and
+# /etc/relance/relance.conf inside.
+sd_conf() {
+	write_conf "$T/relance.conf" store.path=/var/lib/relance/relance.db \
+	    calendar.feeds_dir=/var/lib/relance/feeds calendar.listen=127.0.0.1:8470 \
+	    calendar.base_url=http://127.0.0.1:8470 \
+	    smtp.url="smtp://127.0.0.1:$SMTP_PORT" smtp.tls=none smtp.user=relance \
+	    smtp.password_file=smtp-password smtp.helo=relance.test \
+	    templates.dir=/etc/relance/templates reminders.default_consent=email "$@"
+	cp "$T/relance.conf" "$SD_ROOT/etc/relance/relance.conf"
 }
