@@ -47,6 +47,7 @@ for a in "" frobnicate plan "feed adviser" "feed planet x" reminders "retry abc"
 	"$BUILD/relancectl" -c "$T/no-such.conf" $a >/dev/null 2>"$T/usage2.err"
 	assert_eq "$?" 2 "'relancectl $a' without a configuration: exit 2"
 done
+"$BUILD/relancectl" -c "$T/no-such.conf" status extra >/dev/null 2>"$T/usage2.err"
 assert_grep '^relancectl: wrong number of arguments: status$' "$T/usage2.err" "... saying what is wrong"
 "$BUILD/relancectl" -c "$T/no-such.conf" plan >/dev/null 2>"$T/usage2.err"
 assert_grep '^relancectl: wrong number of arguments: plan STUDENT_ID$' "$T/usage2.err" "... and what the command takes"
