@@ -686,8 +686,9 @@ check_command(int argc, char **argv, const struct ctl_opts *o, FILE *err)
 	int64_t id;
 
 	if (strcmp(cmd, "feed") == 0) {
-		if (revoke && argc != 4)
-			return usage_fail(err, "feed revoke: expected adviser|student|establishment ID");
+		if (argc != (revoke ? 4 : 3))
+			return usage_fail(err, revoke ? "feed revoke: expected adviser|student|establishment ID"
+						      : "feed: expected adviser|student|establishment ID");
 		if (feed_kind(argv[revoke ? 2 : 1]) == 0)
 			return usage_fail(err, "feed: kind must be adviser, student or establishment");
 	}

@@ -41,7 +41,7 @@ assert_eq "$(ctl_rc status --bogus)" 2 "unknown option: exit 2"
 assert_grep '^usage: relancectl' "$T/usage.err" "usage message on bad usage"
 # Bad usage is bad usage even where the configuration cannot be read (a
 # new admin trying commands before installing one): 2, not 3.
-for a in "" frobnicate plan "feed adviser" "feed planet x" reminders "retry abc" \
+for a in "" frobnicate plan "feed adviser" "feed adviser x y" "feed revoke adviser" "feed planet x" reminders "retry abc" \
     "replies --since yesterday" "status extra" link "status --csv"; do
 	# shellcheck disable=SC2086
 	"$BUILD/relancectl" -c "$T/no-such.conf" $a >/dev/null 2>"$T/usage2.err"
