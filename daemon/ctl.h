@@ -44,7 +44,8 @@ int ctl_run(const struct config *cfg, int argc, char **argv, const struct ctl_op
 /* Checks a command line (argv[0] the command, options in o) without the
  * configuration: unknown command, wrong number of arguments, options of
  * another command, malformed values. CTL_OK, or CTL_USAGE after saying why
- * and the usage on err. ctl_run() checks it too. */
+ * on err (with the usage text when the command itself is wrong). ctl_run()
+ * checks it too. */
 int ctl_usage_check(int argc, char **argv, const struct ctl_opts *o, FILE *err);
 
 /* The usage text. */

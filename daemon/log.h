@@ -25,6 +25,10 @@ void log_set_level(enum log_level level);
 enum log_level log_get_level(void);
 /* Prefix lines with "<N>" (journald) or not (a terminal). Default: on. */
 void log_set_prefix(int on);
+/* Whether standard error is the journal's stream: JOURNAL_STREAM names
+ * its device and inode (an inherited variable with stderr redirected
+ * elsewhere does not count). */
+int log_stderr_is_journal(void);
 
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

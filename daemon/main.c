@@ -102,7 +102,7 @@ check_config(const char *path)
 	struct config *cfg;
 	struct templates *tpl = NULL;
 
-	check_in_journal = getenv("JOURNAL_STREAM") != NULL;
+	check_in_journal = log_stderr_is_journal();
 	log_set_prefix(check_in_journal); /* warnings read by a person, or by journald */
 	cfg = config_load(path, print_error, NULL);
 	if (cfg != NULL)

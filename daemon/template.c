@@ -321,7 +321,7 @@ template_load(const char *dir, config_error_fn errfn, void *arg)
 		why = strerror(errno);
 	else if (!S_ISDIR(sb.st_mode))
 		why = "not a directory";
-	else if (access(dir, R_OK | X_OK) != 0)
+	else if (access(dir, X_OK) != 0) /* files are opened by name */
 		why = strerror(errno);
 	if (why != NULL) {
 		char msg[PATH_MAX + 128];
