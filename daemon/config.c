@@ -174,6 +174,13 @@ key_index(const char *section, const char *name)
 }
 
 int
+config_line(const struct config *c, const char *section, const char *key)
+{
+	int i = key_index(section, key);
+	return c->lines != NULL && i >= 0 ? c->lines[i] : 0;
+}
+
+int
 cfg_line_of(const struct ctx *x, const char *section, const char *name)
 {
 	return x->seen[key_index(section, name)];
@@ -208,7 +215,7 @@ config_default(void)
 
 /* Every char * and array of struct config, freed by config_free(). */
 static const size_t owned[] = {
-	O(path), O(kafka.brokers), O(kafka.group), O(kafka.topic_exams),
+	O(path), O(lines), O(kafka.brokers), O(kafka.group), O(kafka.topic_exams),
 	O(kafka.topic_attendance), O(kafka.topic_students), O(kafka.topic_dlq),
 	O(kafka.topic_outcomes), O(kafka.topic_replies), O(kafka.rdkafka), O(store.path),
 	O(calendar.timezone), O(calendar.feeds_dir), O(calendar.listen_host),
@@ -445,6 +452,8 @@ config_load(const char *path, config_error_fn errfn, void *arg)
 	if (x.nerrors == 0) {
 		c = x.c;
 		x.c = NULL;
+		c->lines = x.seen;
+		x.seen = NULL;
 	}
 out:
 	if (x.f != NULL)

@@ -89,6 +89,7 @@ struct span {
 
 struct config {
 	char *path;                 /* file it was read from */
+	int *lines;                 /* line of each key in it (config_line()) */
 
 	struct {
 		char *brokers, *group;
@@ -200,6 +201,10 @@ typedef void (*config_error_fn)(const char *msg, void *arg);
 
 /* Loads and validates path. NULL on any error (each one reported). */
 struct config *config_load(const char *path, config_error_fn errfn, void *arg);
+
+/* The line of the file where [section] key was set, 0 when it was not
+ * (a default). */
+int config_line(const struct config *c, const char *section, const char *key);
 /* The embedded defaults alone (no file). */
 struct config *config_default(void);
 void config_free(struct config *c);

@@ -8,7 +8,9 @@
  * Exit codes: 0 clean stop, 1 bad configuration, 2 bad usage, 3 runtime
  * failure (store, Kafka, ...).
  */
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,6 +98,54 @@ print_error(const char *msg, void *arg)
 	fprintf(stderr, "%s%s\n", check_in_journal ? "<3>" : "", msg);
 }
 
+/* "FILE:LINE: [section] key" of a configuration key, "FILE: [section] key
+ * (default)" when the file does not set it. */
+static void
+key_where(const struct config *cfg, const char *section, const char *key, char *out, size_t len)
+{
+	int line = config_line(cfg, section, key);
+	if (line > 0)
+		snprintf(out, len, "%s:%d: [%s] %s", cfg->path, line, section, key);
+	else
+		snprintf(out, len, "%s: [%s] %s (default)", cfg->path, section, key);
+}
+
+/* The files the configuration names, as relanced will read them: the
+ * templates directory (an error) and the secrets (a warning: the channel
+ * would send without one; a relative name resolves in systemd's
+ * $CREDENTIALS_DIRECTORY, which a shell does not have). 0, or -1. */
+static int
+check_files(const struct config *cfg)
+{
+	static const char *const chan[] = { "smtp", "sms" };
+	const char *secret[] = { cfg->smtp.password_file, cfg->sms.password_file };
+	char where[PATH_MAX + 64];
+	struct stat sb;
+
+	int st = stat(cfg->templates.dir, &sb);
+
+	if (st != 0 || !S_ISDIR(sb.st_mode)) {
+		key_where(cfg, "templates", "dir", where, sizeof where);
+		fprintf(stderr, "%s%s: cannot read %s: %s\n", check_in_journal ? "<3>" : "", where,
+			cfg->templates.dir, st != 0 ? strerror(errno) : "not a directory");
+		return -1;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(chan); i++) {
+		char *pw = secret[i] ? config_read_secret(secret[i]) : NULL;
+		if (secret[i] != NULL && pw == NULL) {
+			key_where(cfg, chan[i], "password_file", where, sizeof where);
+			fprintf(stderr, "%s%s: cannot read %s: %s; %s would be sent without a password\n",
+				check_in_journal ? "<4>" : "", where, secret[i],
+				errno == ENODATA ? "empty" : strerror(errno), i == 0 ? "emails" : "SMS");
+		}
+		if (pw != NULL) {
+			explicit_bzero(pw, strlen(pw));
+			free(pw);
+		}
+	}
+	return 0;
+}
+
 static int
 check_config(const char *path)
 {
@@ -105,7 +155,7 @@ check_config(const char *path)
 	check_in_journal = log_stderr_is_journal();
 	log_set_prefix(check_in_journal); /* warnings read by a person, or by journald */
 	cfg = config_load(path, print_error, NULL);
-	if (cfg != NULL)
+	if (cfg != NULL && check_files(cfg) == 0)
 		tpl = template_load(cfg->templates.dir, print_error, NULL);
 	if (tpl == NULL) {
 		fprintf(stderr, "%s%s: configuration refused; a running relanced keeps the one it has\n",

@@ -151,7 +151,14 @@ assert_grep 'configuration OK' "$T/check.out" "--check-config: the gsm7 configur
 sed "s|^\(dir = \).*templates.*|\1$T/no-templates|" "$T/gsm7.conf" >"$T/notpl.conf"
 "$BUILD/relanced" -c "$T/notpl.conf" --check-config >"$T/notpl.out" 2>&1
 assert_eq $? 1 "--check-config with a missing templates directory: exit 1"
-assert_eq "$(grep -c "$T/no-templates: \[templates\] dir: cannot read this directory: No such file or directory" "$T/notpl.out")" 1 \
-    "... said once, naming [templates] dir"
+assert_eq "$(grep -cE "^$T/notpl.conf:[0-9]+: \[templates\] dir: cannot read $T/no-templates: No such file or directory$" "$T/notpl.out")" 1 \
+    "... said once, as FILE:LINE: [templates] dir"
 assert_eq "$(wc -l <"$T/notpl.out")" 2 "... with the refusal: two lines, not one per template"
+# A password file that cannot be read: a warning (a relative name resolves
+# in systemd's credentials directory, which a shell does not have).
+printf '[smtp]\nuser = relance\npassword_file = %s\n' "$T/no-password" >>"$T/gsm7.conf"
+"$BUILD/relanced" -c "$T/gsm7.conf" --check-config >"$T/nopw.out" 2>&1
+assert_eq $? 0 "--check-config with an unreadable password file: exit 0 (a warning)"
+assert_grep "^$T/gsm7.conf:[0-9]+: \[smtp\] password_file: cannot read $T/no-password: No such file or directory; emails would be sent without a password$" \
+    "$T/nopw.out" "... saying FILE:LINE: [smtp] password_file and what follows"
 assert_no_grep 'segments' "$T/check.out" "the shipped templates fit with a 38-character place and the link of a 37-character base_url"
