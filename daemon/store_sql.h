@@ -349,9 +349,11 @@
 	 * rewrites their codes), by id. */ \
 	X(ST_APPTS_CODED, "SELECT id, uid FROM appointments WHERE starts_at > ?1" \
 		" AND code_hash IS NOT NULL AND id > ?2 ORDER BY id LIMIT ?3") \
+	/* A confirmation changes the event (ATTENDEE, SUMMARY): SEQUENCE + 1 \
+	 * (contract 3); a cancellation or a move has bumped it already. */ \
 	X(ST_APPT_ANSWER, "UPDATE appointments SET answer = CASE WHEN ?1 < 0 THEN answer" \
-		" ELSE ?1 END, moves = moves + ?2, answered_at = ?3, updated_at = ?3, rev = ?4" \
-		" WHERE id = ?5") \
+		" ELSE ?1 END, moves = moves + ?2, answered_at = ?3, updated_at = ?3, rev = ?4," \
+		" sequence = sequence + (?1 = {ANSWER_CONFIRMED}) WHERE id = ?5") \
 	X(ST_MSG_INSERT, "INSERT INTO student_messages(student_id, adviser_id, appointment_id, via," \
 		" text, received_at) VALUES(?,?,?,?,?,?)") \
 	/* The next appointment to answer among students: confirmed, not \
