@@ -119,9 +119,9 @@ check_files(const struct config *cfg)
 {
 	static const char *const chan[] = { "smtp", "sms" };
 	const char *secret[] = { cfg->smtp.password_file, cfg->sms.password_file };
+	const char *url[] = { cfg->smtp.url, cfg->sms.url };
 	char where[PATH_MAX + 64];
 	struct stat sb;
-
 	int st = stat(cfg->templates.dir, &sb);
 
 	if (st != 0 || !S_ISDIR(sb.st_mode)) {
@@ -131,7 +131,11 @@ check_files(const struct config *cfg)
 		return -1;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(chan); i++) {
-		char *pw = secret[i] ? config_read_secret(secret[i]) : NULL;
+		char *pw;
+		/* an outbox (file://) or a channel off reads no password */
+		if (url[i] == NULL || strncmp(url[i], "file://", 7) == 0)
+			continue;
+		pw = secret[i] ? config_read_secret(secret[i]) : NULL;
 		if (secret[i] != NULL && pw == NULL) {
 			key_where(cfg, chan[i], "password_file", where, sizeof where);
 			fprintf(stderr, "%s%s: cannot read %s: %s; %s would be sent without a password\n",

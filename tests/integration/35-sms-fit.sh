@@ -156,9 +156,13 @@ assert_eq "$(grep -cE "^$T/notpl.conf:[0-9]+: \[templates\] dir: cannot read $T/
 assert_eq "$(wc -l <"$T/notpl.out")" 2 "... with the refusal: two lines, not one per template"
 # A password file that cannot be read: a warning (a relative name resolves
 # in systemd's credentials directory, which a shell does not have).
-printf '[smtp]\nuser = relance\npassword_file = %s\n' "$T/no-password" >>"$T/gsm7.conf"
-"$BUILD/relanced" -c "$T/gsm7.conf" --check-config >"$T/nopw.out" 2>&1
+sed 's|^url = file://.*/outbox/email$|url = smtp://127.0.0.1:9|' "$T/gsm7.conf" >"$T/nopw.conf"
+printf '[smtp]\nuser = relance\npassword_file = %s\n' "$T/no-password" >>"$T/nopw.conf"
+"$BUILD/relanced" -c "$T/nopw.conf" --check-config >"$T/nopw.out" 2>&1
 assert_eq $? 0 "--check-config with an unreadable password file: exit 0 (a warning)"
-assert_grep "^$T/gsm7.conf:[0-9]+: \[smtp\] password_file: cannot read $T/no-password: No such file or directory; emails would be sent without a password$" \
+assert_grep "^$T/nopw.conf:[0-9]+: \[smtp\] password_file: cannot read $T/no-password: No such file or directory; emails would be sent without a password$" \
     "$T/nopw.out" "... saying FILE:LINE: [smtp] password_file and what follows"
+printf '[smtp]\nuser = relance\npassword_file = %s\n' "$T/no-password" >>"$T/gsm7.conf"
+"$BUILD/relanced" -c "$T/gsm7.conf" --check-config >"$T/nopw2.out" 2>&1
+assert_no_grep 'password_file' "$T/nopw2.out" "... not for an outbox (file://), which reads no password"
 assert_no_grep 'segments' "$T/check.out" "the shipped templates fit with a 38-character place and the link of a 37-character base_url"
