@@ -121,13 +121,12 @@ check_files(const struct config *cfg)
 	const char *secret[] = { cfg->smtp.password_file, cfg->sms.password_file };
 	const char *url[] = { cfg->smtp.url, cfg->sms.url };
 	char where[PATH_MAX + 64];
-	struct stat sb;
-	int st = stat(cfg->templates.dir, &sb);
+	const char *why = template_dir_problem(cfg->templates.dir);
 
-	if (st != 0 || !S_ISDIR(sb.st_mode)) {
+	if (why != NULL) {
 		key_where(cfg, "templates", "dir", where, sizeof where);
 		fprintf(stderr, "%s%s: cannot read %s: %s\n", check_in_journal ? "<3>" : "", where,
-			cfg->templates.dir, st != 0 ? strerror(errno) : "not a directory");
+			cfg->templates.dir, why);
 		return -1;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(chan); i++) {

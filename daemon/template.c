@@ -308,21 +308,28 @@ out:
 	return rc;
 }
 
+const char *
+template_dir_problem(const char *dir)
+{
+	struct stat sb;
+
+	if (stat(dir, &sb) != 0)
+		return strerror(errno);
+	if (!S_ISDIR(sb.st_mode))
+		return "not a directory";
+	if (access(dir, X_OK) != 0) /* files are opened by name */
+		return strerror(errno);
+	return NULL;
+}
+
 struct templates *
 template_load(const char *dir, config_error_fn errfn, void *arg)
 {
 	struct templates *t;
-	struct stat sb;
-	const char *why = NULL;
+	const char *why = template_dir_problem(dir);
 	int bad = 0;
 
 	/* A wrong [templates] dir is one fault: said once, not per file. */
-	if (stat(dir, &sb) != 0)
-		why = strerror(errno);
-	else if (!S_ISDIR(sb.st_mode))
-		why = "not a directory";
-	else if (access(dir, X_OK) != 0) /* files are opened by name */
-		why = strerror(errno);
 	if (why != NULL) {
 		char msg[PATH_MAX + 128];
 		snprintf(msg, sizeof msg, "%s: [templates] dir: cannot read this directory: %s", dir,

@@ -47,6 +47,10 @@ struct tpl_var {
 /* Loads every template of dir. NULL if anything is missing or invalid
  * (each problem reported through errfn as "FILE:LINE: reason"). */
 struct templates *template_load(const char *dir, config_error_fn errfn, void *arg);
+
+/* Why dir cannot serve as the templates directory (not there, not a
+ * directory, not searchable), or NULL when it can. */
+const char *template_dir_problem(const char *dir);
 void template_free(struct templates *t);
 
 /*
